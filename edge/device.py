@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -103,3 +104,14 @@ class DeviceWorker(ABC):
     def capabilities(self) -> tuple[str, ...]:
         """What the worker reports (``noise``, ``camera``, ``occupancy``, ...), for the birth."""
         return ()
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """What the agent tells every worker it builds."""
+
+    #: Where the worker may keep state (learned backgrounds, calibration, counters).
+    data_dir: Path
+    #: For ``source.kind: simulator`` devices: the simulated clock's start and speed.
+    sim_start: datetime | None = None
+    sim_speed: float = 1.0

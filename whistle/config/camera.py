@@ -12,10 +12,13 @@ from pydantic import Field
 from whistle.config.common import MARKET_HOURS, Identifier, Polygon, TimeWindow
 from whistle.config.devices import DeviceBase
 from whistle.config.loader import StrictModel
+from whistle.config.parking import ParkingSpace
 
 
 class CameraSource(StrictModel):
     kind: Literal["simulator", "mjpeg", "rtsp", "file"]
+    #: For ``kind: simulator``: which simulated scene to render.
+    simulator: Literal["market", "carpark"] = "market"
     url: str | None = None
     scenario: str | None = None
     seed: int = 0
@@ -34,3 +37,5 @@ class CameraConfig(DeviceBase):
     zones: list[CameraZone] = Field(default_factory=list)
     privacy_masks: list[Polygon] = Field(default_factory=list)
     motion_masks: list[Polygon] = Field(default_factory=list)
+    #: Car park spaces (a camera with spaces runs the car park classifier).
+    spaces: list[ParkingSpace] = Field(default_factory=list)

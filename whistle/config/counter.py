@@ -18,3 +18,14 @@ class CounterSource(StrictModel):
 class CounterConfig(DeviceBase):
     kind: Literal["counter"]
     source: CounterSource
+
+
+class AreaConfig(DeviceBase):
+    """A park or part of one (a playground, a riverside path) whose occupancy is counted.
+
+    A virtual device: its occupancy telemetry and capacity alerts are published under its id.
+    """
+
+    kind: Literal["area"]
+    capacity: int
+    gates: list[str]

@@ -114,7 +114,7 @@ def format_validation_error(path: Path | str, document: Any, error: ValidationEr
 
 def parse_yaml_text(text: str, path: Path | str = "<string>") -> Any:
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)

@@ -12,12 +12,12 @@ from pydantic import Field, model_validator
 
 from whistle.config.camera import CameraConfig
 from whistle.config.common import GeoPoint, Identifier, TimeZoneName
-from whistle.config.counter import CounterConfig
+from whistle.config.counter import AreaConfig, CounterConfig
 from whistle.config.loader import StrictModel, load_yaml_model
 from whistle.config.microphone import MicrophoneConfig
 
 DeviceConfig = Annotated[
-    CameraConfig | MicrophoneConfig | CounterConfig, Field(discriminator="kind")
+    CameraConfig | MicrophoneConfig | CounterConfig | AreaConfig, Field(discriminator="kind")
 ]
 
 
@@ -63,7 +63,7 @@ class SiteConfig(StrictModel):
                 served[dev] = agent.id
         return self
 
-    def device(self, device_id: str) -> CameraConfig | MicrophoneConfig | CounterConfig:
+    def device(self, device_id: str) -> CameraConfig | MicrophoneConfig | CounterConfig | AreaConfig:
         for dev in self.devices:
             if dev.id == device_id:
                 return dev
