@@ -18,22 +18,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from whistle.contract import AlertState, Severity
 
-class EpisodeState(StrEnum):
-    OPENED = "opened"
-    UPDATED = "updated"
-    CLOSED = "closed"
-
-
-class Severity(StrEnum):
-    INFO = "info"
-    WARNING = "warning"
-    MAJOR = "major"
-    CRITICAL = "critical"
+#: The states of an episode are the states of an alert on the wire.
+EpisodeState = AlertState
 
 
 @dataclass(frozen=True)

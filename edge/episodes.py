@@ -94,8 +94,9 @@ class EpisodeTracker:
                 self._pending_since = t
             if (t - self._pending_since).total_seconds() < s.open_after_s:
                 return []
-            self._open = _Open(uuid.uuid4(), started_at=self._pending_since, last_update=t,
-                               last_active=t)
+            self._open = _Open(
+                uuid.uuid4(), started_at=self._pending_since, last_update=t, last_active=t
+            )
             self._pending_since = None
             return [self._event(EpisodeState.OPENED, t, base, evidence)]
         ep = self._open

@@ -123,12 +123,14 @@ def parse_yaml_text(text: str, path: Path | str = "<string>") -> Any:
 
 
 def load_yaml_model(path: Path | str, model: type[M]) -> M:
-    """Read ``path`` and validate it as ``model``; raise :class:`ConfigError` naming what is wrong."""
+    """Read ``path`` and validate it as ``model``; :class:`ConfigError` names what is wrong."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(path, [f"{path}: cannot read config file: {exc.strerror or exc}"]) from exc
+        raise ConfigError(
+            path, [f"{path}: cannot read config file: {exc.strerror or exc}"]
+        ) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(path, [f"{path}: not UTF-8 text: {exc.reason}"]) from exc
     return validate_document(parse_yaml_text(text, path), model, path)

@@ -63,7 +63,9 @@ class SiteConfig(StrictModel):
                 served[dev] = agent.id
         return self
 
-    def device(self, device_id: str) -> CameraConfig | MicrophoneConfig | CounterConfig | AreaConfig:
+    def device(
+        self, device_id: str
+    ) -> CameraConfig | MicrophoneConfig | CounterConfig | AreaConfig:
         for dev in self.devices:
             if dev.id == device_id:
                 return dev
