@@ -1,18 +1,29 @@
-"""Camera device config: source, analysis size and rate, zones, masks.
+"""Camera device config: source, analysis rate, zones with their kind's parameters, masks.
 
 Owned by the market-camera work (issue 4); the car park spaces belong to the parks work.
+
+Zones are polygons in normalised image coordinates (x right, y down, 0..1). Each zone has a
+``kind`` and that kind's parameters; a YAML zone looks like::
+
+    - id: fire-lane-north
+      kind: no_stall
+      polygon: [[0.0, 0.6], [0.4, 0.6], [0.4, 1.0], [0.0, 1.0]]
+      dwell_s: 180
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import time
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from whistle.config.common import MARKET_HOURS, Identifier, Polygon, TimeWindow
+from whistle.config.common import MARKET_HOURS, Fraction, Identifier, Polygon, TimeWindow
 from whistle.config.devices import DeviceBase
 from whistle.config.loader import StrictModel
 from whistle.config.parking import ParkingSpace
+
+PositiveSeconds = Annotated[float, Field(gt=0)]
 
 
 class CameraSource(StrictModel):
@@ -24,18 +35,124 @@ class CameraSource(StrictModel):
     seed: int = 0
 
 
-class CameraZone(StrictModel):
+def _market_hours() -> list[TimeWindow]:
+    return [MARKET_HOURS]
+
+
+class _ZoneBase(StrictModel):
     id: Identifier
-    kind: Literal["no_stall", "walkway", "restricted", "vehicle_free", "cleanliness"]
     polygon: Polygon
-    schedule: list[TimeWindow] = Field(default_factory=lambda: [MARKET_HOURS])
+    #: When the zone is watched (local time of the site); default: market hours 04:30-08:30.
+    schedule: list[TimeWindow] = Field(default_factory=_market_hours)
+
+
+class NoStallZone(_ZoneBase):
+    """Roadway or fire lane outside the shelving line: nothing may be put down here."""
+
+    kind: Literal["no_stall"]
+    #: A new stationary object staying this long opens an encroachment episode.
+    dwell_s: PositiveSeconds = 180.0
+    #: Smallest object that counts, as a fraction of the image area.
+    min_area: Fraction = 0.002
+    #: Stationary person-shaped blobs (taller than wide, person-sized) are not stalls.
+    ignore_people: bool = True
+
+
+class WalkwayZone(_ZoneBase):
+    """Entrance or traffic-control point: congestion is a crowded zone for too long."""
+
+    kind: Literal["walkway"]
+    #: Calibrated crowd density: occupied fraction of the zone (perspective-weighted) above
+    #: which the zone is congested.
+    threshold: Fraction = 0.35
+    #: The density must stay above the threshold this long.
+    for_s: PositiveSeconds = 60.0
+    #: How much larger a person looks at the bottom edge of the zone than at its top (>= 1);
+    #: pixels near the top weigh more so a far crowd counts like a near one.
+    perspective: Annotated[float, Field(ge=1.0, le=20.0)] = 1.0
+
+
+class RestrictedZone(_ZoneBase):
+    """Doorway or stairwell: a person must not linger here during the schedule."""
+
+    kind: Literal["restricted"]
+    dwell_s: PositiveSeconds = 60.0
+    #: Smallest blob that may be a person, as a fraction of the image area.
+    min_area: Fraction = 0.001
+
+
+class VehicleFreeZone(_ZoneBase):
+    """Pedestrian street: no vehicle may enter during the schedule."""
+
+    kind: Literal["vehicle_free"]
+    #: Smallest moving blob that is a vehicle, as a fraction of the image area.
+    min_area: Fraction = 0.012
+    #: A vehicle is wider than tall in the image (at least this width/height ratio) or much
+    #: larger than a person (``min_area`` x 2.5).
+    min_aspect: Annotated[float, Field(gt=0)] = 1.3
+    #: The blob must be seen this long (moving) before the episode opens.
+    confirm_s: Annotated[float, Field(ge=0)] = 1.0
+
+
+def _after_closing() -> list[TimeWindow]:
+    return [TimeWindow(start=time(8, 30), end=time(10, 0))]
+
+
+def _before_market() -> TimeWindow:
+    return TimeWindow(start=time(3, 0), end=time(4, 30))
+
+
+class CleanlinessZone(_ZoneBase):
+    """The street after closing: left-over rubbish at ``check_at`` opens an alert."""
+
+    kind: Literal["cleanliness"]
+    schedule: list[TimeWindow] = Field(default_factory=_after_closing)
+    #: When the street must be clean (local time).
+    check_at: time = time(9, 0)
+    #: When the clean street is learned (local time); before the market by default. A camera
+    #: started later learns it from its first minute instead.
+    learn: TimeWindow = Field(default_factory=_before_market)
+    #: Rubbish covering more than this fraction of the zone opens the alert.
+    max_litter: Fraction = 0.01
+
+
+CameraZone = Annotated[
+    NoStallZone | WalkwayZone | RestrictedZone | VehicleFreeZone | CleanlinessZone,
+    Field(discriminator="kind"),
+]
+ZoneKind = Literal["no_stall", "walkway", "restricted", "vehicle_free", "cleanliness"]
+
+
+class TamperSettings(StrictModel):
+    """Whole-camera tampering: covered, defocused, turned away."""
+
+    enabled: bool = True
+    #: The tamper condition must hold this long before the episode opens.
+    hold_s: Annotated[float, Field(ge=0, le=9)] = 2.0
+    #: Sharpness below this fraction of its learned baseline: defocused.
+    defocus_ratio: Annotated[float, Field(gt=0, lt=1)] = 0.35
+    #: Scene similarity to the reference below this: turned away (or covered).
+    moved_similarity: Annotated[float, Field(gt=-1, lt=1)] = 0.5
 
 
 class CameraConfig(DeviceBase):
     kind: Literal["camera"]
     source: CameraSource
+    #: Frames analysed per second of device time (the rest are skipped).
+    analysis_fps: Annotated[float, Field(gt=0, le=30)] = 5.0
     zones: list[CameraZone] = Field(default_factory=list)
+    #: Blurred in every stored image (residents' windows).
     privacy_masks: list[Polygon] = Field(default_factory=list)
+    #: Ignored by the detectors (trees, a flapping banner).
     motion_masks: list[Polygon] = Field(default_factory=list)
+    tamper: TamperSettings = Field(default_factory=TamperSettings)
     #: Car park spaces (a camera with spaces runs the car park classifier).
     spaces: list[ParkingSpace] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_zones(self) -> CameraConfig:
+        ids = [z.id for z in self.zones]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"zone ids used twice: {', '.join(dupes)}")
+        return self
