@@ -1,0 +1,1 @@
+"""Authentication and authorisation of the gateway API: users, tokens, sessions, roles, scope."""
