@@ -98,11 +98,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _document_path(document: Any, loc: Sequence[Any]) -> list[int | str]:
+    """``loc`` without the tags pydantic inserts for discriminated unions (``kind`` values)."""
+    path: list[int | str] = []
+    node = document
+    for part in loc:
+        if isinstance(node, dict) and part not in node and part in node.values():
+            continue  # a union tag, e.g. "microphone" in devices.0.microphone.source
+        path.append(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return path
+
+
 def format_validation_error(path: Path | str, document: Any, error: ValidationError) -> list[str]:
     problems = []
     for item in error.errors():
-        loc = [p for p in item["loc"] if isinstance(p, int | str)]
-        # pydantic adds the tag of a discriminated union to the location; drop it from the path
+        loc = _document_path(document, [p for p in item["loc"] if isinstance(p, int | str)])
         key_path = ".".join(str(p) for p in loc) or "(top level)"
         line = _line_of(document, loc)
         where = f"{path}:{line}" if line is not None else str(path)
