@@ -1,0 +1,1 @@
+"""Gateway storage: the shared declarative Base, core tables, the Store, migrations."""
