@@ -1,0 +1,69 @@
+"""Connected foreground blobs and their boxes at the working size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Blob:
+    """A connected component: pixel box ``[x0, x1) x [y0, y1)``, area in pixels, label."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    area: int
+    label: int
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return ((self.x0 + self.x1) / 2.0, (self.y0 + self.y1) / 2.0)
+
+    def norm_box(self, size: tuple[int, int]) -> Box:
+        """Normalised ``[x0, y0, x1, y1]`` in 0..1 for an image of ``size`` (width, height)."""
+        w, h = size
+        return (self.x0 / w, self.y0 / h, self.x1 / w, self.y1 / h)
+
+
+def find_blobs(mask: np.ndarray, min_area_px: int = 1) -> tuple[list[Blob], np.ndarray]:
+    """8-connected components of ``mask`` with at least ``min_area_px`` pixels, and labels."""
+    m = mask.astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    blobs = []
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if area >= min_area_px:
+            blobs.append(Blob(x, y, x + w, y + h, area, i))
+    return blobs, labels
+
+
+def union_box(blobs: list[Blob]) -> Blob | None:
+    if not blobs:
+        return None
+    return Blob(
+        min(b.x0 for b in blobs),
+        min(b.y0 for b in blobs),
+        max(b.x1 for b in blobs),
+        max(b.y1 for b in blobs),
+        sum(b.area for b in blobs),
+        0,
+    )
+
+
+def person_shaped(blob: Blob, image_area_px: int, max_area_frac: float = 0.015) -> bool:
+    """Taller than wide and no larger than a near person: standing people are not stalls."""
+    return blob.height >= 1.4 * blob.width and blob.area <= max_area_frac * image_area_px

@@ -1,0 +1,37 @@
+"""Reduce a camera frame to the small greyscale images the detectors work on.
+
+Working at reduced resolution keeps the whole analysis near the cost of one OpenCV MOG2 call at
+320x180 (about 2 ms per frame, see ``/work/shared/reference/vision.md``): the background models
+run at 160x90 (``SMALL``), the sharpness features at 320x180 (``MEDIUM``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+#: Background-model size (width, height) in pixels.
+SMALL: tuple[int, int] = (160, 90)
+#: Tamper-feature size (width, height) in pixels.
+MEDIUM: tuple[int, int] = (320, 180)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One frame at the working sizes: ``grey_m`` uint8 (MEDIUM), ``grey`` float32 (SMALL)."""
+
+    grey_m: np.ndarray
+    grey: np.ndarray
+
+
+def prepare(image: np.ndarray) -> Prepared:
+    """Greyscale copies of a BGR (or already grey) ``uint8`` image at MEDIUM and SMALL size."""
+    if image.ndim == 3:
+        medium = cv2.resize(image, MEDIUM, interpolation=cv2.INTER_AREA)
+        grey_m = cv2.cvtColor(medium, cv2.COLOR_BGR2GRAY)
+    else:
+        grey_m = cv2.resize(image, MEDIUM, interpolation=cv2.INTER_AREA)
+    small = cv2.resize(grey_m, SMALL, interpolation=cv2.INTER_AREA)
+    return Prepared(grey_m=grey_m, grey=small.astype(np.float32))

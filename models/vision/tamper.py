@@ -1,0 +1,124 @@
+"""Whole-camera tampering: covered, defocused, turned away.
+
+Cheap per-frame features at 320x180 greyscale (see ``/work/shared/reference/vision.md``):
+
+- ``sharpness``: mean squared Laplacian (variance of the Laplacian, the classic focus measure of
+  Pech-Pacheco et al. 2000) over the pixels outside the motion masks;
+- ``brightness`` and ``contrast``: mean and standard deviation of grey level;
+- ``similarity``: normalised cross-correlation of a 32x18 low-pass copy with the learned
+  reference view. Defocus keeps it high (the blurred scene still matches), a turn or a cover
+  makes it collapse, which tells the subtypes apart.
+
+Baselines are learned from the first frame on and then follow the scene slowly (time constant
+``baseline_tau_s``) while the camera is not tampered, so dawn light does not drift into an
+alarm; while a condition holds they are frozen. A condition must hold ``hold_s`` before it is
+reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+LOWPASS: tuple[int, int] = (32, 18)
+
+
+@dataclass(frozen=True)
+class TamperFeatures:
+    brightness: float
+    contrast: float
+    sharpness: float
+    similarity: float
+    sharpness_ratio: float
+    contrast_ratio: float
+    brightness_ratio: float
+
+
+@dataclass(frozen=True)
+class TamperState:
+    #: "covered", "defocused", "moved" or None.
+    subtype: str | None
+    #: When the current condition began (device seconds), None when no condition.
+    since_s: float | None
+    features: TamperFeatures
+
+
+@dataclass
+class TamperDetector:
+    valid: np.ndarray  # boolean mask at 320x180: pixels outside the motion masks
+    hold_s: float = 2.0
+    defocus_ratio: float = 0.35
+    moved_similarity: float = 0.5
+    baseline_tau_s: float = 60.0
+    _base: dict[str, float] = field(default_factory=dict, init=False)
+    _ref: np.ndarray | None = field(default=None, init=False)
+    _cond: str | None = field(default=None, init=False)
+    _since: float | None = field(default=None, init=False)
+    _t: float | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self._w = self.valid.astype(np.float32)
+        self._n = max(1.0, float(self._w.sum()))
+
+    def _lowpass(self, grey_m: np.ndarray) -> np.ndarray:
+        small = cv2.resize(grey_m, LOWPASS, interpolation=cv2.INTER_AREA).astype(np.float32)
+        small -= small.mean()
+        norm = float(np.sqrt((small * small).sum()))
+        return small / norm if norm > 1e-3 else small
+
+    def update(self, grey_m: np.ndarray, t_s: float) -> TamperState:
+        g = grey_m.astype(np.float32)
+        lap = cv2.Laplacian(grey_m, cv2.CV_32F, ksize=1)
+        sharp = float((lap * lap * self._w).sum()) / self._n
+        bright = float((g * self._w).sum()) / self._n
+        contrast = float(np.sqrt(max(0.0, float((g * g * self._w).sum()) / self._n - bright**2)))
+        low = self._lowpass(grey_m)
+        if self._ref is None:
+            self._ref = low
+            self._base = {"sharp": sharp, "bright": bright, "contrast": contrast}
+            self._t = t_s
+        dt = max(0.0, t_s - (self._t if self._t is not None else t_s))
+        self._t = t_s
+        sim = float((low * self._ref).sum())
+        b = self._base
+        f = TamperFeatures(
+            brightness=bright,
+            contrast=contrast,
+            sharpness=sharp,
+            similarity=sim,
+            sharpness_ratio=sharp / max(b["sharp"], 1e-3),
+            contrast_ratio=contrast / max(b["contrast"], 1e-3),
+            brightness_ratio=bright / max(b["bright"], 1e-3),
+        )
+        cond = self._classify(f)
+        if cond is None:
+            self._cond, self._since = None, None
+            a = min(1.0, dt / self.baseline_tau_s)
+            for key, value in (("sharp", sharp), ("bright", bright), ("contrast", contrast)):
+                b[key] += a * (value - b[key])
+            self._ref = self._ref + a * (low - self._ref)
+            self._ref /= max(1e-6, float(np.sqrt((self._ref * self._ref).sum())))
+            return TamperState(None, None, f)
+        if self._cond is None:
+            self._since = t_s
+        self._cond = cond
+        assert self._since is not None
+        held = t_s - self._since >= self.hold_s
+        return TamperState(cond if held else None, self._since, f)
+
+    def _classify(self, f: TamperFeatures) -> str | None:
+        """Which tamper condition the features show, if any (thresholds: module docstring)."""
+        dark = f.brightness_ratio < 0.3 and f.brightness < 40.0
+        flat = f.contrast_ratio < 0.3
+        if dark or flat:
+            return "covered"
+        if f.similarity < self.moved_similarity:
+            # a turned camera still sees detail; a cover kills it (Laplacian ~0.03 of normal)
+            return "covered" if f.sharpness_ratio < 0.1 else "moved"
+        if f.sharpness_ratio < self.defocus_ratio:
+            # a translucent cover also changes light and contrast; a defocus keeps both
+            changed = f.contrast_ratio < 0.85 or abs(f.brightness_ratio - 1.0) > 0.15
+            return "covered" if changed else "defocused"
+        return None

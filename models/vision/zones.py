@@ -1,0 +1,343 @@
+"""Per-zone detectors: one small class per zone kind, all fed the same :class:`FrameContext`.
+
+Thresholds are the zone's config parameters; fixed constants below carry their reasoning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from models.vision.background import GRID
+from models.vision.blobs import Blob, find_blobs, person_shaped, union_box
+from models.vision.context import FrameContext, ZoneJudgement
+from whistle.config.camera import (
+    CameraZone,
+    CleanlinessZone,
+    NoStallZone,
+    RestrictedZone,
+    VehicleFreeZone,
+    WalkwayZone,
+)
+
+#: Stationary evidence (s) from which a pixel belongs to a stopped object.
+STATIONARY_FROM_S = 4.0
+
+
+class ZoneDetector(Protocol):
+    zone: str
+    kind: str
+
+    def update(self, ctx: FrameContext) -> ZoneJudgement: ...
+
+
+def _px(frac: float, size: tuple[int, int]) -> int:
+    return max(1, round(frac * size[0] * size[1]))
+
+
+@dataclass
+class StallDetector:
+    """``no_stall``: a stationary object (Porikli evidence) in the zone longer than ``dwell``."""
+
+    cfg: NoStallZone
+    mask: np.ndarray
+    #: Seconds the short-term model needs to absorb a stopped object (about 1.6 tau_short):
+    #: evidence starts that late, so it is added back to the object's age.
+    lag_s: float = 8.0
+    kind: str = "no_stall"
+
+    @property
+    def zone(self) -> str:
+        return self.cfg.id
+
+    def update(self, ctx: FrameContext) -> ZoneJudgement:
+        st = ctx.bg.stationary_s
+        cand = (st >= STATIONARY_FROM_S) & self.mask
+        if not cand.any():
+            return ZoneJudgement(self.zone, self.kind, False, measured={"age_s": 0.0})
+        blobs, labels = find_blobs(cand, _px(self.cfg.min_area, ctx.size) // 2)
+        best: tuple[float, Blob] | None = None
+        n_px = ctx.size[0] * ctx.size[1]
+        for b in blobs:
+            if b.area < _px(self.cfg.min_area, ctx.size):
+                continue
+            if self.cfg.ignore_people and person_shaped(b, n_px):
+                continue
+            age = float(np.percentile(st[labels == b.label], 75)) + self.lag_s
+            if best is None or age > best[0]:
+                best = (age, b)
+        if best is None:
+            return ZoneJudgement(self.zone, self.kind, False, measured={"age_s": 0.0})
+        age, blob = best
+        return ZoneJudgement(
+            self.zone,
+            self.kind,
+            age >= self.cfg.dwell_s,
+            box=blob.norm_box(ctx.size),
+            measured={"age_s": round(age, 1), "area": blob.area / n_px},
+            first_seen_s=ctx.t_s - age,
+        )
+
+
+@dataclass
+class _Track:
+    first_s: float
+    last_s: float
+    blob: Blob
+    anchor: tuple[float, float]
+
+
+@dataclass
+class LingerDetector:
+    """``restricted``: a person-sized blob staying in the zone longer than ``dwell``.
+
+    Blobs of long-term foreground in the zone are followed by nearest centre; a track lives
+    while a blob stays within ``reach`` of it, with gaps up to ``gap_s`` (occlusion, noise).
+    Its stay restarts when it drifts more than a body size from where it began, so a stream
+    of people walking through is not one lingering person.
+    """
+
+    cfg: RestrictedZone
+    mask: np.ndarray
+    gap_s: float = 2.0
+    tracks: list[_Track] = field(default_factory=list)
+    kind: str = "restricted"
+
+    @property
+    def zone(self) -> str:
+        return self.cfg.id
+
+    def update(self, ctx: FrameContext) -> ZoneJudgement:
+        fg = ctx.fg.astype(bool) & self.mask
+        blobs, _ = find_blobs(fg, _px(self.cfg.min_area, ctx.size))
+        live: list[_Track] = []
+        unused = list(blobs)
+        for tr in self.tracks:
+            cx, cy = tr.blob.centre
+            reach = max(3.0, 0.75 * max(tr.blob.width, tr.blob.height))
+            match = min(
+                unused,
+                key=lambda b: abs(b.centre[0] - cx) + abs(b.centre[1] - cy),
+                default=None,
+            )
+            if match and abs(match.centre[0] - cx) + abs(match.centre[1] - cy) <= reach:
+                unused.remove(match)
+                ax, ay = tr.anchor
+                mx, my = match.centre
+                if abs(mx - ax) + abs(my - ay) > max(3.0, 0.8 * max(match.width, match.height)):
+                    live.append(_Track(ctx.t_s, ctx.t_s, match, match.centre))
+                else:
+                    live.append(_Track(tr.first_s, ctx.t_s, match, tr.anchor))
+            elif ctx.t_s - tr.last_s <= self.gap_s:
+                live.append(tr)
+        live.extend(_Track(ctx.t_s, ctx.t_s, b, b.centre) for b in unused)
+        self.tracks = live
+        oldest = min(live, key=lambda tr: tr.first_s, default=None)
+        if oldest is None:
+            return ZoneJudgement(self.zone, self.kind, False, measured={"stay_s": 0.0})
+        stay = ctx.t_s - oldest.first_s
+        return ZoneJudgement(
+            self.zone,
+            self.kind,
+            stay >= self.cfg.dwell_s,
+            box=oldest.blob.norm_box(ctx.size),
+            measured={"stay_s": round(stay, 1)},
+            first_seen_s=oldest.first_s,
+        )
+
+
+@dataclass
+class CrowdDetector:
+    """``walkway``: perspective-weighted occupied fraction of the zone (crowd density).
+
+    The tracker's ``open_after_s`` carries the "for longer than" part (see edge.vision).
+    """
+
+    cfg: WalkwayZone
+    mask: np.ndarray
+    kind: str = "walkway"
+
+    def __post_init__(self) -> None:
+        h = self.mask.shape[0]
+        ys = np.nonzero(self.mask.any(axis=1))[0]
+        top, bottom = (int(ys[0]), int(ys[-1])) if len(ys) else (0, h - 1)
+        rows = np.arange(h, dtype=np.float32)
+        frac = np.clip((rows - top) / max(1, bottom - top), 0.0, 1.0)
+        # a person at the top of the zone covers perspective^2 times fewer pixels (area ~ size^2)
+        weight_row = self.cfg.perspective ** (2.0 * (1.0 - frac))
+        self.weights = (weight_row[:, None] * self.mask).astype(np.float32)
+        self.total = float(self.weights.sum()) or 1.0
+
+    @property
+    def zone(self) -> str:
+        return self.cfg.id
+
+    def update(self, ctx: FrameContext) -> ZoneJudgement:
+        occ = ctx.fg.astype(bool) & self.mask
+        density = float((self.weights * occ).sum()) / self.total
+        box = None
+        if density > 0:
+            ys, xs = np.nonzero(occ)
+            w, h = ctx.size
+            box = (xs.min() / w, ys.min() / h, (xs.max() + 1) / w, (ys.max() + 1) / h)
+        return ZoneJudgement(
+            self.zone,
+            self.kind,
+            density >= self.cfg.threshold,
+            box=box,
+            measured={"density": round(density, 3)},
+        )
+
+
+@dataclass
+class VehicleDetector:
+    """``vehicle_free``: a vehicle-sized moving blob in the zone, seen for ``confirm_s``.
+
+    Once confirmed the vehicle stays judged present while a long-term foreground blob of
+    vehicle size overlaps where it was (it may stop).
+    """
+
+    cfg: VehicleFreeZone
+    mask: np.ndarray
+    gap_s: float = 1.5
+    kind: str = "vehicle_free"
+    _since: float | None = None
+    _last: float | None = None
+    _confirmed: bool = False
+    _blob: Blob | None = None
+
+    @property
+    def zone(self) -> str:
+        return self.cfg.id
+
+    def _vehicle_like(self, b: Blob, min_px: int) -> bool:
+        return b.area >= min_px and (
+            b.width >= self.cfg.min_aspect * b.height or b.area >= 2.5 * min_px
+        )
+
+    def update(self, ctx: FrameContext) -> ZoneJudgement:
+        min_px = _px(self.cfg.min_area, ctx.size)
+        moving, _ = find_blobs(ctx.moving.astype(bool) & self.mask, min_px // 2)
+        found = [b for b in moving if self._vehicle_like(b, min_px)]
+        if not found and self._confirmed and self._blob is not None:
+            b0 = self._blob
+            present, _ = find_blobs(ctx.fg.astype(bool) & self.mask, min_px)
+            found = [
+                b for b in present
+                if b.x0 < b0.x1 and b0.x0 < b.x1 and b.y0 < b0.y1 and b0.y0 < b.y1
+            ]
+        if found:
+            blob = max(found, key=lambda b: b.area)
+            lost = self._last is not None and ctx.t_s - self._last > self.gap_s
+            if self._since is None or lost:
+                self._since, self._confirmed = ctx.t_s, False
+            self._last, self._blob = ctx.t_s, blob
+            if ctx.t_s - self._since >= self.cfg.confirm_s:
+                self._confirmed = True
+        elif self._last is None or ctx.t_s - self._last > self.gap_s:
+            self._since, self._confirmed, self._blob = None, False, None
+        active = self._confirmed and self._last == ctx.t_s
+        blob_now = self._blob
+        return ZoneJudgement(
+            self.zone,
+            self.kind,
+            active,
+            box=blob_now.norm_box(ctx.size) if blob_now else None,
+            measured={"area": (blob_now.area if blob_now else 0) / (ctx.size[0] * ctx.size[1])},
+            first_seen_s=self._since,
+        )
+
+
+def _in_window(t: time, start: time, end: time) -> bool:
+    return start <= t < end if start < end else (t >= start or t < end)
+
+
+@dataclass
+class LitterDetector:
+    """``cleanliness``: after ``check_at``, rubbish = difference from the learned clean street.
+
+    The clean reference is the long-term background taken while the local time is in the
+    zone's ``learn`` window and the zone is empty; a camera that never saw that window takes it
+    after ``fallback_after_s`` of running. The comparison normalises light with a gain field
+    against the reference, like the background model.
+    """
+
+    cfg: CleanlinessZone
+    mask: np.ndarray
+    fallback_after_s: float = 60.0
+    kind: str = "cleanliness"
+    _ref: np.ndarray | None = None
+    _t0: float | None = None
+    _learned_in_window: bool = False
+
+    @property
+    def zone(self) -> str:
+        return self.cfg.id
+
+    def _gain(self, grey: np.ndarray, ref: np.ndarray, w: np.ndarray) -> np.ndarray:
+        s_i = cv2.resize(grey * w, GRID, interpolation=cv2.INTER_AREA)
+        s_b = cv2.resize(ref * w, GRID, interpolation=cv2.INTER_AREA)
+        m_b = cv2.resize(ref, GRID, interpolation=cv2.INTER_AREA)
+        g = float(s_i.sum() + 1.0) / float(s_b.sum() + 1.0)
+        prior = 0.05 * m_b
+        blocks = np.clip((s_i + g * prior) / (s_b + prior + 1e-3), 0.2, 5.0).astype(np.float32)
+        h, wd = grey.shape
+        return cv2.resize(blocks, (wd, h), interpolation=cv2.INTER_LINEAR)
+
+    def update(self, ctx: FrameContext) -> ZoneJudgement:
+        if self._t0 is None:
+            self._t0 = ctx.t_s
+        bg = ctx.bg
+        quiet = not (ctx.fg.astype(bool) & self.mask).any()
+        in_learn = ctx.local is not None and _in_window(
+            ctx.local, self.cfg.learn.start, self.cfg.learn.end
+        )
+        if bg.long is not None and quiet and in_learn:
+            self._ref, self._learned_in_window = bg.long.copy(), True
+        elif (
+            self._ref is None
+            and bg.long is not None
+            and ctx.t_s - self._t0 >= self.fallback_after_s
+        ):
+            self._ref = bg.long.copy()
+        due = ctx.local is not None and ctx.local >= self.cfg.check_at
+        if self._ref is None or not due:
+            return ZoneJudgement(self.zone, self.kind, False, measured={"litter": 0.0})
+        ref = self._ref
+        moving = ctx.moving.astype(bool)
+        w = (~moving & bg.valid).astype(np.float32)
+        g_ref = self._gain(ctx.grey, ref, w) * ref
+        thr = bg.s.abs_threshold + bg.s.rel_threshold * g_ref
+        diff = np.abs(ctx.grey - g_ref)
+        litter = (diff > thr) & self.mask & ~moving
+        litter = cv2.morphologyEx(
+            litter.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)
+        ).astype(bool)
+        n_zone = max(1, int(self.mask.sum()))
+        frac = float(litter.sum()) / n_zone
+        heat = np.clip(diff / (4.0 * thr), 0.0, 1.0) * self.mask
+        box = union_box(find_blobs(litter, 2)[0])
+        return ZoneJudgement(
+            self.zone,
+            self.kind,
+            frac > self.cfg.max_litter,
+            box=box.norm_box(ctx.size) if box else None,
+            measured={"litter": round(frac, 4)},
+            heat=heat.astype(np.float32),
+        )
+
+
+def make_detector(zone: CameraZone, mask: np.ndarray) -> ZoneDetector:
+    if isinstance(zone, NoStallZone):
+        return StallDetector(zone, mask)
+    if isinstance(zone, RestrictedZone):
+        return LingerDetector(zone, mask)
+    if isinstance(zone, WalkwayZone):
+        return CrowdDetector(zone, mask)
+    if isinstance(zone, VehicleFreeZone):
+        return VehicleDetector(zone, mask)
+    return LitterDetector(zone, mask)
