@@ -1,0 +1,90 @@
+"""`whistle demo` itself: it starts, an alert reaches the API, Ctrl-C stops every process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+from tests.e2e.helpers import Api, wait_until, whistle_cmd
+
+PASSWORD = "demo-test-password"
+
+
+def descendants(pid: int) -> set[int]:
+    """All processes below ``pid`` (from /proc, no psutil needed)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found: set[int] = set()
+    stack = [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.add(child)
+            stack.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.timeout(240)
+def test_demo_starts_shows_an_alert_and_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    log = (tmp_path / "demo.log").open("wb")
+    demo = subprocess.Popen(
+        whistle_cmd(
+            "demo",
+            "--port",
+            str(port),
+            "--mqtt-port",
+            str(free_port()),
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--demo-password",
+            PASSWORD,
+        ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    api = Api(f"http://127.0.0.1:{port}")
+    try:
+        wait_until("the demo's gateway", api.healthy, timeout_s=90)
+        api.login("manager", PASSWORD)
+        alerts = wait_until(
+            "an alert from the simulated market",
+            lambda: api.get("/api/alerts?site=gumo")["items"],
+            timeout_s=60,
+        )
+        assert alerts[0]["site"] == "gumo"
+        children = descendants(demo.pid)
+        assert len(children) >= 3, "gateway and edge agents run as child processes"
+        banner = (tmp_path / "demo.log").read_text()
+        assert f"http://127.0.0.1:{port}/" in banner
+        assert PASSWORD in banner
+    finally:
+        demo.send_signal(signal.SIGINT)
+        try:
+            status = demo.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            demo.kill()
+            raise
+    assert status == 0
+    assert not [pid for pid in children if alive(pid)], "no process is left behind"
