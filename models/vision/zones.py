@@ -29,8 +29,11 @@ STATIONARY_FROM_S = 4.0
 
 
 class ZoneDetector(Protocol):
-    zone: str
-    kind: str
+    @property
+    def zone(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
 
     def update(self, ctx: FrameContext) -> ZoneJudgement: ...
 

@@ -1,0 +1,185 @@
+"""One camera's episodes: detector judgements -> schedules -> hysteresis -> events + evidence.
+
+Shared by the edge worker and ``whistle vision analyze``: both feed frames with their device
+times; nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+import numpy as np
+
+from edge.device import EpisodeEvent, EpisodeState, EvidenceBlob, Severity
+from edge.episodes import EpisodeTracker, HysteresisSettings
+from edge.vision.evidence import heatmap, snapshot
+from models.vision.analyzer import FrameResult, SceneAnalyzer
+from models.vision.context import ZoneJudgement
+from whistle.config.camera import CameraConfig, CameraZone, WalkwayZone
+
+#: Episode type and severity of each zone kind.
+EPISODE_TYPES: dict[str, tuple[str, Severity]] = {
+    "no_stall": ("encroachment", Severity.WARNING),
+    "walkway": ("congestion", Severity.WARNING),
+    "restricted": ("lingering", Severity.WARNING),
+    "vehicle_free": ("vehicle_intrusion", Severity.MAJOR),
+    "cleanliness": ("litter", Severity.WARNING),
+}
+#: Seconds a condition must be gone before its episode closes, per zone kind.
+CLOSE_AFTER_S: dict[str, float] = {
+    "no_stall": 15.0,
+    "walkway": 20.0,
+    "restricted": 8.0,
+    "vehicle_free": 5.0,
+    "cleanliness": 30.0,
+}
+
+
+def _hysteresis(zone: CameraZone) -> HysteresisSettings:
+    open_after = zone.for_s if isinstance(zone, WalkwayZone) else 0.0
+    return HysteresisSettings(open_after, CLOSE_AFTER_S[zone.kind], 60.0)
+
+
+@dataclass
+class _ZoneState:
+    zone: CameraZone
+    tracker: EpisodeTracker
+    first_seen: datetime | None = None
+
+
+class CameraSession:
+    """Feed frames in device-time order with :meth:`process`; it returns episode events."""
+
+    def __init__(self, cfg: CameraConfig, tz: tzinfo) -> None:
+        self.cfg = cfg
+        self.tz = tz
+        self.analyzer = SceneAnalyzer(cfg)
+        self.zones = {
+            z.id: _ZoneState(
+                z,
+                EpisodeTracker(
+                    EPISODE_TYPES[z.kind][0], cfg.id, z.id, EPISODE_TYPES[z.kind][1],
+                    _hysteresis(z),
+                ),
+            )
+            for z in cfg.zones
+        }
+        self.tamper = EpisodeTracker(
+            "camera_tamper", cfg.id, None, Severity.MAJOR, HysteresisSettings(0.0, 5.0, 60.0)
+        )
+        self._tamper_first: datetime | None = None
+        self._t0: datetime | None = None
+        self.last: FrameResult | None = None
+
+    def process(self, ts: datetime, image: np.ndarray) -> list[EpisodeEvent]:
+        if self._t0 is None:
+            self._t0 = ts
+        t_s = (ts - self._t0).total_seconds()
+        local = ts.astimezone(self.tz).timetz().replace(tzinfo=None)
+        result = self.analyzer.update(image, t_s, local)
+        self.last = result
+        events: list[EpisodeEvent] = []
+        events += self._tamper_events(ts, image, result)
+        judged = {j.zone: j for j in result.zones}
+        for zid, st in self.zones.items():
+            j = judged.get(zid)
+            scheduled = any(w.contains(local) for w in st.zone.schedule)
+            active = bool(j and j.active and scheduled)
+            if active and j is not None and st.first_seen is None:
+                first = j.first_seen_s if j.first_seen_s is not None else t_s
+                st.first_seen = self._t0 + timedelta(seconds=first)
+            events += st.tracker.update(
+                ts,
+                active,
+                j.measured if j else {},
+                summary=self._summary(st.zone, j),
+                details=self._details(ts, st.first_seen, j),
+                evidence=self._evidence(image, st.zone, j),
+            )
+            if not st.tracker.is_open and not active:
+                st.first_seen = None
+        return events
+
+    def close_all(self, ts: datetime) -> list[EpisodeEvent]:
+        """Close every open episode (end of input, shutdown)."""
+        out = []
+        for st in self.zones.values():
+            if st.tracker.is_open:
+                out.append(st.tracker.close(ts))
+        if self.tamper.is_open:
+            out.append(self.tamper.close(ts))
+        return out
+
+    def _tamper_events(
+        self, ts: datetime, image: np.ndarray, result: FrameResult
+    ) -> list[EpisodeEvent]:
+        tamper = result.tamper
+        active = tamper.subtype is not None
+        if active and self._tamper_first is None and self._t0 is not None:
+            since = tamper.since_s if tamper.since_s is not None else 0.0
+            self._tamper_first = self._t0 + timedelta(seconds=since)
+        f = tamper.features
+        details: dict[str, Any] = {"subtype": tamper.subtype or "", "latest_frame": ts.isoformat()}
+        if self._tamper_first is not None:
+            details["first_frame"] = self._tamper_first.isoformat()
+        events = self.tamper.update(
+            ts,
+            active,
+            {
+                "sharpness_ratio": round(f.sharpness_ratio, 3),
+                "similarity": round(f.similarity, 3),
+                "brightness": round(f.brightness, 1),
+            },
+            summary=f"camera {tamper.subtype}" if active else "camera view restored",
+            details=details,
+            evidence=lambda state: self._snap(image, None, None, f"tamper: {tamper.subtype}")
+            if state is EpisodeState.OPENED
+            else (),
+        )
+        if not active and not self.tamper.is_open:
+            self._tamper_first = None
+        return events
+
+    def _summary(self, zone: CameraZone, j: ZoneJudgement | None) -> str:
+        kind = EPISODE_TYPES[zone.kind][0].replace("_", " ")
+        shown = ", ".join(f"{k} {v}" for k, v in (j.measured.items() if j else ()))
+        return f"{kind} in zone {zone.id}" + (f" ({shown})" if shown else "")
+
+    def _details(
+        self, ts: datetime, first: datetime | None, j: ZoneJudgement | None
+    ) -> dict[str, Any]:
+        d: dict[str, Any] = {"latest_frame": ts.isoformat()}
+        if first is not None:
+            d["first_frame"] = first.isoformat()
+        if j is not None and j.box is not None:
+            d["box"] = [round(v, 4) for v in j.box]
+        return d
+
+    def _snap(
+        self, image: np.ndarray, zone: CameraZone | None, j: ZoneJudgement | None, label: str
+    ) -> tuple[EvidenceBlob, ...]:
+        blobs = [
+            snapshot(
+                image,
+                self.cfg.privacy_masks,
+                zone.polygon if zone else None,
+                j.box if j else None,
+                label,
+            )
+        ]
+        if j is not None and j.heat is not None:
+            blobs.append(heatmap(image, j.heat, self.cfg.privacy_masks))
+        return tuple(blobs)
+
+    def _evidence(
+        self, image: np.ndarray, zone: CameraZone, j: ZoneJudgement | None
+    ) -> Callable[[EpisodeState], tuple[EvidenceBlob, ...]]:
+        def make(state: EpisodeState) -> tuple[EvidenceBlob, ...]:
+            if state is EpisodeState.CLOSED:
+                return ()
+            return self._snap(image, zone, j, f"{EPISODE_TYPES[zone.kind][0]}: {zone.id}")
+
+        return make
