@@ -7,5 +7,9 @@ from whistle.config.loader import StrictModel
 
 
 class ParkingSpace(StrictModel):
+    """One marked bay, as a polygon in normalised image coordinates (x right, y down, 0..1)."""
+
     id: Identifier
     polygon: Polygon
+    #: Optional row/label painted on the ground, for the pages.
+    label: str = ""

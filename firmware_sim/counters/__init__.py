@@ -1,0 +1,1 @@
+"""Simulated bidirectional gate counters: visitor flows, vendor-format reports, faults, truth."""

@@ -1,0 +1,1 @@
+"""Pure people-counter computation: clean increments from totals, area occupancy, corrections."""

@@ -1,0 +1,233 @@
+"""Gate increments -> an area's occupancy per minute, with every correction accounted for.
+
+Per gate, clean increments (see :mod:`models.parks.increments`) are scaled for the known
+undercount bias and binned by minute. A gate that is offline (no data yet for a minute) or
+found stuck (totals frozen while the other gates count people) is *imputed*: its share of the
+area's flow, learned from the minutes when every gate reported, times what the working gates
+counted. When an offline gate's buffered reports arrive, its real counts replace the
+imputation. The running sum is clamped at zero (occupancy is never negative) and re-zeroed when
+the area is known empty (at closing); every correction is recorded in :attr:`corrections`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models.parks.bias import BiasModel
+from models.parks.increments import Increment
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One drift correction: what, when (edge POSIX s), by how many people."""
+
+    kind: str  # "rezero", "clamp", "stuck_impute", "offline_impute", "bias"
+    t_s: float
+    gate: str | None
+    amount: float
+    note: str = ""
+
+
+@dataclass
+class _Gate:
+    bias: BiasModel
+    bins: dict[int, list[float]] = field(default_factory=dict)  # minute -> [in, out] corrected
+    raw: dict[int, list[int]] = field(default_factory=dict)  # minute -> [in, out] as counted
+    covered_until_s: float = -math.inf
+    last_change_s: float = -math.inf
+    stuck: list[list[float]] = field(default_factory=list)  # [start_s, end_s or inf]
+
+
+@dataclass(frozen=True)
+class OccupancySeries:
+    minutes: np.ndarray  # minute index (POSIX seconds // 60)
+    occupancy: np.ndarray  # people at the end of each minute (float, >= 0)
+    in_counts: np.ndarray  # people in during each minute (all gates, corrected, imputed)
+    out_counts: np.ndarray
+    imputed: np.ndarray  # bool: some gate imputed in this minute
+    clamped: np.ndarray  # bool: clamped at zero in this minute
+
+
+@dataclass
+class AreaAggregator:
+    gates: list[str]
+    biases: dict[str, BiasModel] = field(default_factory=dict)
+    stuck_after_s: float = 900.0
+    #: Expected people through a silent gate before it is declared stuck.
+    stuck_min_expected: float = 25.0
+    #: Pseudo-count of the equal-share prior for gate shares.
+    share_prior: float = 50.0
+    start_minute: int | None = None
+    corrections: list[Correction] = field(default_factory=list)
+    _gates: dict[str, _Gate] = field(default_factory=dict)
+    #: Per-minute flows already computed; minutes >= _dirty_from must be recomputed.
+    _cache: dict[int, tuple[float, float, bool]] = field(default_factory=dict)
+    _dirty_from: int = 2**62
+    _share_tot: dict[str, float] = field(default_factory=dict)
+    _share_upto: int | None = None
+    #: The full series of the period before the last re-zero (the reconstructed day).
+    previous: OccupancySeries | None = None
+
+    def __post_init__(self) -> None:
+        for g in self.gates:
+            self._gates[g] = _Gate(bias=self.biases.get(g, BiasModel()))
+
+    # --- input -----------------------------------------------------------------------------
+    def add(self, gate: str, inc: Increment) -> None:
+        st = self._gates[gate]
+        minute = int(inc.t_s // 60)
+        if self.start_minute is None:
+            self.start_minute = minute
+        if minute < self.start_minute:
+            return  # belongs to before the last re-zero
+        c_in, c_out = st.bias.correct(inc.d_in, inc.dt_s), st.bias.correct(inc.d_out, inc.dt_s)
+        b = st.bins.setdefault(minute, [0.0, 0.0])
+        b[0] += c_in
+        b[1] += c_out
+        r = st.raw.setdefault(minute, [0, 0])
+        r[0] += inc.d_in
+        r[1] += inc.d_out
+        first_touched = minute
+        if math.isfinite(st.covered_until_s):
+            first_touched = min(minute, int(st.covered_until_s // 60))
+        self._dirty_from = min(self._dirty_from, first_touched)
+        st.covered_until_s = max(st.covered_until_s, inc.t_s)
+        if inc.d_in or inc.d_out:
+            if st.stuck and st.stuck[-1][1] == math.inf:
+                st.stuck[-1][1] = inc.t_s
+                self.corrections.append(Correction(
+                    "stuck_impute", inc.t_s, gate, 0.0, "counting again: imputation ends"))
+            st.last_change_s = max(st.last_change_s, inc.t_s)
+
+    def gate_status(self, gate: str, now_s: float, offline_after_s: float) -> str:
+        st = self._gates[gate]
+        if st.stuck and st.stuck[-1][1] == math.inf:
+            return "stuck"
+        if now_s - st.covered_until_s > offline_after_s:
+            return "offline"
+        return "ok"
+
+    # --- stuck detection -------------------------------------------------------------------
+    def check_stuck(self, now_s: float) -> list[str]:
+        """Declare gates stuck; return the ids newly declared (their past minutes get imputed)."""
+        newly = []
+        shares = self._shares()
+        for g, st in self._gates.items():
+            if st.stuck and st.stuck[-1][1] == math.inf:
+                continue
+            since = max(st.last_change_s, 60.0 * (self.start_minute or 0))
+            if not math.isfinite(since) or st.covered_until_s - since < self.stuck_after_s:
+                continue
+            expected = self._expected(g, since, st.covered_until_s, shares)
+            if expected >= self.stuck_min_expected:
+                st.stuck.append([since, math.inf])
+                self._dirty_from = min(self._dirty_from, int(since // 60))
+                self._share_upto = None  # shares must leave the stuck minutes out
+                newly.append(g)
+                self.corrections.append(Correction(
+                    "stuck_impute", now_s, g, expected,
+                    f"totals frozen since {since:.0f}; imputing from the other gates"))
+        return newly
+
+    def _expected(self, gate: str, a_s: float, b_s: float, shares: dict[str, float]) -> float:
+        others = [g for g in self.gates if g != gate]
+        if not others:
+            return 0.0
+        total = 0.0
+        for m in range(int(a_s // 60) + 1, int(b_s // 60) + 1):
+            ok = [g for g in others if self._ok(g, m)]
+            s_ok = sum(shares[g] for g in ok)
+            if s_ok <= 0:
+                continue
+            flow = sum(sum(self._gates[g].bins.get(m, (0.0, 0.0))) for g in ok)
+            total += shares[gate] * flow / s_ok
+        return total
+
+    # --- output ----------------------------------------------------------------------------
+    def _ok(self, gate: str, minute: int) -> bool:
+        st = self._gates[gate]
+        if st.covered_until_s < 60.0 * minute + 30.0:
+            return False
+        t = 60.0 * minute + 30.0
+        return not any(a <= t < b for a, b in st.stuck)
+
+    def _shares(self) -> dict[str, float]:
+        """Each gate's share of the area's flow, from minutes when every gate was ok."""
+        if self._share_upto is None:
+            self._share_tot = dict.fromkeys(self.gates, 0.0)
+            self._share_upto = self.start_minute or 0
+        # minutes every gate has fully reported are final for the shares
+        final = min(int(st.covered_until_s // 60) if math.isfinite(st.covered_until_s)
+                    else -1 for st in self._gates.values())
+        for m in range(self._share_upto, final):
+            if all(self._ok(g, m) for g in self.gates):
+                for g in self.gates:
+                    self._share_tot[g] += sum(self._gates[g].bins.get(m, (0.0, 0.0)))
+        self._share_upto = max(self._share_upto, final)
+        n = len(self.gates)
+        denom = sum(self._share_tot.values()) + self.share_prior
+        return {g: (self._share_tot[g] + self.share_prior / n) / denom for g in self.gates}
+
+    def shares(self) -> dict[str, float]:
+        return self._shares()
+
+    def series(self, until_s: float) -> OccupancySeries:
+        """Occupancy at the end of every minute from the last re-zero up to ``until_s``."""
+        if self.start_minute is None:
+            empty = np.zeros(0)
+            return OccupancySeries(empty.astype(int), empty, empty, empty,
+                                   empty.astype(bool), empty.astype(bool))
+        m0, m1 = self.start_minute, int(until_s // 60)
+        n = max(m1 - m0 + 1, 0)
+        shares = self._shares()
+        cin, cout = np.zeros(n), np.zeros(n)
+        imputed = np.zeros(n, dtype=bool)
+        for i, m in enumerate(range(m0, m1 + 1)):
+            cached = self._cache.get(m) if m < self._dirty_from else None
+            if cached is None:
+                cached = self._minute_flow(m, shares)
+                self._cache[m] = cached
+            cin[i], cout[i], imputed[i] = cached
+        self._dirty_from = m1 + 1 if m1 >= m0 else self._dirty_from
+        occ = np.zeros(n)
+        clamped = np.zeros(n, dtype=bool)
+        level = 0.0
+        for i in range(n):
+            level += cin[i] - cout[i]
+            if level < 0:
+                clamped[i] = True
+                level = 0.0
+            occ[i] = level
+        return OccupancySeries(np.arange(m0, m1 + 1), occ, cin, cout, imputed, clamped)
+
+    def _minute_flow(self, m: int, shares: dict[str, float]) -> tuple[float, float, bool]:
+        ok = [g for g in self.gates if self._ok(g, m)]
+        f_in = sum(self._gates[g].bins.get(m, (0.0, 0.0))[0] for g in ok)
+        f_out = sum(self._gates[g].bins.get(m, (0.0, 0.0))[1] for g in ok)
+        if len(ok) == len(self.gates):
+            return f_in, f_out, False
+        s_ok = sum(shares[g] for g in ok)
+        if s_ok > 0:
+            s_bad = sum(shares[g] for g in self.gates if g not in ok)
+            f_in += f_in * s_bad / s_ok
+            f_out += f_out * s_bad / s_ok
+        return f_in, f_out, True
+
+    def rezero(self, t_s: float, level_before: float) -> Correction:
+        """The area is known empty at ``t_s``: start counting afresh; record the drift removed."""
+        self.previous = self.series(t_s)
+        corr = Correction("rezero", t_s, None, -level_before,
+                          "closing: the area is known empty")
+        self.corrections.append(corr)
+        self.start_minute = int(t_s // 60) + 1
+        for st in self._gates.values():
+            st.bins = {m: v for m, v in st.bins.items() if m >= self.start_minute}
+            st.raw = {m: v for m, v in st.raw.items() if m >= self.start_minute}
+            st.stuck = [s for s in st.stuck if s[1] > t_s]
+        self._cache = {}
+        self._dirty_from = self.start_minute
+        self._share_upto = None
+        return corr
