@@ -85,9 +85,7 @@ def current_principal(
         if cookie is None:
             raise _unauthorized("not authenticated: send a bearer token or log in")
         claims = verify_token(secret, cookie, "session")
-        if claims is not None and request.method not in _SAFE_METHODS and not _same_origin(
-            request
-        ):
+        if claims is not None and request.method not in _SAFE_METHODS and not _same_origin(request):
             raise HTTPException(status.HTTP_403_FORBIDDEN, "cross-origin request refused")
     if claims is None:
         raise _unauthorized("invalid or expired credentials")

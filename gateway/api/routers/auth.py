@@ -1,0 +1,101 @@
+"""Sign-in: OAuth2 password flow (bearer token), cookie sessions for pages, who am I."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from gateway.api.config import ApiConfig
+from gateway.api.schemas import MeOut, TokenOut
+from gateway.auth.deps import SESSION_COOKIE, CurrentPrincipal, DbSession
+from gateway.auth.tokens import issue_token
+from gateway.auth.users import authenticate, get_user
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+_BAD_LOGIN = "incorrect username or password"
+Username = Annotated[str, Form(min_length=1, max_length=200)]
+Password = Annotated[str, Form(min_length=1, max_length=1024)]
+
+
+def _config(request: Request) -> ApiConfig:
+    config: ApiConfig = request.app.state.api_config
+    return config
+
+
+def _me(display_name: str, username: str, role: str, site: str | None, dep: str | None) -> MeOut:
+    return MeOut(username=username, role=role, site=site, department=dep, display_name=display_name)
+
+
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    responses={401: {"description": "Wrong username or password"}},
+)
+def token(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: DbSession,
+) -> TokenOut:
+    """OAuth2 password flow: form fields ``username`` and ``password`` give a bearer token."""
+    user = authenticate(session, form.username, form.password)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, _BAD_LOGIN, headers={"WWW-Authenticate": "Bearer"}
+        )
+    config = _config(request)
+    value = issue_token(
+        config.secret_key, user.username, "bearer", user.password_hash, config.token_ttl_s
+    )
+    return TokenOut(access_token=value, token_type="bearer", expires_in=config.token_ttl_s)
+
+
+@router.post(
+    "/login", response_model=MeOut, responses={401: {"description": "Wrong username or password"}}
+)
+def login(
+    request: Request,
+    response: Response,
+    username: Username,
+    password: Password,
+    session: DbSession,
+) -> MeOut:
+    """Start a cookie session (HttpOnly, SameSite=Lax, Secure over https) for the pages."""
+    user = authenticate(session, username, password)
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, _BAD_LOGIN)
+    config = _config(request)
+    value = issue_token(
+        config.secret_key, user.username, "session", user.password_hash, config.session_ttl_s
+    )
+    secure = config.cookie_secure
+    if secure is None:
+        secure = request.url.scheme == "https"
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        max_age=config.session_ttl_s,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+    return _me(user.display_name, user.username, user.role, user.site, user.department)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout() -> Response:
+    """End the cookie session (no authentication needed to forget a cookie)."""
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/me", response_model=MeOut)
+def me(principal: CurrentPrincipal, session: DbSession) -> MeOut:
+    """The signed-in user."""
+    user = get_user(session, principal.username)
+    display = user.display_name if user is not None else principal.username
+    return _me(display, principal.username, principal.role, principal.site, principal.department)

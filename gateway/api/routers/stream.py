@@ -1,0 +1,99 @@
+"""``GET /api/stream``: Server-Sent Events of alerts, device changes and incidents.
+
+Read from the Event table (so every gateway instance serves every event). Each SSE event has
+``id`` = Event.id, ``event`` = its kind (alert, device, incident) and ``data`` = JSON
+``{id, kind, subject, data, created_at}``. A reconnecting EventSource sends ``Last-Event-ID``
+and resumes after it without loss or repeats; ``?last_event_id=`` does the same for clients
+that cannot set headers. Without either the stream starts with new events only. Keep-alive
+comments (``: ping``) go out every 15 s when idle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
+
+from gateway.api.config import ApiConfig
+from gateway.api.errors import validation_error
+from gateway.api.events import latest_event_id, read_events
+from gateway.auth.deps import CurrentPrincipal
+from gateway.auth.scope import scope_of
+
+router = APIRouter(prefix="/api", tags=["stream"])
+
+#: Reconnection delay suggested to EventSource clients, milliseconds.
+RETRY_MS = 3000
+MAX_EVENT_ID = 2**63 - 1
+
+
+def _parse_last_id(header: str | None, query: int | None) -> int | None:
+    if header is not None and header.strip():
+        try:
+            value = int(header.strip())
+        except ValueError:
+            raise validation_error("header", "last-event-id", "not an event id") from None
+        if not 0 <= value <= MAX_EVENT_ID:
+            raise validation_error("header", "last-event-id", "not an event id")
+        return value
+    return query
+
+
+@router.get("/stream", response_class=EventSourceResponse)
+async def stream(
+    request: Request,
+    principal: CurrentPrincipal,
+    last_event_id_header: Annotated[
+        str | None, Header(alias="last-event-id", max_length=32)
+    ] = None,
+    last_event_id: Annotated[
+        int | None, Query(ge=0, le=MAX_EVENT_ID, description="resume after this event id")
+    ] = None,
+) -> AsyncIterator[ServerSentEvent]:
+    """Live events the caller may see, as ``text/event-stream``."""
+    after = _parse_last_id(last_event_id_header, last_event_id)
+    service = request.app.state.service
+    config: ApiConfig = request.app.state.api_config
+    store = service.store
+
+    def start_id() -> int:
+        with store.session() as session:
+            return latest_event_id(session)
+
+    if after is None:
+        after = await run_in_threadpool(start_id)
+    cursor = after
+
+    def poll(after_id: int) -> tuple[list[ServerSentEvent], int]:
+        with store.session() as session:
+            items, next_id = read_events(session, principal, scope_of(service), after_id)
+        events = [
+            ServerSentEvent(
+                id=str(item.id),
+                event=item.kind,
+                data={
+                    "id": item.id,
+                    "kind": item.kind,
+                    "subject": item.subject,
+                    "data": item.data,
+                    "created_at": item.created_at.isoformat(),
+                },
+            )
+            for item in items
+        ]
+        return events, next_id
+
+    yield ServerSentEvent(comment="whistle event stream", retry=RETRY_MS)
+    while True:
+        if await request.is_disconnected():
+            return
+        events, next_id = await run_in_threadpool(poll, cursor)
+        for event in events:
+            yield event
+        if next_id == cursor:
+            await anyio.sleep(config.stream_poll_s)
+        cursor = next_id
