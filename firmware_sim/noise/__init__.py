@@ -1,0 +1,1 @@
+"""The simulated networked noise sensor: scenarios, ground truth, HTTP L16 streaming."""

@@ -1,0 +1,160 @@
+"""A streaming sound level meter: PCM blocks in, one :class:`SecondLevels` per second out.
+
+Arithmetic follows IEC 61672-1:2013 (class 1 design goals): A/C weighting (``weighting``),
+F/S exponential time weighting per sample (``timeweight``), C-weighted peak. The meter only
+computes; it is an indicative instrument when fed by a MEMS microphone, not a certified one.
+
+Levels in dB re 20 uPa. The microphone sensitivity is the datasheet figure in dBFS for a
+94 dB SPL, 1 kHz tone, where 0 dBFS is the RMS of a full-scale sine, so
+SPL = 10 lg(mean x^2) + 94 - sensitivity_dbfs + 10 lg 2 (x in full-scale units).
+
+Streaming: samples are buffered and processed in whole seconds; all filter and averager states
+carry across seconds, so the block size the caller uses never changes a single output bit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from scipy import signal
+
+from models.noise.bands import BandAnalyser
+from models.noise.timeweight import TAU_FAST_S, TAU_SLOW_S, ExponentialAverager
+from models.noise.weighting import a_from_c_section, c_sections
+
+#: Mean squares below this (in full-scale^2) are floored so digital silence gives finite levels.
+_MS_FLOOR = 1e-20
+#: |sample| at or above this fraction of full scale counts as clipped.
+CLIP_FRACTION = 0.999
+
+
+def to_full_scale(samples: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """int16 / int32 / uint8 / float PCM to float64 full-scale units (1.0 = digital full scale)."""
+    arr = np.asarray(samples)
+    if arr.dtype == np.int16:
+        return arr.astype(np.float64) / 32768.0
+    if arr.dtype == np.int32:
+        return arr.astype(np.float64) / 2147483648.0
+    if arr.dtype == np.uint8:
+        return (arr.astype(np.float64) - 128.0) / 128.0
+    if np.issubdtype(arr.dtype, np.floating):
+        return arr.astype(np.float64, copy=False)
+    raise TypeError(f"unsupported PCM sample type {arr.dtype}")
+
+
+def spl_offset_db(sensitivity_dbfs: float) -> float:
+    """dB to add to 10 lg(mean square in full-scale units) to get dB SPL."""
+    return 94.0 - sensitivity_dbfs + 10.0 * math.log10(2.0)
+
+
+@dataclass(frozen=True)
+class SecondLevels:
+    """What the meter measured over one second (levels in dB re 20 uPa)."""
+
+    index: int  # seconds since the meter started (second i covers samples [i fs, (i+1) fs))
+    laeq: float
+    lafmax: float
+    lafmin: float
+    lasmax: float
+    lcpeak: float
+    lceq: float
+    #: Z-weighted 1/3-octave band levels over the second (centres in ``band_centres_hz``).
+    bands_db: npt.NDArray[np.float64]
+    band_centres_hz: npt.NDArray[np.float64]
+    #: Octave band levels per 100 ms frame, shape (10, 7): the envelope for repetition detection.
+    envelope_db: npt.NDArray[np.float64]
+    clipped_samples: int
+    #: True when every sample of the second has the same value (a dead digital microphone).
+    digital_silence: bool
+    raw_peak_dbfs: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "laeq": round(self.laeq, 2),
+            "lafmax": round(self.lafmax, 2),
+            "lafmin": round(self.lafmin, 2),
+            "lasmax": round(self.lasmax, 2),
+            "lcpeak": round(self.lcpeak, 2),
+        }
+
+
+@dataclass
+class SoundLevelMeter:
+    """Feed PCM blocks with :meth:`process`; get the completed seconds back."""
+
+    fs_hz: int
+    sensitivity_dbfs: float = -26.0
+    offset_db: float = field(init=False)
+    _c_sos: npt.NDArray[np.float64] = field(init=False, repr=False)
+    _a_sos: npt.NDArray[np.float64] = field(init=False, repr=False)
+    _zc: npt.NDArray[np.float64] = field(init=False, repr=False)
+    _za: npt.NDArray[np.float64] = field(init=False, repr=False)
+    _fast: ExponentialAverager = field(init=False, repr=False)
+    _slow: ExponentialAverager = field(init=False, repr=False)
+    _bands: BandAnalyser = field(init=False, repr=False)
+    _pending: list[npt.NDArray[np.float64]] = field(init=False, repr=False)
+    _pending_n: int = field(init=False, default=0)
+    seconds_done: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        if self.fs_hz <= 0 or self.fs_hz % 10:
+            raise ValueError(f"sample rate must be a positive multiple of 10 Hz, got {self.fs_hz}")
+        self.offset_db = spl_offset_db(self.sensitivity_dbfs)
+        self._c_sos = c_sections(self.fs_hz)
+        self._a_sos = a_from_c_section(self.fs_hz)
+        self._zc = np.zeros((self._c_sos.shape[0], 2))
+        self._za = np.zeros((self._a_sos.shape[0], 2))
+        self._fast = ExponentialAverager(self.fs_hz, TAU_FAST_S, max_step_s=0.0002)
+        self._slow = ExponentialAverager(self.fs_hz, TAU_SLOW_S, max_step_s=0.001)
+        self._bands = BandAnalyser(self.fs_hz)
+        self._pending = []
+
+    def process(self, samples: npt.ArrayLike) -> list[SecondLevels]:
+        """Feed any number of samples (one channel); return every second completed by them."""
+        x = to_full_scale(samples).ravel()
+        if x.size:
+            self._pending.append(x)
+            self._pending_n += x.size
+        out: list[SecondLevels] = []
+        while self._pending_n >= self.fs_hz:
+            buf = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
+            sec, rest = buf[: self.fs_hz], buf[self.fs_hz :]
+            self._pending = [rest] if rest.size else []
+            self._pending_n = rest.size
+            out.append(self._second(sec))
+        return out
+
+    def level_db(self, mean_square: float) -> float:
+        return 10.0 * math.log10(max(mean_square, _MS_FLOOR)) + self.offset_db
+
+    def _second(self, x: npt.NDArray[np.float64]) -> SecondLevels:
+        c, self._zc = signal.sosfilt(self._c_sos, x, zi=self._zc)
+        a, self._za = signal.sosfilt(self._a_sos, c, zi=self._za)
+        a2 = a * a
+        fast = self._fast.process(a2)
+        slow = self._slow.process(a2)
+        third, octave = self._bands.analyse(x)
+        raw_peak = float(np.max(np.abs(x)))
+        lv = self.level_db
+        res = SecondLevels(
+            index=self.seconds_done,
+            laeq=lv(float(a2.mean())),
+            lafmax=lv(float(fast.max())),
+            lafmin=lv(float(fast.min())),
+            lasmax=lv(float(slow.max())),
+            lcpeak=lv(float(np.max(np.abs(c))) ** 2),
+            lceq=lv(float(np.dot(c, c)) / c.size),
+            bands_db=10 * np.log10(np.maximum(third, _MS_FLOOR)) + self.offset_db,
+            band_centres_hz=self._bands.centres_hz,
+            envelope_db=10 * np.log10(np.maximum(octave, _MS_FLOOR)) + self.offset_db,
+            clipped_samples=int(np.count_nonzero(np.abs(x) >= CLIP_FRACTION))
+            if raw_peak >= CLIP_FRACTION
+            else 0,
+            digital_silence=bool(x.min() == x.max()),
+            raw_peak_dbfs=20 * math.log10(max(raw_peak, 1e-10)),
+        )
+        self.seconds_done += 1
+        return res
