@@ -98,10 +98,11 @@ class DualBackground:
         self._t = t_s
         long, short = self.long, self.short
         gain = self._gain_field(grey, long)
-        bl = gain * long
-        thr = s.abs_threshold + s.rel_threshold * bl
-        fg_long = (np.abs(grey - bl) > thr) & self.valid
-        fg_short = (np.abs(grey - gain * short) > thr) & self.valid
+        bl = cv2.multiply(gain, long)
+        thr = bl * s.rel_threshold
+        thr += s.abs_threshold
+        fg_long = (cv2.absdiff(grey, bl) > thr) & self.valid
+        fg_short = (cv2.absdiff(grey, cv2.multiply(gain, short)) > thr) & self.valid
         new_fraction = float(np.count_nonzero(fg_long & ~self.fg_long)) / max(
             1, int(np.count_nonzero(self.valid))
         )
@@ -112,17 +113,17 @@ class DualBackground:
         self.gain = gain
         # Porikli 2008: stationary = long-term foreground, short-term background
         st = self.stationary_s
-        st += dt * (fg_long & ~fg_short)
-        st -= (s.decay * dt) * (~fg_long)
+        grow = (fg_long & ~fg_short).view(np.uint8)
+        cv2.add(st, dt, dst=st, mask=grow)
+        cv2.subtract(st, s.decay * dt, dst=st, mask=(~fg_long).view(np.uint8))
         np.maximum(st, 0.0, out=st)
-        a_s = min(1.0, dt / s.short_tau_s)
-        short += a_s * (grey - short)
-        a_l = min(1.0, dt / s.long_tau_s)
-        a_h = min(1.0, dt / s.held_tau_s)
+        cv2.accumulateWeighted(grey, short, min(1.0, dt / s.short_tau_s))
         # held pixels follow the light (G) but not the object; the rest follow the image
-        target = np.where(fg_long, bl, grey)
-        long += a_l * (target - long)
-        long += (a_h * fg_long) * (grey - long)
+        a_l = min(1.0, dt / s.long_tau_s)
+        fg_u8 = fg_long.view(np.uint8)
+        cv2.accumulateWeighted(grey, long, a_l, mask=(~fg_long).view(np.uint8))
+        cv2.accumulateWeighted(bl, long, a_l, mask=fg_u8)
+        cv2.accumulateWeighted(grey, long, min(1.0, dt / s.held_tau_s), mask=fg_u8)
         self.fg_long = fg_long
         self.fg_short = fg_short
 

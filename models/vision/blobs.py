@@ -42,6 +42,8 @@ class Blob:
 def find_blobs(mask: np.ndarray, min_area_px: int = 1) -> tuple[list[Blob], np.ndarray]:
     """8-connected components of ``mask`` with at least ``min_area_px`` pixels, and labels."""
     m = mask.astype(np.uint8)
+    if cv2.countNonZero(m) < min_area_px:
+        return [], np.zeros(m.shape, np.int32)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
     blobs = []
     for i in range(1, n):

@@ -59,8 +59,7 @@ class TamperDetector:
     _t: float | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self._w = self.valid.astype(np.float32)
-        self._n = max(1.0, float(self._w.sum()))
+        self._mask = self.valid.astype(np.uint8)
 
     def _lowpass(self, grey_m: np.ndarray) -> np.ndarray:
         small = cv2.resize(grey_m, LOWPASS, interpolation=cv2.INTER_AREA).astype(np.float32)
@@ -69,11 +68,12 @@ class TamperDetector:
         return small / norm if norm > 1e-3 else small
 
     def update(self, grey_m: np.ndarray, t_s: float) -> TamperState:
-        g = grey_m.astype(np.float32)
-        lap = cv2.Laplacian(grey_m, cv2.CV_32F, ksize=1)
-        sharp = float((lap * lap * self._w).sum()) / self._n
-        bright = float((g * self._w).sum()) / self._n
-        contrast = float(np.sqrt(max(0.0, float((g * g * self._w).sum()) / self._n - bright**2)))
+        lap = cv2.Laplacian(grey_m, cv2.CV_16S, ksize=1)
+        _, lap_sd = cv2.meanStdDev(lap, mask=self._mask)
+        mean, sd = cv2.meanStdDev(grey_m, mask=self._mask)
+        sharp = float(lap_sd[0, 0]) ** 2
+        bright = float(mean[0, 0])
+        contrast = float(sd[0, 0])
         low = self._lowpass(grey_m)
         if self._ref is None:
             self._ref = low

@@ -184,9 +184,9 @@ class CrowdDetector:
         density = float((self.weights * occ).sum()) / self.total
         box = None
         if density > 0:
-            ys, xs = np.nonzero(occ)
+            x, y, bw, bh = cv2.boundingRect(occ.view(np.uint8))
             w, h = ctx.size
-            box = (xs.min() / w, ys.min() / h, (xs.max() + 1) / w, (ys.max() + 1) / h)
+            box = (x / w, y / h, (x + bw) / w, (y + bh) / h)
         return ZoneJudgement(
             self.zone,
             self.kind,
@@ -272,8 +272,12 @@ class LitterDetector:
     cfg: CleanlinessZone
     mask: np.ndarray
     fallback_after_s: float = 60.0
+    #: Rubbish does not run away: the comparison runs at most once per this many seconds.
+    every_s: float = 1.0
     kind: str = "cleanliness"
     _ref: np.ndarray | None = None
+    _last: ZoneJudgement | None = None
+    _next_s: float = 0.0
     _t0: float | None = None
     _learned_in_window: bool = False
 
@@ -310,6 +314,9 @@ class LitterDetector:
         due = ctx.local is not None and ctx.local >= self.cfg.check_at
         if self._ref is None or not due:
             return ZoneJudgement(self.zone, self.kind, False, measured={"litter": 0.0})
+        if self._last is not None and ctx.t_s < self._next_s:
+            return self._last
+        self._next_s = ctx.t_s + self.every_s
         ref = self._ref
         moving = ctx.moving.astype(bool)
         w = (~moving & bg.valid).astype(np.float32)
@@ -324,7 +331,7 @@ class LitterDetector:
         frac = float(litter.sum()) / n_zone
         heat = np.clip(diff / (4.0 * thr), 0.0, 1.0) * self.mask
         box = union_box(find_blobs(litter, 2)[0])
-        return ZoneJudgement(
+        self._last = ZoneJudgement(
             self.zone,
             self.kind,
             frac > self.cfg.max_litter,
@@ -332,6 +339,7 @@ class LitterDetector:
             measured={"litter": round(frac, 4)},
             heat=heat.astype(np.float32),
         )
+        return self._last
 
 
 def make_detector(zone: CameraZone, mask: np.ndarray) -> ZoneDetector:

@@ -1,0 +1,115 @@
+"""Per-frame cost of the whole camera analysis at 640x360 next to OpenCV MOG2 at 320x180.
+
+Both run in the same process on the same frames, single-threaded (``cv2.setNumThreads(1)``);
+decoding is excluded (frames are decoded into memory first). The analysis runs with every
+zone kind active plus the tamper check; the reference is ``cv2.createBackgroundSubtractorMOG2``
+on a 320x180 greyscale copy (the greyscale conversion and resize are not timed for it, so the
+reference is slightly flattered). Goal: ratio <= 1 (``/work/shared/reference/vision.md``:
+MOG2 320x180 ~1.9 ms/frame here).
+
+Frames: the PETS 2009 S2L1 clip from ``../shared/data/real`` when present, else the market
+simulator, else synthetic noise with moving blocks. Prints JSON lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from models.vision.analyzer import SceneAnalyzer  # noqa: E402
+from whistle.config.camera import CameraConfig  # noqa: E402
+
+REAL = ROOT / ".." / "shared" / "data" / "real" / "pets09_s2l1_view1_480x360.avi"
+
+
+def _config() -> CameraConfig:
+    def box(x0: float, y0: float, x1: float, y1: float) -> list[list[float]]:
+        return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+
+    return CameraConfig.model_validate({
+        "id": "bench", "name": "bench", "kind": "camera", "source": {"kind": "file"},
+        "zones": [
+            {"id": "lane", "kind": "no_stall", "polygon": box(0.0, 0.5, 0.5, 1.0)},
+            {"id": "entrance", "kind": "walkway", "polygon": box(0.3, 0.2, 0.9, 0.7),
+             "perspective": 2.0},
+            {"id": "door", "kind": "restricted", "polygon": box(0.45, 0.25, 0.55, 0.5)},
+            {"id": "street", "kind": "vehicle_free", "polygon": box(0.0, 0.0, 1.0, 1.0)},
+            {"id": "clean", "kind": "cleanliness", "polygon": box(0.5, 0.5, 1.0, 1.0),
+             "check_at": "00:00:00", "schedule": [{"start": "00:00", "end": "23:59"}]},
+        ],
+        "motion_masks": [box(0.9, 0.0, 1.0, 0.2)],
+        "privacy_masks": [box(0.0, 0.0, 0.1, 0.1)],
+    })
+
+
+def _frames(n: int) -> tuple[str, list[np.ndarray]]:
+    if REAL.exists():
+        cap = cv2.VideoCapture(str(REAL))
+        out = []
+        while len(out) < n:
+            ok, img = cap.read()
+            if not ok:
+                break
+            out.append(cv2.resize(img, (640, 360), interpolation=cv2.INTER_AREA))
+        if out:
+            return "pets09_s2l1", out
+    rng = np.random.default_rng(0)
+    base = rng.integers(60, 160, (360, 640, 3), dtype=np.uint8)
+    out = []
+    for i in range(n):
+        img = base.copy()
+        x = (i * 7) % 600
+        img[200:260, x : x + 30] = 220
+        out.append(img)
+    return "synthetic", out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few frames, a few seconds")
+    parser.add_argument("--frames", type=int, default=600)
+    args = parser.parse_args()
+    cv2.setNumThreads(1)
+    n = 120 if args.quick else args.frames
+    source, frames = _frames(n)
+    local = datetime(2026, 11, 27, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")).time()
+    greys = [cv2.resize(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY), (320, 180),
+                        interpolation=cv2.INTER_AREA) for f in frames]
+    best_ours, best_ref = float("inf"), float("inf")
+    for _ in range(1 if args.quick else 3):
+        analyzer = SceneAnalyzer(_config())
+        t0 = time.perf_counter()
+        for i, f in enumerate(frames):
+            analyzer.update(f, i * 0.2, local)
+        best_ours = min(best_ours, (time.perf_counter() - t0) / len(frames) * 1000)
+        mog = cv2.createBackgroundSubtractorMOG2()
+        t0 = time.perf_counter()
+        for g in greys:
+            mog.apply(g)
+        best_ref = min(best_ref, (time.perf_counter() - t0) / len(greys) * 1000)
+    print(json.dumps({
+        "bench": "vision_analysis_per_frame",
+        "frames": len(frames),
+        "source": source,
+        "value_ms": round(best_ours, 3),
+        "reference": "opencv_mog2_grey_320x180",
+        "reference_ms": round(best_ref, 3),
+        "ratio": round(best_ours / best_ref, 3),
+        "goal_ratio_max": 1.0,
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
