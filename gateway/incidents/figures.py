@@ -222,11 +222,7 @@ def assessment(
         }
         used = {k: getattr(weights, k) for k, v in parts.items() if v is not None}
         total_w = sum(used.values())
-        score = (
-            sum(parts[k] * w for k, w in used.items()) / total_w
-            if total_w > 0
-            else None
-        )
+        score = sum(parts[k] * w for k, w in used.items()) / total_w if total_w > 0 else None
         rows.append(
             {
                 "department": department,

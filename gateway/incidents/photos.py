@@ -7,8 +7,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Largest accepted photo, in bytes (a phone JPEG at full size is 2-5 MB).
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
+#: Largest accepted photo, in bytes: under the API's 1 MB request body limit (phone apps
+#: resize before upload; a full-size phone JPEG is 2-5 MB).
+MAX_PHOTO_BYTES = 960 * 1024
 
 _EXT = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 

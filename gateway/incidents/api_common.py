@@ -1,0 +1,109 @@
+"""Helpers the incidents routers share: the engine from the app, the caller as an Actor, the
+incident the caller may see (404 otherwise, so existence does not leak), serialisation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import HTTPException, Request, status
+from sqlalchemy.orm import Session
+
+from gateway.auth.deps import Principal
+from gateway.incidents.engine import IncidentEngine
+from gateway.incidents.lifecycle import Actor, State, allowed_transitions, can_see, next_stage
+from gateway.incidents.models import Incident, IncidentTransition
+from gateway.incidents.runtime import IncidentsRuntime
+
+
+def runtime_of(request: Request) -> IncidentsRuntime:
+    runtime = getattr(request.app.state.service, "incidents", None)
+    if runtime is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "incidents are not set up")
+    return runtime
+
+
+def engine_of(request: Request) -> IncidentEngine:
+    return runtime_of(request).engine
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(
+        name=principal.username,
+        role=principal.role,
+        site=principal.site,
+        department=principal.department,
+    )
+
+
+def visible_incident(session: Session, principal: Principal, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if incident is None or not can_see(actor_of(principal), incident.site, incident.department):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"incident {incident_id} not found")
+    return incident
+
+
+def incident_json(incident: Incident) -> dict[str, Any]:
+    reached = frozenset(State(s) for s in incident.reached)
+    state = State(incident.state)
+    deadline = None
+    if state in (
+        State.NEW,
+        State.DISPATCHED,
+        State.ACCEPTED,
+        State.ON_SITE,
+        State.REOPENED,
+        State.ESCALATED,
+    ):
+        stage = next_stage(reached)
+        target = incident.sla_s.get(stage.value)
+        if target is not None:
+            deadline = {
+                "stage": stage.value,
+                "at": (incident.clock_start + timedelta(seconds=float(target))).isoformat(),
+            }
+    return {
+        "id": incident.id,
+        "type": incident.type,
+        "site": incident.site,
+        "zone": incident.zone or None,
+        "severity": incident.severity,
+        "state": incident.state,
+        "source": incident.source,
+        "department": incident.department,
+        "grid": incident.grid,
+        "routing_rule": incident.routing_rule,
+        "summary": incident.summary,
+        "sla_s": incident.sla_s,
+        "next_deadline": deadline,
+        "escalation_level": incident.escalation_level,
+        "reopen_count": incident.reopen_count,
+        "reject_reason": incident.reject_reason,
+        "alert_count": incident.alert_count,
+        "complaint_count": incident.complaint_count,
+        "first_alert_at": _iso(incident.first_alert_at),
+        "last_alert_at": _iso(incident.last_alert_at),
+        "created_at": _iso(incident.created_at),
+        "updated_at": _iso(incident.updated_at),
+        "resolved_at": _iso(incident.resolved_at),
+        "closed_at": _iso(incident.closed_at),
+        "allowed_transitions": allowed_transitions(state, reached),
+    }
+
+
+def transition_json(t: IncidentTransition) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "from": t.from_state,
+        "to": t.to_state,
+        "actor": t.actor,
+        "actor_role": t.actor_role,
+        "note": t.note,
+        "photo_id": t.photo_id,
+        "at": _iso(t.at),
+        "data": t.data,
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
