@@ -38,8 +38,9 @@ class Painter:
     ) -> None:
         """Box X0..X1, Y0..Y1, z0..z1 (metres); draws the faces the camera at X=0, Y=4 sees."""
         x0, x1, y0, y1, z0, z1 = box
-        side_c = side if side is not None else tuple(c * 0.7 for c in col)
-        top_c = top if top is not None else tuple(min(c * 1.15, 255.0) for c in col)
+        side_c = side if side is not None else (col[0] * 0.7, col[1] * 0.7, col[2] * 0.7)
+        top_c = top if top is not None else (min(col[0] * 1.15, 255.0),
+                                             min(col[1] * 1.15, 255.0), min(col[2] * 1.15, 255.0))
         if x0 > 0:
             self.poly(img, [(x0, y0, z0), (x0, y0, z1), (x0, y1, z1), (x0, y1, z0)], side_c)
         elif x1 < 0:

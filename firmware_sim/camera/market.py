@@ -126,8 +126,9 @@ class MarketRenderer:
         img = self._add_noise(img, t, gain)
         if self.jpeg_quality:
             ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality])
-            if ok:
-                img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+            decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+            if decoded is not None:
+                img = decoded
         return img
 
     def _tamper(self, img: np.ndarray, tp: Tamper, level: float,
@@ -149,7 +150,7 @@ class MarketRenderer:
 
     def _add_noise(self, img: np.ndarray, t: float, gain: float) -> np.ndarray:
         """Luma noise from a seeded bank at a per-frame random offset (deterministic in t)."""
-        frame_key = int(round(t * 1000.0))
+        frame_key = round(t * 1000.0)
         h = zlib.crc32(frame_key.to_bytes(8, "little", signed=True)) ^ self.script.seed
         dy, dx = h % _NOISE_PAD, (h >> 8) % _NOISE_PAD
         noise = self._noise[dy:dy + self._h, dx:dx + self._w]
