@@ -56,11 +56,11 @@ def loudspeaker() -> Scenario:
 
 def impulsive() -> Scenario:
     """Night: dropped crates and a horn in a quiet street; LAeq stays compliant."""
-    return Scenario("impulsive", "dropped crates and a horn at night (03:00)", time(3, 0), 720,
+    return Scenario("impulsive", "dropped crates and a horn at night (03:00)", time(3, 0), 840,
                     (_bed(), Track("crate", 320, None, 80.0, seed=1),
                      Track("crate", 334, None, 78.0, seed=2),
                      Track("crate", 351, None, 81.0, seed=3),
-                     Track("horn", 560, None, 73.0)))
+                     Track("horn", 700, None, 73.0)))
 
 
 def compliant() -> Scenario:

@@ -46,6 +46,7 @@ class NoiseSensorServer:
         self.seed = seed
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._served = False
         handler = _make_handler(self)
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
@@ -83,6 +84,15 @@ class NoiseSensorServer:
                 write(pcm[j * chunk * 2:(j + 1) * chunk * 2])
             n0 += fs
 
+    def first_sample(self) -> int:
+        """Where a new connection starts: the first client gets the stream from boot (the
+        device buffers it); later ones join live, on a whole second."""
+        with self._lock:
+            if not self._served:
+                self._served = True
+                return 0
+        return int(self.clock.elapsed_s() * self.fs_hz) // self.fs_hz * self.fs_hz
+
     def device_time(self, sample: int) -> datetime:
         return self.clock.start + timedelta(seconds=sample / self.fs_hz)
 
@@ -108,7 +118,7 @@ def _make_handler(server: NoiseSensorServer) -> type[BaseHTTPRequestHandler]:
                 self.send_error(404, "try /audio.l16 or /status")
                 return
             fs = server.fs_hz
-            start_sample = int(server.clock.elapsed_s() * fs) // fs * fs
+            start_sample = server.first_sample()
             self.send_response(200)
             self.send_header("Content-Type", CONTENT_TYPE.format(rate=fs))
             self.send_header("Transfer-Encoding", "chunked")
