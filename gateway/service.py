@@ -37,7 +37,7 @@ AlertListener = Callable[["Session", "Alert", "AlertPayload", bool], None]
 class PeriodicTask:
     name: str
     interval_s: float
-    fn: Callable[[], None]
+    fn: Callable[[], object]
     runs: int = 0
     failures: int = 0
     thread: threading.Thread | None = field(default=None, repr=False)
@@ -74,7 +74,7 @@ class GatewayService:
         the alert is stored without it."""
         self.alert_listeners.append(fn)
 
-    def add_periodic(self, name: str, interval_s: float, fn: Callable[[], None]) -> None:
+    def add_periodic(self, name: str, interval_s: float, fn: Callable[[], object]) -> None:
         """Run ``fn()`` every ``interval_s`` seconds on its own thread while the service runs
         (exceptions are logged and counted, the task keeps its schedule)."""
         if interval_s <= 0:
@@ -124,9 +124,9 @@ class GatewayService:
             setup(self)
 
     def _register_core_tasks(self) -> None:
-        from gateway import maintenance
+        from gateway.maintenance import register
 
-        maintenance.register(self)
+        register(self)
 
     def start(self, *, ingest: bool = True) -> None:
         """Migrate the database, load sites, set up extensions, start ingest and tasks."""

@@ -1,0 +1,1 @@
+"""MQTT ingest: validation against the wire contract, idempotent storage, dead letters."""
