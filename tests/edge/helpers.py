@@ -27,7 +27,9 @@ from whistle.contract import AlertState, Severity
 T0 = datetime(2026, 5, 1, 4, 30, tzinfo=UTC)
 
 
-def site_document(site_id: str, agent: str = "edge-t", devices: tuple[str, ...] = ("c1", "c2")) -> dict[str, Any]:
+def site_document(
+    site_id: str, agent: str = "edge-t", devices: tuple[str, ...] = ("c1", "c2")
+) -> dict[str, Any]:
     return {
         "id": site_id,
         "name": "test park",
@@ -210,7 +212,9 @@ class Recorder:
         with self.lock:
             return list(self.messages)
 
-    def wait_for(self, predicate: Callable[[list[Received]], bool], timeout: float = 15.0) -> list[Received]:
+    def wait_for(
+        self, predicate: Callable[[list[Received]], bool], timeout: float = 15.0
+    ) -> list[Received]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             snap = self.snapshot()
@@ -218,7 +222,9 @@ class Recorder:
                 return snap
             time.sleep(0.05)
         snap = self.snapshot()
-        raise AssertionError(f"timed out; got {len(snap)} messages: {[m.topic for m in snap][-10:]}")
+        raise AssertionError(
+            f"timed out; got {len(snap)} messages: {[m.topic for m in snap][-10:]}"
+        )
 
     def channel(self, name: str, snap: list[Received] | None = None) -> list[Received]:
         snap = self.snapshot() if snap is None else snap

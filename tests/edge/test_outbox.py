@@ -93,20 +93,25 @@ def test_corrupt_outbox_file_names_the_file(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite" * 100)
     from edge.outbox import OutboxError
 
-    with pytest.raises(OutboxError, match="o.db"):
+    with pytest.raises(OutboxError, match=r"o\.db"):
         Outbox(path)
 
 
 def test_send_order_alternates_live_and_backlog_and_keeps_episode_order(tmp_path: Path) -> None:
     site = make_site()
     config = from_flags(
-        agent="edge-t", site_file=tmp_path / "s.yaml", broker_url="mqtt://127.0.0.1:9", data_dir=tmp_path
+        agent="edge-t",
+        site_file=tmp_path / "s.yaml",
+        broker_url="mqtt://127.0.0.1:9",
+        data_dir=tmp_path,
     )
     agent = EdgeAgent(config, site)
     box = agent.outbox
     backlog = box.put([item(Kind.ALERT, n) for n in range(4)] + [item(Kind.ALERT, 9, alert_id="x")])
     agent._watermark = box.max_id()
-    live = box.put([item(Kind.ALERT, n) for n in range(10, 13)] + [item(Kind.ALERT, 19, alert_id="x")])
+    live = box.put(
+        [item(Kind.ALERT, n) for n in range(10, 13)] + [item(Kind.ALERT, 19, alert_id="x")]
+    )
     sent = []
     while (m := agent._pick()) is not None:
         box.mark_inflight(m.id)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from edge.config import AgentConfig, config_hash, from_flags
 from edge.device import EvidenceBlob, Observation
 from edge.health import AgentHealth, wire_key
-from edge.outbox import Kind, Outbox
+from edge.outbox import Outbox
 from edge.sink import AgentSink, alert_messages, closing_message, mark_replay, telemetry_message
 from tests.edge.helpers import T0, episode, make_site
 from whistle import contract as c
@@ -76,7 +76,9 @@ def test_mark_replay_sets_flag_only() -> None:
 def test_sink_routes_by_kind_and_qos(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "o.db")
     live: list[tuple[str, bytes, int]] = []
-    sink = AgentSink("s", outbox, AgentHealth(), lambda t, p, q: live.append((t, p, q)), lambda: None)
+    sink = AgentSink(
+        "s", outbox, AgentHealth(), lambda t, p, q: live.append((t, p, q)), lambda: None
+    )
     blob = EvidenceBlob("e1", "snapshot", "image/jpeg", b"abc")
     sink.episode(episode("c1", 1, evidence=(blob,)))
     sink.observation(Observation("c1", "occupancy", T0, {"people": 1.0}))
@@ -100,10 +102,13 @@ def test_sink_counts_invalid_events_instead_of_raising(tmp_path: Path) -> None:
 
 def test_sink_seq_never_goes_back_across_restart(tmp_path: Path) -> None:
     seqs = []
+    live: list[tuple[str, bytes, int]] = []
     for _ in range(2):
         outbox = Outbox(tmp_path / "o.db")
-        live: list[tuple[str, bytes, int]] = []
-        sink = AgentSink("s", outbox, AgentHealth(), lambda t, p, q: live.append((t, p, q)), lambda: None)
+        live.clear()
+        sink = AgentSink(
+            "s", outbox, AgentHealth(), lambda t, p, q: live.append((t, p, q)), lambda: None
+        )
         for _ in range(3):
             sink.observation(Observation("c1", "noise", T0, {"laeq": 50.0}))
         seqs += [json.loads(p)["seq"] for _, p, _ in live]
@@ -128,7 +133,9 @@ def test_wire_key_is_a_wire_id(name: str) -> None:
 )
 def test_broker_url_validation(url: str, ok: bool, tmp_path: Path) -> None:
     def build() -> AgentConfig:
-        return from_flags(agent="a", site_file=tmp_path / "s.yaml", broker_url=url, data_dir=tmp_path)
+        return from_flags(
+            agent="a", site_file=tmp_path / "s.yaml", broker_url=url, data_dir=tmp_path
+        )
 
     if ok:
         assert build().broker.url == url
@@ -139,14 +146,22 @@ def test_broker_url_validation(url: str, ok: bool, tmp_path: Path) -> None:
 
 def test_no_default_secret_and_hash_leaves_password_out(tmp_path: Path) -> None:
     site = make_site("s1")
-    plain = from_flags(agent="edge-t", site_file=tmp_path / "s", broker_url="mqtt://h:1", data_dir=tmp_path)
+    plain = from_flags(
+        agent="edge-t", site_file=tmp_path / "s", broker_url="mqtt://h:1", data_dir=tmp_path
+    )
     assert plain.broker.password is None and plain.broker.username is None
     a = from_flags(
-        agent="edge-t", site_file=tmp_path / "s", broker_url="mqtt://h:1", data_dir=tmp_path,
-        username="u", password="one",
+        agent="edge-t",
+        site_file=tmp_path / "s",
+        broker_url="mqtt://h:1",
+        data_dir=tmp_path,
+        username="u",
+        password="one",
     )
     b = a.model_copy(update={"broker": a.broker.model_copy(update={"password": "two"})})
     assert config_hash(site, a) == config_hash(site, b)
     assert config_hash(site, a) != config_hash(make_site("s2"), a)
     with pytest.raises(ValidationError):
-        from_flags(agent="a", site_file=tmp_path, broker_url="mqtt://h:1", data_dir=tmp_path, password="p")
+        from_flags(
+            agent="a", site_file=tmp_path, broker_url="mqtt://h:1", data_dir=tmp_path, password="p"
+        )
