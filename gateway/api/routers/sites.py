@@ -77,7 +77,7 @@ def list_sites(request: Request, principal: CurrentPrincipal, session: DbSession
                 alert_clause(principal, scope_of(request.app.state.service)),
             )
             .group_by(Alert.site)
-        ).tuples()
+        )
     }
     out = []
     for site in sites:

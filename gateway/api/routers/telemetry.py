@@ -37,7 +37,7 @@ def _bucket_expr(session: Session, step_s: int) -> Any:
     """SQL for ``floor(epoch seconds of minute / step_s)`` on the session's backend."""
     T = TelemetryMinute
     if session.get_bind().dialect.name == "sqlite":
-        return cast(func.strftime("%s", T.minute), Integer) / step_s
+        return cast(func.strftime("%s", T.minute), Integer) // step_s
     return cast(func.floor(func.extract("epoch", T.minute) / step_s), BigInteger)
 
 
