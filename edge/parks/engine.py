@@ -187,7 +187,7 @@ class ParksEngine:
         key = f"{local.date()}-{window.start}" if window else None
         if window is not None and area.rezeroed_window != key:
             area.rezeroed_window = key
-            agg.rezero(now_s, level)
+            agg.rezero(now_s)
             flags.add("rezeroed")
             level = 0.0
         in_total = float(series.in_counts.sum()) if series.in_counts.size else 0.0

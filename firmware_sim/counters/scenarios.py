@@ -19,7 +19,7 @@ class ParkSpec:
     gate_weights: tuple[float, ...]
     visitors: int
     weekend: bool = False
-    resolving_time_s: float = 0.3
+    resolving_time_s: float = 0.2
     period_s: float = 10.0
     all_faults: bool = False
     #: Demo: start the first crowd right at this second of the day instead of 05:00.

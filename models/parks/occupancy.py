@@ -49,6 +49,7 @@ class OccupancySeries:
     out_counts: np.ndarray
     imputed: np.ndarray  # bool: some gate imputed in this minute
     clamped: np.ndarray  # bool: clamped at zero in this minute
+    raw: np.ndarray  # the running sum without clamping (the drift shows here)
 
 
 @dataclass
@@ -64,7 +65,7 @@ class AreaAggregator:
     corrections: list[Correction] = field(default_factory=list)
     _gates: dict[str, _Gate] = field(default_factory=dict)
     #: Per-minute flows already computed; minutes >= _dirty_from must be recomputed.
-    _cache: dict[int, tuple[float, float, bool]] = field(default_factory=dict)
+    _cache: dict[int, tuple[float, float, float]] = field(default_factory=dict)
     _dirty_from: int = 2**62
     _share_tot: dict[str, float] = field(default_factory=dict)
     _share_upto: int | None = None
@@ -179,18 +180,18 @@ class AreaAggregator:
         if self.start_minute is None:
             empty = np.zeros(0)
             return OccupancySeries(empty.astype(int), empty, empty, empty,
-                                   empty.astype(bool), empty.astype(bool))
+                                   empty.astype(bool), empty.astype(bool), empty)
         m0, m1 = self.start_minute, int(until_s // 60)
         n = max(m1 - m0 + 1, 0)
         shares = self._shares()
-        cin, cout = np.zeros(n), np.zeros(n)
-        imputed = np.zeros(n, dtype=bool)
+        cin, cout, imp_amount = np.zeros(n), np.zeros(n), np.zeros(n)
         for i, m in enumerate(range(m0, m1 + 1)):
             cached = self._cache.get(m) if m < self._dirty_from else None
             if cached is None:
                 cached = self._minute_flow(m, shares)
                 self._cache[m] = cached
-            cin[i], cout[i], imputed[i] = cached
+            cin[i], cout[i], imp_amount[i] = cached
+        imputed = imp_amount > 0
         self._dirty_from = m1 + 1 if m1 >= m0 else self._dirty_from
         occ = np.zeros(n)
         clamped = np.zeros(n, dtype=bool)
@@ -201,26 +202,52 @@ class AreaAggregator:
                 clamped[i] = True
                 level = 0.0
             occ[i] = level
-        return OccupancySeries(np.arange(m0, m1 + 1), occ, cin, cout, imputed, clamped)
+        raw = np.cumsum(cin - cout)
+        return OccupancySeries(np.arange(m0, m1 + 1), occ, cin, cout, imputed, clamped, raw)
 
-    def _minute_flow(self, m: int, shares: dict[str, float]) -> tuple[float, float, bool]:
+    def _minute_flow(self, m: int, shares: dict[str, float]) -> tuple[float, float, float]:
+        """(in, out, people imputed) of minute ``m``."""
         ok = [g for g in self.gates if self._ok(g, m)]
         f_in = sum(self._gates[g].bins.get(m, (0.0, 0.0))[0] for g in ok)
         f_out = sum(self._gates[g].bins.get(m, (0.0, 0.0))[1] for g in ok)
         if len(ok) == len(self.gates):
-            return f_in, f_out, False
+            return f_in, f_out, 0.0
         s_ok = sum(shares[g] for g in ok)
-        if s_ok > 0:
-            s_bad = sum(shares[g] for g in self.gates if g not in ok)
-            f_in += f_in * s_bad / s_ok
-            f_out += f_out * s_bad / s_ok
-        return f_in, f_out, True
+        if s_ok <= 0:
+            return f_in, f_out, 1e-9
+        s_bad = sum(shares[g] for g in self.gates if g not in ok)
+        add_in, add_out = f_in * s_bad / s_ok, f_out * s_bad / s_ok
+        return f_in + add_in, f_out + add_out, add_in + add_out + 1e-9
 
-    def rezero(self, t_s: float, level_before: float) -> Correction:
-        """The area is known empty at ``t_s``: start counting afresh; record the drift removed."""
-        self.previous = self.series(t_s)
-        corr = Correction("rezero", t_s, None, -level_before,
-                          "closing: the area is known empty")
+    @staticmethod
+    def _reconciled(day: OccupancySeries, residual: float) -> OccupancySeries:
+        """The day's curve with the closing residual taken back where it most likely came from:
+        spread over the imputed minutes in proportion to the people imputed (or, with nothing
+        imputed, over every minute in proportion to its flow, the bias estimate's error)."""
+        if day.occupancy.size == 0 or residual == 0:
+            return day
+        weight = np.where(day.imputed, day.in_counts + day.out_counts, 0.0)
+        if weight.sum() <= 0:
+            weight = day.in_counts + day.out_counts
+        if weight.sum() <= 0:
+            return day
+        fix = residual * np.cumsum(weight) / weight.sum()
+        occ = np.maximum(day.raw - fix, 0.0)
+        return OccupancySeries(day.minutes, occ, day.in_counts, day.out_counts, day.imputed,
+                               day.clamped, day.raw - fix)
+
+    def rezero(self, t_s: float) -> Correction:
+        """The area is known empty at ``t_s``: start counting afresh; record the drift removed.
+
+        The drift is the unclamped running sum at ``t_s`` (what the counts say is still inside
+        when nobody is); the closed period's curve is kept, reconciled, in :attr:`previous`.
+        """
+        day = self.series(t_s)
+        residual = float(day.raw[-1]) if day.raw.size else 0.0
+        self.previous = self._reconciled(day, residual)
+        corr = Correction("rezero", t_s, None, -residual,
+                          f"closing: the area is known empty; drift {residual:+.1f} people "
+                          "removed and spread back over the day's curve")
         self.corrections.append(corr)
         self.start_minute = int(t_s // 60) + 1
         for st in self._gates.values():

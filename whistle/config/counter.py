@@ -19,6 +19,11 @@ class CounterSource(StrictModel):
     #: Simulator scenario (see ``firmware_sim.counters.scenarios``), e.g. ``all_faults``.
     scenario: str | None = None
     seed: int = 0
+    #: ``simulator``: which gate of the scenario's park this counter is (0-based).
+    sim_gate: Annotated[int, Field(ge=0)] = 0
+    #: ``http``: where the edge listens for this counter's pushes (``host:port``; counters of
+    #: one agent share one listener: the first address given wins).
+    listen: str = "0.0.0.0:8710"
 
 
 class CounterConfig(DeviceBase):
