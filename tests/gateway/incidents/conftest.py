@@ -1,0 +1,77 @@
+"""Fixtures: the incidents world on SQLite and on a fresh PostgreSQL database.
+
+One world per backend per test session; each test works in zones of its own (grouping and
+matching are per zone), so tests do not see each other's incidents.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.gateway.incidents.helpers import T0, FakeClock, World, make_world
+
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def incidents_sqlite_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    tmp = tmp_path_factory.mktemp("incidents-sqlite")
+    yield from make_world("sqlite", f"sqlite:///{tmp / 'whistle.db'}", tmp)
+
+
+@pytest.fixture(scope="session")
+def incidents_postgres_url() -> Iterator[str]:
+    import sqlalchemy
+
+    name = f"whistle_incidents_{uuid.uuid4().hex[:10]}"
+    admin = sqlalchemy.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        pytest.fail(f"PostgreSQL on 127.0.0.1:5432 is not usable: {exc}")
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with admin.connect() as conn:
+        conn.execute(
+            sqlalchemy.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+            ),
+            {"n": name},
+        )
+        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def incidents_postgresql_world(
+    tmp_path_factory: pytest.TempPathFactory, incidents_postgres_url: str
+) -> Iterator[World]:
+    tmp = tmp_path_factory.mktemp("incidents-postgresql")
+    yield from make_world("postgresql", incidents_postgres_url, tmp)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
+    """The world on each backend, its clock reset to T0 and its receiver emptied; the
+    outbox is drained first so a test sees only its own notifications."""
+    w: World = request.getfixturevalue(f"incidents_{request.param}_world")
+    w.clock.now = T0
+    w.runtime.set_clock(w.clock)
+    w.receiver.fail_next = 0
+    w.clock.advance(days=1)
+    w.runtime.deliver()
+    w.clock.now = T0
+    w.receiver.clear()
+    yield w
+
+
+@pytest.fixture
+def zone() -> str:
+    """A zone of the test's own."""
+    return f"z{uuid.uuid4().hex[:8]}"
+
+
+__all__ = ["FakeClock"]
