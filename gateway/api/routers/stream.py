@@ -10,11 +10,12 @@ comments (``: ping``) go out every 15 s when idle.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
@@ -24,6 +25,7 @@ from gateway.api.events import latest_event_id, read_events
 from gateway.auth.deps import CurrentPrincipal
 from gateway.auth.scope import scope_of
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["stream"])
 
 #: Reconnection delay suggested to EventSource clients, milliseconds.
@@ -31,20 +33,7 @@ RETRY_MS = 3000
 MAX_EVENT_ID = 2**63 - 1
 
 
-def _parse_last_id(header: str | None, query: int | None) -> int | None:
-    if header is not None and header.strip():
-        try:
-            value = int(header.strip())
-        except ValueError:
-            raise validation_error("header", "last-event-id", "not an event id") from None
-        if not 0 <= value <= MAX_EVENT_ID:
-            raise validation_error("header", "last-event-id", "not an event id")
-        return value
-    return query
-
-
-@router.get("/stream", response_class=EventSourceResponse)
-async def stream(
+def resume_after(
     request: Request,
     principal: CurrentPrincipal,
     last_event_id_header: Annotated[
@@ -53,19 +42,33 @@ async def stream(
     last_event_id: Annotated[
         int | None, Query(ge=0, le=MAX_EVENT_ID, description="resume after this event id")
     ] = None,
+) -> int:
+    """The event id to continue after: Last-Event-ID, else ?last_event_id=, else the newest
+    (checked before the response starts, so a bad value is a 422, not a broken stream)."""
+    if last_event_id_header is not None and last_event_id_header.strip():
+        try:
+            value = int(last_event_id_header.strip())
+        except ValueError:
+            raise validation_error("header", "last-event-id", "not an event id") from None
+        if not 0 <= value <= MAX_EVENT_ID:
+            raise validation_error("header", "last-event-id", "not an event id")
+        return value
+    if last_event_id is not None:
+        return last_event_id
+    with request.app.state.service.store.session() as session:
+        return latest_event_id(session)
+
+
+@router.get("/stream", response_class=EventSourceResponse)
+async def stream(
+    request: Request,
+    principal: CurrentPrincipal,
+    after: Annotated[int, Depends(resume_after)],
 ) -> AsyncIterator[ServerSentEvent]:
     """Live events the caller may see, as ``text/event-stream``."""
-    after = _parse_last_id(last_event_id_header, last_event_id)
     service = request.app.state.service
     config: ApiConfig = request.app.state.api_config
     store = service.store
-
-    def start_id() -> int:
-        with store.session() as session:
-            return latest_event_id(session)
-
-    if after is None:
-        after = await run_in_threadpool(start_id)
     cursor = after
 
     def poll(after_id: int) -> tuple[list[ServerSentEvent], int]:
@@ -91,7 +94,13 @@ async def stream(
     while True:
         if await request.is_disconnected():
             return
-        events, next_id = await run_in_threadpool(poll, cursor)
+        try:
+            events, next_id = await run_in_threadpool(poll, cursor)
+        except Exception:
+            # the database went away: end the stream; EventSource reconnects after RETRY_MS
+            # with Last-Event-ID, so nothing is lost
+            log.exception("event stream poll failed after id %d", cursor)
+            return
         for event in events:
             yield event
         if next_id == cursor:
