@@ -103,7 +103,7 @@ def post_assessment(
     if not actor_of(principal).is_centre:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only centre staff or admins assess")
     if body.department not in DEPARTMENTS:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "unknown department")
+        raise HTTPException(422, "unknown department")
     row = DepartmentAssessment(
         department=body.department,
         period=body.period,

@@ -171,7 +171,7 @@ def post_transition(
     if body.photo_id is not None:
         photo = session.get(IncidentPhoto, body.photo_id)
         if photo is None or photo.incident_id != incident.id:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "unknown photo_id")
+            raise HTTPException(422, "unknown photo_id")
     engine = engine_of(request)
     try:
         row = engine.transition(
@@ -192,7 +192,7 @@ def post_transition(
     except PermissionDenied as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
     except TransitionRequestError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+        raise HTTPException(422, str(exc)) from None
     session.flush()
     return {"transition": transition_json(row), "incident": incident_json(incident)}
 
@@ -218,11 +218,7 @@ async def post_photo(
     try:
         stored = store_photo(engine.data_dir, incident.id, data)
     except PhotoError as exc:
-        code = (
-            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-            if "more than" in str(exc)
-            else status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
-        )
+        code = 413 if "more than" in str(exc) else status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
         raise HTTPException(code, str(exc)) from None
     photo = IncidentPhoto(
         incident_id=incident.id,
@@ -238,7 +234,7 @@ async def post_photo(
     if transition_id is not None:
         row = session.get(IncidentTransition, transition_id)
         if row is None or row.incident_id != incident.id:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "unknown transition_id")
+            raise HTTPException(422, "unknown transition_id")
         row.photo_id = photo.id
     return {
         "id": photo.id,
