@@ -8,6 +8,7 @@ free port started from a config file the test writes (or one of the project's).
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -109,6 +110,9 @@ def mosquitto_factory(tmp_path: Path) -> Iterator[MosquittoFactory]:
             "max_inflight_messages 100\n"
             "set_tcp_nodelay true\n"
         )
+        if os.geteuid() == 0 and "\nuser " not in text:
+            # as root, mosquitto switches to a user that cannot read pytest's tmp_path
+            text += "user root\n"
         conf = workdir / "mosquitto.conf"
         conf.write_text(text.format(port=port, dir=workdir))
         broker = MosquittoProcess(conf, port, workdir / "mosquitto.log")
