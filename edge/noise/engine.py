@@ -33,6 +33,8 @@ from models.noise.stats import energy_mean_db
 from whistle.config.microphone import MicrophoneConfig
 
 HINT_EVERY_S = 10
+#: Seconds after a flagged second that are still left out (S time weighting tau = 1 s).
+SETTLE_S = 3
 HINT_WINDOW_S = 30
 
 
@@ -97,6 +99,7 @@ class NoiseRuleEngine:
         self.trace: dict[str, list[_Second]] = {}
         self.last_limit: AppliedLimit | None = None
         self.counters = {"seconds": 0, "invalid_seconds": 0}
+        self._since_fault = SETTLE_S + 1
 
     # -- per second -----------------------------------------------------------------------
     def step(self, t: datetime, lv: SecondLevels) -> tuple[Observation, list[EpisodeEvent]]:
@@ -106,7 +109,12 @@ class NoiseRuleEngine:
             flags.append("clipping")
         if lv.digital_silence or lv.laeq < r.noise_floor_db:
             flags.append("dead_mic")
-        valid = not flags
+        if flags:
+            self._since_fault = 0
+        else:
+            self._since_fault += 1
+        # the averagers and filters still carry the fault for a moment: let them settle
+        valid = not flags and self._since_fault > SETTLE_S
         s = _Second(t, lv, valid)
         self.history.append(s)
         self.counters["seconds"] += 1
@@ -116,7 +124,7 @@ class NoiseRuleEngine:
         limit = applied_limit(t.astimezone(self.tz), self.device.zone_class, r)
         self.last_limit = limit
         events: list[EpisodeEvent] = []
-        events += self._feed("microphone_fault", t, not valid, limit,
+        events += self._feed("microphone_fault", t, bool(flags), limit,
                              {"fault": flags[0] if flags else None})
         if not valid:
             return obs, events

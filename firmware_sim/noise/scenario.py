@@ -58,12 +58,12 @@ class Track:
 
 @dataclass(frozen=True)
 class Fault:
-    """A microphone fault: ``clip`` (gain stuck +``gain_db``, overload) or ``dead`` (zeros)."""
+    """A microphone fault: ``clip`` (gain stuck +``gain_db``: overload) or ``dead`` (zeros)."""
 
     kind: Literal["clip", "dead"]
     start_s: float
     end_s: float
-    gain_db: float = 40.0
+    gain_db: float = 80.0
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ def day_switch() -> Scenario:
 
 
 def clipping_mic() -> Scenario:
-    """A microphone overload (gain stuck +40 dB) for 2 minutes."""
+    """A microphone overload (gain stuck +80 dB, clipping) for 2 minutes."""
     return Scenario("clipping_mic", "clipping microphone (05:00)", time(5, 0), 420,
                     (_bed(), Track("crowd", 0, None, 45.0, seed=1)),
                     faults=(Fault("clip", 120, 240),))
