@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import signal
@@ -141,8 +142,6 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         log.info("serving %s (seed %d) at %s, snapshot /snapshot.jpg, start %s, speed %g",
                  args.scenario or "default", args.seed, server.url, start.isoformat(),
                  args.speed)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             done.wait()
-        except KeyboardInterrupt:
-            pass
     return 0

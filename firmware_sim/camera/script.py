@@ -362,7 +362,7 @@ class ScriptBuilder:
         r = self.rng
         x, z = float(r.uniform(4.3, 4.7)), float(r.uniform(g.DOOR_Z_M[0] + 0.2,
                                                             g.DOOR_Z_M[1] - 0.2))
-        lane = float(r.uniform(1.5, 3.5))
+        lane = float(r.uniform(1.5, 3.0))
         speed = float(r.uniform(0.9, 1.3))
         inbound = r.random() < 0.5
         t_arrive = t0
@@ -377,10 +377,10 @@ class ScriptBuilder:
                 (t_leave + 3.0 + (z - 1.0 - EXIT_Z_M) / speed, lane, EXIT_Z_M)]
         a = self.person(path, sway=float(r.uniform(0.03, 0.06)))
         x0 = g.RESTRICTED_M[0]
-        t_in = next(t for t in np.arange(path[0][0], t_arrive + 0.1, 0.1)
-                    if a.position(float(t))[0] >= x0)
-        t_out = next(t for t in np.arange(t_leave, t_leave + 10.0, 0.1)
-                     if a.position(float(t))[0] < x0)
+        t_in = next((t for t in np.arange(path[0][0], t_arrive + 0.1, 0.1)
+                     if a.position(float(t))[0] >= x0), t_arrive)
+        t_out = next((t for t in np.arange(t_leave, t_leave + 10.0, 0.1)
+                      if a.position(float(t))[0] < x0), t_leave + 3.0)
         box = a.box_norm(t_arrive + 1.0)
         assert box is not None
         self.s.events.append(TruthEvent("restricted", "stairwell", float(t_in), float(t_out),

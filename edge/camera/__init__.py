@@ -1,0 +1,1 @@
+"""Camera input for the edge agent: MJPEG/RTSP/file/simulator sources with health."""
