@@ -386,11 +386,15 @@ class EdgeAgent:
             self._prefer_live = not self._prefer_live
         else:
             chosen = live or back
-        if chosen is live and live is not None and back is not None:
-            # a live message of an episode never overtakes its own queued history: the backlog
-            # (in its own order) goes first until that history is out
-            if self.outbox.earlier_of_alert(live) is not None:
-                return back
+        # a live message of an episode never overtakes its own queued history: the backlog
+        # (in its own order) goes first until that history is out
+        if (
+            chosen is live
+            and live is not None
+            and back is not None
+            and self.outbox.earlier_of_alert(live) is not None
+        ):
+            return back
         return chosen
 
     def _pump(self) -> None:

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 #: CONNACK reason of an MQTT 5 CONNECT refused by a 3.1.1-only broker.
 UNSUPPORTED_PROTOCOL = 132
+#: ``auto``: seconds to wait for the CONNACK of an MQTT 5 CONNECT before trying 3.1.1 (amqtt
+#: 0.12 neither answers nor closes a CONNECT 5 that carries a will).
+CONNACK_TIMEOUT_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class Transport:
         self._connected = threading.Event()
         self._lock = threading.RLock()
         self._stopping = False
+        self._ever_connected = False
         self._client = self._make_client()
 
     @property
@@ -106,6 +110,7 @@ class Transport:
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
         client.on_message = self._on_message
+        client.on_socket_open = self._on_socket_open
         return client
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -180,6 +185,23 @@ class Transport:
 
     # -- paho callbacks (network thread) --------------------------------------------------
 
+    def _probing(self) -> bool:
+        return (
+            self.broker.protocol == "auto"
+            and self.protocol == mqtt.MQTTv5
+            and not self._ever_connected
+        )
+
+    def _on_socket_open(self, client: mqtt.Client, userdata: Any, sock: Any) -> None:
+        if self._probing():
+            timer = threading.Timer(CONNACK_TIMEOUT_S, self._check_connack)
+            timer.daemon = True
+            timer.start()
+
+    def _check_connack(self) -> None:
+        if self._probing() and not self._connected.is_set():
+            self._fall_back()
+
     def _on_connect(
         self,
         client: mqtt.Client,
@@ -198,6 +220,7 @@ class Transport:
                 return
             log.warning("broker %s refused the connection: %s", self.broker.url, reason_code)
             return
+        self._ever_connected = True
         log.info("connected to %s (MQTT %s)", self.broker.url, self.protocol_name)
         for topic in self.subscriptions:
             if self.protocol == mqtt.MQTTv5:
@@ -221,8 +244,13 @@ class Transport:
     ) -> None:
         was = self._connected.is_set()
         self._connected.clear()
+        if not was and self._probing():
+            # closed before any CONNACK while speaking MQTT 5: try 3.1.1
+            threading.Thread(target=self._fall_back, name="mqtt-fallback", daemon=True).start()
+            return
         if was:
-            log.warning("disconnected from %s: %s", self.broker.url, reason_code)
+            level = logging.INFO if self._stopping else logging.WARNING
+            log.log(level, "disconnected from %s: %s", self.broker.url, reason_code)
             try:
                 self.callbacks.on_disconnect()
             except Exception:

@@ -116,6 +116,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_port(port: int, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
 class PrivateMosquitto:
     """A mosquitto on a free port with persistence, to stop and restart at will."""
 
@@ -140,14 +151,7 @@ class PrivateMosquitto:
             stdout=subprocess.DEVNULL,
             stderr=open(self.dir / "mosquitto.log", "ab"),  # noqa: SIM115
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("mosquitto did not start")
+        wait_port(self.port)
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -172,6 +176,7 @@ class Recorder:
 
     port: int
     site: str
+    clean_session: bool = False
     messages: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -180,7 +185,7 @@ class Recorder:
             CallbackAPIVersion.VERSION2,
             client_id=f"rec-{uuid.uuid4().hex[:8]}",
             protocol=mqtt.MQTTv311,
-            clean_session=False,
+            clean_session=self.clean_session,
         )
         self.client.reconnect_delay_set(1, 1)
         self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(

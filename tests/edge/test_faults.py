@@ -24,6 +24,7 @@ from tests.edge.helpers import (
     site_document,
 )
 from tests.edge.test_agent_broker import agent_config
+from whistle import contract as c
 
 pytestmark = pytest.mark.faults
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,3 +182,47 @@ def test_kill_9_will_restart_closes_episode_and_loses_nothing(
     box = Outbox(data_dir / "outbox.sqlite3")
     assert box.depth()["queued"] == 0 and box.open_episodes() == []
     box.close()
+
+
+AMQTT_BROKER = """
+import asyncio, sys
+from amqtt.broker import Broker
+
+async def main() -> None:
+    broker = Broker({
+        "listeners": {"default": {"type": "tcp", "bind": "127.0.0.1:%d"}},
+        "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
+    })
+    await broker.start()
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+def test_auto_protocol_falls_back_to_311_for_the_amqtt_demo_broker(tmp_path: Path) -> None:
+    from tests.edge.helpers import free_port, wait_port
+
+    port = free_port()
+    script = tmp_path / "amqtt_broker.py"
+    script.write_text(AMQTT_BROKER % port)
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_port(port)
+        site = make_site()
+        rec = Recorder(port, site.id, clean_session=True).start()
+        agent = EdgeAgent(agent_config(tmp_path, port=port), site, worker_factory=factory([]))
+        agent.start()
+        try:
+            snap = rec.wait_for(lambda s: len(rec.channel("status", s)) >= 3, timeout=20)
+            assert agent.transport.protocol_name == "3.1.1"
+            birth = c.StatusPayload.model_validate(rec.channel("status", snap)[0].payload)
+            assert birth.boot_epoch == agent.boot_epoch
+        finally:
+            agent.stop(flush_timeout_s=2)
+            rec.stop()
+    finally:
+        proc.kill()
+        proc.wait(5)
