@@ -33,7 +33,7 @@ CLOSE_AFTER_S: dict[str, float] = {
     "no_stall": 15.0,
     "walkway": 20.0,
     "restricted": 8.0,
-    "vehicle_free": 5.0,
+    "vehicle_free": 30.0,
     "cleanliness": 30.0,
 }
 

@@ -113,9 +113,8 @@ class DualBackground:
         self.gain = gain
         # Porikli 2008: stationary = long-term foreground, short-term background
         st = self.stationary_s
-        grow = (fg_long & ~fg_short).view(np.uint8)
-        cv2.add(st, dt, dst=st, mask=grow)
-        cv2.subtract(st, s.decay * dt, dst=st, mask=(~fg_long).view(np.uint8))
+        st += dt * (fg_long & ~fg_short)
+        st -= (s.decay * dt) * (~fg_long)
         np.maximum(st, 0.0, out=st)
         cv2.accumulateWeighted(grey, short, min(1.0, dt / s.short_tau_s))
         # held pixels follow the light (G) but not the object; the rest follow the image

@@ -218,14 +218,21 @@ class VehicleDetector:
         return self.cfg.id
 
     def _vehicle_like(self, b: Blob, min_px: int) -> bool:
-        return b.area >= min_px and (
-            b.width >= self.cfg.min_aspect * b.height or b.area >= 2.5 * min_px
-        )
+        # a vehicle is a solid blob at least about as wide as tall; a person is ~1:2.5 and a
+        # group of people is ragged (low fill of its box)
+        fill = b.area / max(1, b.width * b.height)
+        return b.area >= min_px and b.width >= self.cfg.min_aspect * b.height and fill >= 0.45
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         min_px = _px(self.cfg.min_area, ctx.size)
-        moving, _ = find_blobs(ctx.moving.astype(bool) & self.mask, min_px // 2)
-        found = [b for b in moving if self._vehicle_like(b, min_px)]
+        blobs, labels = find_blobs(ctx.fg.astype(bool) & self.mask, min_px)
+        moving = ctx.moving.astype(bool)
+        found = [
+            b for b in blobs
+            if self._vehicle_like(b, min_px)
+            and float(moving[b.y0 : b.y1, b.x0 : b.x1][
+                labels[b.y0 : b.y1, b.x0 : b.x1] == b.label].mean()) >= 0.15
+        ]
         if not found and self._confirmed and self._blob is not None:
             b0 = self._blob
             present, _ = find_blobs(ctx.fg.astype(bool) & self.mask, min_px)

@@ -84,7 +84,8 @@ def run_analyze(args: argparse.Namespace) -> int:
 def _report(ev: Any, start: datetime, opened: dict[Any, Any], as_json: bool, states: Any) -> None:
     box = ev.details.get("box")
     if ev.state is states.OPENED:
-        opened[ev.alert_id] = (ev.type, ev.zone or ev.details.get("subtype"), (ev.started_at - start).total_seconds(), box)
+        zone = ev.zone or ev.details.get("subtype")
+        opened[ev.alert_id] = (ev.type, zone, (ev.started_at - start).total_seconds(), box)
         return
     if ev.state is states.UPDATED:
         if box is not None and ev.alert_id in opened:

@@ -64,7 +64,7 @@ class WalkwayZone(_ZoneBase):
     kind: Literal["walkway"]
     #: Calibrated crowd density: occupied fraction of the zone (perspective-weighted) above
     #: which the zone is congested.
-    threshold: Fraction = 0.35
+    threshold: Fraction = 0.2
     #: The density must stay above the threshold this long.
     for_s: PositiveSeconds = 60.0
     #: How much larger a person looks at the bottom edge of the zone than at its top (>= 1);
@@ -86,10 +86,9 @@ class VehicleFreeZone(_ZoneBase):
 
     kind: Literal["vehicle_free"]
     #: Smallest moving blob that is a vehicle, as a fraction of the image area.
-    min_area: Fraction = 0.012
-    #: A vehicle is wider than tall in the image (at least this width/height ratio) or much
-    #: larger than a person (``min_area`` x 2.5).
-    min_aspect: Annotated[float, Field(gt=0)] = 1.3
+    min_area: Fraction = 0.004
+    #: A vehicle's blob is at least this wide for its height (a person's is about 0.4).
+    min_aspect: Annotated[float, Field(gt=0)] = 0.8
     #: The blob must be seen this long (moving) before the episode opens.
     confirm_s: Annotated[float, Field(ge=0)] = 1.0
 

@@ -1,0 +1,117 @@
+"""Run the detectors over a simulator scenario and score them against its ground truth.
+
+Used by ``test_sim_accuracy.py`` and ``bench/eval_vision_sim.py``. The detectors never see the
+truth: frames go in, episodes come out, and only then are they matched to the script's events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from edge.device import EpisodeState
+from edge.vision.session import CameraSession
+from whistle.config.camera import CameraConfig
+
+TZ = ZoneInfo("Asia/Shanghai")
+#: Episode type -> truth kind of the simulator's script.
+TYPE_TO_KIND = {
+    "encroachment": "no_stall",
+    "congestion": "walkway",
+    "lingering": "restricted",
+    "vehicle_intrusion": "vehicle_free",
+    "litter": "cleanliness",
+    "camera_tamper": "tamper",
+}
+#: Allowed delay after the truth start (dwell + 30 s for zones, 10 s for tamper).
+GRACE_S = {"no_stall": 180 + 30, "restricted": 60 + 30, "walkway": 60 + 30,
+           "vehicle_free": 30, "cleanliness": 60 + 30, "tamper": 10}
+
+
+@dataclass
+class Score:
+    truths: dict[str, int] = field(default_factory=dict)
+    hits: dict[str, int] = field(default_factory=dict)
+    false: dict[str, int] = field(default_factory=dict)
+    hours: float = 0.0
+
+    def add(self, other: Score) -> None:
+        for name in ("truths", "hits", "false"):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            for k, v in theirs.items():
+                mine[k] = mine.get(k, 0) + v
+        self.hours += other.hours
+
+
+def camera_config() -> CameraConfig:
+    from firmware_sim.camera.geometry import standard_zones
+
+    return CameraConfig.model_validate({
+        "id": "simcam", "name": "simulated market camera", "kind": "camera",
+        "source": {"kind": "file"},
+        "zones": [{"id": z.id, "kind": z.kind, "polygon": z.polygon,
+                   **({"schedule": [{"start": "00:00", "end": "23:59:59"}]}
+                      if z.kind != "cleanliness" else {})}
+                  for z in standard_zones()],
+    })
+
+
+def run_scenario(scenario: str, seed: int, fps: float = 5.0,
+                 duration_s: float | None = None) -> tuple[list[dict], list[dict], float]:
+    """(detected episodes, truth events, seconds) of one scenario run at ``fps``."""
+    from firmware_sim.camera.market import make_renderer
+
+    renderer = make_renderer(scenario, seed)
+    script = renderer.script  # type: ignore[attr-defined]
+    dur = float(duration_s if duration_s is not None else script.duration_s)
+    day = datetime(2026, 11, 27, tzinfo=TZ)
+    start = day + timedelta(seconds=script.start_tod_s)
+    session = CameraSession(camera_config(), TZ)
+    found: dict[object, dict] = {}
+    n = int(dur * fps)
+    ts = start
+    for i in range(n):
+        t = i / fps
+        ts = start + timedelta(seconds=t)
+        for ev in session.process(ts, renderer.frame_at(t)):
+            _collect(ev, start, found)
+    for ev in session.close_all(ts):
+        _collect(ev, start, found)
+    truths = [e.to_json() for e in script.events if e.start_s < dur]
+    return list(found.values()), truths, dur
+
+
+def _collect(ev, start: datetime, found: dict[object, dict]) -> None:  # type: ignore[no-untyped-def]
+    if ev.state is EpisodeState.OPENED:
+        found[ev.alert_id] = {
+            "kind": TYPE_TO_KIND[ev.type], "zone": ev.zone,
+            "opened_s": (ev.ts - start).total_seconds(),
+            "start_s": (ev.started_at - start).total_seconds(),
+            "subtype": ev.details.get("subtype"), "end_s": None,
+        }
+    elif ev.state is EpisodeState.CLOSED and ev.alert_id in found:
+        found[ev.alert_id]["end_s"] = ((ev.ended_at or ev.ts) - start).total_seconds()
+
+
+def score(found: list[dict], truths: list[dict], dur_s: float) -> Score:
+    """Match each truth to an episode of its kind opened within its grace; count the rest."""
+    sc = Score(hours=dur_s / 3600.0)
+    used: set[int] = set()
+    for tr in truths:
+        kind = "tamper" if tr["kind"] == "tamper" else tr["kind"]
+        sc.truths[kind] = sc.truths.get(kind, 0) + 1
+        for i, ep in enumerate(found):
+            if i in used or ep["kind"] != kind:
+                continue
+            ep_end = ep["end_s"] if ep["end_s"] is not None else dur_s
+            if ep["opened_s"] <= tr["start_s"] + GRACE_S[kind] and ep_end >= tr["start_s"] - 5:
+                used.add(i)
+                sc.hits[kind] = sc.hits.get(kind, 0) + 1
+                break
+    for i, ep in enumerate(found):
+        if i in used:
+            continue
+        # a second episode overlapping an already matched truth (split episode) is still false
+        sc.false[ep["kind"]] = sc.false.get(ep["kind"], 0) + 1
+    return sc

@@ -1,0 +1,45 @@
+"""Detectors against the market simulator's ground truth, at seeds not used in development.
+
+Rendering dominates the cost, so each case renders a short stretch at 5 fps: enough to cover
+one violation's dwell + 30 s. The wider evaluation over more seeds and the whole scenarios is
+``bench/eval_vision_sim.py``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from . import simeval
+
+pytest.importorskip("firmware_sim.camera.market", reason="market camera simulator not built")
+
+HELD_OUT = 7331  # never used while developing the detectors
+
+
+@pytest.mark.parametrize(
+    ("scenario", "kind", "duration_s"),
+    [
+        ("vehicle_entry", "vehicle_free", 150.0),
+        ("tamper_defocus", "tamper", 150.0),
+        ("tamper_covered", "tamper", 150.0),
+    ],
+)
+def test_violation_detected_in_time_without_false_episodes(
+    scenario: str, kind: str, duration_s: float
+) -> None:
+    found, truths, dur = simeval.run_scenario(scenario, HELD_OUT, duration_s=duration_s)
+    sc = simeval.score(found, truths, dur)
+    assert sc.truths.get(kind, 0) >= 1, "the scenario stretch holds no violation to find"
+    assert sc.hits.get(kind, 0) == sc.truths[kind], (found, truths)
+    assert sc.false.get(kind, 0) == 0, found
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known issue: two passers-by walking side by side can pass the vehicle shape test "
+    "(vehicle_free false episodes, see the helper report); remove when fixed",
+)
+def test_no_false_vehicle_from_passers_by() -> None:
+    found, truths, dur = simeval.run_scenario("tamper_defocus", HELD_OUT, duration_s=60.0)
+    sc = simeval.score(found, truths, dur)
+    assert sc.false.get("vehicle_free", 0) == 0, found
