@@ -13,7 +13,7 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from tests.conftest import MosquittoFactory, MosquittoProcess, free_port
-from tests.deploy.brokers import native_config
+from tests.deploy.brokers import make_passwd, native_config
 from whistle.cli import main
 
 Broker = tuple[int, Path, dict[str, str], MosquittoProcess]
@@ -59,32 +59,9 @@ def broker(
     port = free_port()
     config = native_config(tmp_path / "mq", port)
     conf_dir = tmp_path / "mq" / "config"
-    passwords = {}
-    for agent in ("edge-gumo-cams", "edge-gumo-noise"):
-        password = f"pw-{agent}"
-        status = main(
-            [
-                "devices",
-                "add",
-                "gumo",
-                agent,
-                "--sites-dir",
-                str(SITES),
-                "--password-file",
-                str(conf_dir / "passwd"),
-                "--acl-file",
-                str(conf_dir / "acl"),
-                "--password",
-                password,
-            ]
-        )
-        assert status == 0
-        passwords[agent] = password
-    # the gateway's own user
-    from whistle.provisioning import set_password
-
-    set_password(conf_dir / "passwd", "gateway", "gateway-pw")
-    passwords["gateway"] = "gateway-pw"
+    # the shipped agents' ACL blocks are committed; their passwords come from .env
+    passwords = {agent: f"pw-{agent}" for agent in ("gateway", "edge-gumo-cams", "edge-gumo-noise")}
+    make_passwd(tmp_path / "mq", passwords)
     process = mosquitto_factory(config, port=port)
     return port, conf_dir, passwords, process
 
@@ -183,6 +160,70 @@ def test_remove_revokes(broker: Broker) -> None:
     client = connect(port, "edge-gumo-cams", pw["edge-gumo-cams"])
     assert not wait_connected(client, timeout_s=1.5)
     client.loop_stop()
+
+
+def test_add_provisions_a_new_agent(broker: Broker, tmp_path: Path) -> None:
+    port, conf, _pw, process = broker
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "park.yaml").write_text(
+        "id: park\nname: 公园\nkind: park\nagents: [{id: edge-park, devices: [gate-1]}]\n"
+        "devices:\n  - {id: gate-1, kind: counter, name: 1 号门, source: {kind: simulator}}\n",
+        encoding="utf-8",
+    )
+    status = main(
+        [
+            "devices",
+            "add",
+            "park",
+            "edge-park",
+            "--sites-dir",
+            str(sites),
+            "--password-file",
+            str(conf / "passwd"),
+            "--acl-file",
+            str(conf / "acl"),
+            "--password",
+            "park-pw",
+        ]
+    )
+    assert status == 0
+    assert process.proc is not None
+    os.kill(process.proc.pid, signal.SIGHUP)
+    time.sleep(0.5)
+    seen = Collector()
+    gateway = connect(port, "gateway", "pw-gateway")
+    gateway.on_message = seen
+    assert wait_connected(gateway)
+    gateway.subscribe("whistle/v1/#", qos=1)
+    time.sleep(0.3)
+    agent = connect(port, "edge-park", "park-pw")
+    assert wait_connected(agent)
+    agent.publish("whistle/v1/park/gate-1/telemetry/counts", b"{}", qos=1).wait_for_publish(5)
+    deadline = time.monotonic() + 5
+    while not seen.topics and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert seen.topics == ["whistle/v1/park/gate-1/telemetry/counts"]
+    agent.loop_stop()
+    gateway.loop_stop()
+    # adding it twice is refused and changes nothing
+    before = (conf / "acl").read_text()
+    again = main(
+        [
+            "devices",
+            "add",
+            "park",
+            "edge-park",
+            "--sites-dir",
+            str(sites),
+            "--password-file",
+            str(conf / "passwd"),
+            "--acl-file",
+            str(conf / "acl"),
+        ]
+    )
+    assert again == 2
+    assert (conf / "acl").read_text() == before
 
 
 def test_add_refuses_an_unknown_agent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
