@@ -56,3 +56,45 @@ class IncidentsRuntime:
         result.verification = self.verify()
         result.delivery = self.deliver()
         return result
+
+
+def build_engine(settings: Any, clock: Callable[[], datetime] | None = None) -> IncidentEngine:
+    """An engine from the gateway settings: ``routing_file`` (defaults when absent: everything
+    to the street centre) and ``notify_file`` (None: no notifications)."""
+    from pathlib import Path
+
+    from gateway.db.base import utcnow
+    from gateway.incidents.routing import RoutingConfig, load_routing
+    from gateway.notify.config import load_notify
+    from gateway.notify.outbox import Notifier
+
+    routing_file = Path(settings.routing_file)
+    if routing_file.is_file():
+        routing = load_routing(routing_file)
+    else:
+        log.warning("routing file %s not found: everything goes to the street centre", routing_file)
+        routing = RoutingConfig()
+    notify_file = getattr(settings, "notify_file", None)
+    notify_config = load_notify(notify_file) if notify_file else None
+    engine: IncidentEngine
+
+    def engine_clock() -> datetime:
+        return engine.clock()
+
+    engine = IncidentEngine(
+        routing=routing,
+        notifier=Notifier(notify_config, engine_clock),
+        clock=clock or utcnow,
+        data_dir=Path(settings.data_dir),
+        public_url=notify_config.public_url if notify_config else "",
+    )
+    return engine
+
+
+def build_runtime(
+    settings: Any, store: Any, clock: Callable[[], datetime] | None = None
+) -> IncidentsRuntime:
+    engine = build_engine(settings, clock)
+    return IncidentsRuntime(
+        engine, Dispatcher(engine.notifier.config, engine.notifier.clock), store
+    )

@@ -159,7 +159,8 @@ rules:
   - {{channel: market-group, departments: [market_supervision], audience: officers,
      events: [incident_opened, incident_reopened, incident_escalated]}}
   - {{channel: centre-ding, departments: [street_centre, district_centre], audience: centre,
-     events: [incident_escalated, grid_miss], mention_mobiles: ["13800000000"]}}
+     events: [incident_escalated], mention_mobiles: ["13800000000"]}}
+  - {{channel: centre-ding, grids: [huancui-gumo], audience: grid, events: [grid_miss]}}
   - {{channel: all-hook}}
 retry: {{max_attempts: 3, base_s: 30, max_backoff_s: 600}}
 """
