@@ -230,6 +230,8 @@ class NoiseRuleEngine:
             return "microphone fault: clipping or dead microphone, data invalid"
         what = "LAFmax" if kind == "noise_impulsive" else f"LAeq,{self.rules.window_s // 60}min"
         lim = limit.lafmax_db if kind == "noise_impulsive" else limit.laeq_db
+        if lim is None:
+            return f"{what}: no limit by day"
         return (f"{what} over {lim:g} dB(A) ({limit.period}, class {limit.zone_class}); "
                 f"likely source: {d.get('source_hint', 'unknown')}")
 
