@@ -39,6 +39,9 @@ STATUS_FILTER = f"{TOPIC_ROOT}/+/+/status"
 #: Receive Maximum; Mosquitto also caps it with ``max_inflight_messages``).
 RECEIVE_MAXIMUM = 1000
 CONNECT_TIMEOUT_S = 10.0
+#: How long protocol "auto" waits for a CONNACK to its MQTT 5 CONNECT. amqtt (3.1.1 only)
+#: neither answers nor closes for about 10 s when the CONNECT carries MQTT 5 properties.
+AUTO_PROBE_TIMEOUT_S = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +215,8 @@ class MqttTransport:
             )
             return "no_answer"
         client.loop_start()
-        if not answered.wait(CONNECT_TIMEOUT_S):
+        probing = self.protocol == "auto" and protocol == "5"
+        if not answered.wait(AUTO_PROBE_TIMEOUT_S if probing else CONNECT_TIMEOUT_S):
             outcome["result"] = "no_answer"
         result = outcome.get("result", "no_answer")
         if result == "ok":

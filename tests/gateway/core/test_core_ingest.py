@@ -57,3 +57,137 @@ def _sum_counts(store, site: str) -> int:  # type: ignore[no-untyped-def]
             s.scalar(select(func.coalesce(func.sum(TelemetryMinute.count), 0)).where(TelemetryMinute.site == site))
             or 0
         )
+
+
+BAD_MESSAGES = [
+    ("bad_json", "{site}/cam1/alert", b"{not json"),
+    ("too_large", "{site}/mic1/telemetry/noise", b"x" * (MAX_PAYLOAD_BYTES + 1)),
+    ("bad_schema_version", "{site}/cam1/alert", json.dumps({"schema_version": 9}).encode()),
+    ("invalid", "{site}/cam1/alert", json.dumps({"schema_version": 1, "state": "opened"}).encode()),
+    ("invalid", "{site}/mic1/telemetry/noise",
+     json.dumps({"schema_version": 1, "seq": 1, "ts": "2026-05-01T08:00:00Z", "values": {}}).encode()),
+    ("bad_topic", "{site}/cam1/gossip", b"{}"),
+    ("bad_topic", "{site}/Not An Id/alert", b"{}"),
+    ("wrong_device", "{site}/cam2/alert", None),  # an alert naming cam1 on cam2's topic
+]
+
+
+def test_bad_messages_are_rejected_counted_and_kept_while_good_traffic_flows(
+    mosquitto_factory, gateway_factory
+) -> None:
+    broker = mosquitto_factory()
+    gw = gateway_factory(broker.url)
+    site = new_site()
+    pub = Publisher(broker.url)
+    good = []
+    for reason, topic, raw in BAD_MESSAGES:
+        if raw is None:
+            raw = alert(site, "cam1").to_json()
+        pub.raw("whistle/v1/" + topic.format(site=site), raw)
+        payload = alert(site, "cam1")
+        good.append(payload)
+        pub.alert(payload)
+    pub.wait()
+    store = gw.store
+    assert wait_until(lambda: _count(store, AlertMessage, AlertMessage.alert_id.in_(
+        [str(p.alert_id) for p in good])) == len(good))
+    assert wait_until(lambda: _count(store, DeadLetter, DeadLetter.topic.like(f"%{site}%")) == len(BAD_MESSAGES))
+    expected: dict[str, int] = {}
+    for reason, _t, _r in BAD_MESSAGES:
+        expected[reason] = expected.get(reason, 0) + 1
+    got = {reason: gw.metrics.value("rejected", reason) for reason in expected}
+    assert got == expected
+    with store.session() as s:
+        reasons = sorted(s.scalars(select(DeadLetter.reason).where(DeadLetter.topic.like(f"%{site}%"))).all())
+        big = s.scalar(select(DeadLetter).where(DeadLetter.reason == "too_large",
+                                                DeadLetter.topic.like(f"%{site}%")))
+    assert reasons == sorted(r for r, _t, _x in BAD_MESSAGES)
+    assert big is not None and big.payload_size == MAX_PAYLOAD_BYTES + 1 and len(big.payload) == 4096
+    pub.close()
+
+
+def test_full_telemetry_queue_drops_and_counts_telemetry_but_never_alerts(tmp_path) -> None:
+    from gateway.ingest.pipeline import IngestPipeline
+    from gateway.metrics import GatewayMetrics
+    from gateway.service import GatewayService
+    from gateway.settings import Settings
+    from gateway.transport import Received
+
+    settings = Settings(broker_url="mqtt://127.0.0.1:9", data_dir=tmp_path, demo=True,
+                        demo_password="x", telemetry_queue_size=10)
+    pipeline = IngestPipeline(GatewayService(settings, metrics=GatewayMetrics()))
+    for i in range(25):
+        pipeline._on_message(Received("whistle/v1/s/mic1/telemetry/noise", b"{}", 0, i, 0, 0.0))
+    for i in range(25):
+        pipeline._on_message(Received("whistle/v1/s/cam1/alert", b"{}", 1, 100 + i, 0, 0.0))
+    assert pipeline.telemetry.qsize() == 10
+    assert pipeline.control.qsize() == 25
+    assert pipeline.metrics.value("dropped", "queue_full") == 15
+
+
+def test_replayed_telemetry_is_not_double_counted(mosquitto_factory, gateway_factory) -> None:
+    broker = mosquitto_factory()
+    gw = gateway_factory(broker.url)
+    site = new_site()
+    pub = Publisher(broker.url)
+    batch = [telemetry(i, T0 + timedelta(seconds=i), laeq=60.0) for i in range(30)]
+    for payload in batch + batch[:20]:  # 20 re-sent
+        pub.telemetry(site, "mic1", "noise", payload)
+    pub.wait()
+    assert wait_until(lambda: gw.metrics.value("duplicate", "telemetry") == 20)
+    assert wait_until(lambda: _sum_counts(gw.store, site) == 30)
+    pub.close()
+
+
+def test_alert_listeners_run_in_the_storing_transaction(mosquitto_factory, gateway_factory) -> None:
+    broker = mosquitto_factory()
+    seen: list[tuple[str, bool]] = []
+
+    def listener(session, alert_row, payload, is_new_state) -> None:  # type: ignore[no-untyped-def]
+        assert session.get(Alert, alert_row.alert_id) is alert_row
+        seen.append((payload.state.value, is_new_state))
+
+    def broken(session, alert_row, payload, is_new_state) -> None:  # type: ignore[no-untyped-def]
+        raise RuntimeError("listener bug")
+
+    gw = gateway_factory(broker.url)
+    gw.add_alert_listener(broken)
+    gw.add_alert_listener(listener)
+    site = new_site()
+    opened = alert(site)
+    closed = alert(site, alert_id=opened.alert_id, state=AlertState.CLOSED, seq=1)
+    pub = Publisher(broker.url)
+    for payload in (opened, opened, closed):
+        pub.alert(payload)
+    pub.wait()
+    assert wait_until(lambda: len(seen) == 2)
+    assert seen == [("opened", True), ("closed", True)]
+    with gw.store.session() as s:
+        row = s.get(Alert, str(opened.alert_id))
+        assert row is not None and row.state == "closed"
+    pub.close()
+
+
+def test_falls_back_to_mqtt_311_on_the_embedded_broker(gateway_factory, tmp_path) -> None:
+    from tests.conftest import free_port
+    from whistle.broker import EmbeddedBroker
+
+    broker = EmbeddedBroker(free_port())
+    broker.start()
+    try:
+        gw = gateway_factory(broker.url, shared_group="ignored-on-311")
+        assert gw.ingest is not None and gw.ingest.transport.negotiated == "3.1.1"
+        site = new_site()
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
+        client.connect("127.0.0.1", broker.port)
+        client.loop_start()
+        payload = alert(site)
+        client.publish(f"whistle/v1/{site}/cam1/alert", payload.to_json(), qos=1).wait_for_publish(10)
+        assert wait_until(lambda: _count(gw.store, Alert, Alert.site == site) == 1)
+        client.disconnect()
+        client.loop_stop()
+    finally:
+        broker.stop()
