@@ -11,7 +11,7 @@ from firmware_sim.camera.geometry import standard_zones
 from firmware_sim.camera.market import MarketRenderer, make_renderer
 from firmware_sim.camera.renderer import SceneRenderer
 from firmware_sim.camera.renderer import make_renderer as make_any
-from firmware_sim.camera.scenarios import SCENARIOS, build_script
+from firmware_sim.camera.scenarios import build_script
 from firmware_sim.camera.truth import ground_truth
 
 EXPECTED_KINDS = {

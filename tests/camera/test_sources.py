@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,7 +39,7 @@ def test_mjpeg_frames_carry_device_timestamps_at_speed() -> None:
             # device times lie on the 5 fps grid of simulated time
             assert abs((f.ts - START).total_seconds() * 5 - round((f.ts - START)
                                                                  .total_seconds() * 5)) < 1e-6
-        steps = [(b.ts - a.ts).total_seconds() for a, b in zip(frames, frames[1:], strict=False)]
+        steps = [(b.ts - a.ts).total_seconds() for a, b in itertools.pairwise(frames)]
         # at speed 10 and at most 10 real frames/s, frames are about 1 simulated second apart
         assert min(steps) >= 0.2 and sorted(steps)[len(steps) // 2] >= 0.6
         assert [f.index for f in frames] == sorted(f.index for f in frames)
@@ -91,7 +92,7 @@ def test_unavailable_simulator_fails_clearly(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_missing_url_and_file_fail_clearly(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="needs source.url"):
+    with pytest.raises(ValueError, match=r"needs source\.url"):
         open_frame_source(_cfg(kind="mjpeg"))
     with pytest.raises(ValueError, match="not found"):
         open_frame_source(_cfg(kind="file", url=str(tmp_path / "none.avi")))
