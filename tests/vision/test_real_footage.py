@@ -82,7 +82,7 @@ def pets_events(request: pytest.FixtureRequest) -> list[EpisodeEvent]:
         {"id": "door", "kind": "restricted", "polygon": _box(220, 100, 260, 175), "dwell_s": 8},
         {"id": "road", "kind": "no_stall", "polygon": whole, "dwell_s": 30},
         # vehicles in this close view would be car-sized: min_area calibrated for the camera
-        {"id": "street", "kind": "vehicle_free", "polygon": whole, "min_area": 0.015},
+        {"id": "street", "kind": "vehicle_free", "polygon": whole, "min_area": 0.025},
     ])
     return _run(cfg, _frames(real / "pets09_s2l1_view1_480x360.avi", 10.0))
 
