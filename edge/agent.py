@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from edge.config import AgentConfig, config_hash
 from edge.device import DeviceWorker, WorkerOptions
 from edge.health import AgentHealth, wire_key
+from edge.liveness import Heartbeat
 from edge.outbox import Kind, Outbox, Queued
 from edge.sink import AgentSink, mark_replay
 from edge.transport import Transport, TransportCallbacks, Will
@@ -271,9 +272,13 @@ class EdgeAgent:
         self.outbox.close()
 
     def run(self, stop: threading.Event) -> int:
+        heartbeat = Heartbeat(self.config.data_dir)
         self.start()
+        heartbeat.ready()
         while not stop.wait(0.5):
-            pass
+            if self._sender.is_alive():  # a dead sender stops the beat: systemd restarts us
+                heartbeat.beat()
+        heartbeat.stopping()
         self.stop()
         return 0
 
