@@ -111,6 +111,8 @@ class IngestPipeline:
         self._threads: list[threading.Thread] = []
         self._counters: dict[tuple[str, str], Any] = {}
         self._flush_lock = threading.Lock()
+        #: Messages this instance stored, by channel (also logged at stop).
+        self.stored: dict[str, int] = {}
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -136,6 +138,10 @@ class IngestPipeline:
         self.flush()
         if self.influx is not None:
             self.influx.stop()
+        counts = " ".join(
+            f"{c}={self.stored.get(c, 0)}" for c in ("alert", "status", "evidence", "telemetry")
+        )
+        log.info("ingest stopped: %s", counts)
 
     def wait_ready(self, timeout_s: float) -> bool:
         """Block until subscribed to the broker (for tests and benchmarks)."""
@@ -157,6 +163,8 @@ class IngestPipeline:
     # -- helpers --------------------------------------------------------------------------
 
     def _count(self, outcome: str, reason: str, n: int = 1) -> None:
+        if outcome == "stored":
+            self.stored[reason] = self.stored.get(reason, 0) + n
         child = self._counters.get((outcome, reason))
         if child is None:
             counter: Counter = self.metrics.ingest_messages
