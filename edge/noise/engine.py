@@ -199,7 +199,6 @@ class NoiseRuleEngine:
             return "unknown"
         env = np.concatenate([x.lv.envelope_db for x in recent])
         bands = st.peak_bands if st.peak_bands is not None else recent[-1].lv.bands_db
-        crest = max(x.lv.lafmax - x.lv.laeq for x in recent[-5:])
         hint, _ = classify(env, st.peak_crest, bands)
         if kind == "noise_impulsive" and hint != "loudspeaker_loop":
             return "impulsive"  # a sudden LAFmax over the limit + 15 dB, not a loop

@@ -12,7 +12,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlparse
 
 import numpy as np
@@ -63,7 +63,7 @@ def open_http(url: str, stop: threading.Event, timeout_s: float = 15.0) -> Strea
     fs, channels = parse_l16_content_type(resp.getheader("Content-Type", ""))
     start_hdr = resp.getheader("X-Device-Start")
     try:
-        start = datetime.fromisoformat(start_hdr) if start_hdr else datetime.now(timezone.utc)
+        start = datetime.fromisoformat(start_hdr) if start_hdr else datetime.now(UTC)
     except ValueError as exc:
         conn.close()
         raise SourceError(f"{url}: bad X-Device-Start header {start_hdr!r}") from exc
@@ -96,7 +96,7 @@ def open_raw_tcp(url: str, fs_hz: int, stop: threading.Event) -> Stream:
         sock = socket.create_connection((u.hostname or "127.0.0.1", u.port or 0), timeout=15)
     except OSError as exc:
         raise SourceError(f"{url}: cannot connect: {exc}") from exc
-    start = datetime.now(timezone.utc)
+    start = datetime.now(UTC)
 
     def blocks() -> Iterator[npt.NDArray[np.int16]]:
         carry = b""

@@ -33,7 +33,7 @@ class NoiseWorker(DeviceWorker):
         self.engine = NoiseRuleEngine(device, site.timezone, self._clip)
         self.counters = {"reconnects": 0, "errors": 0, "seconds": 0}
         self._audio: deque[np.ndarray] = deque(maxlen=110)  # the last ~11 s of 100 ms blocks
-        self._fs = device.source.sample_rate_hz
+        self._fs: int = device.source.sample_rate_hz
         self.sim_url: str | None = None
 
     @property

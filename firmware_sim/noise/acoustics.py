@@ -36,7 +36,7 @@ def a_weighted_mean_square(x: npt.NDArray[np.float64], fs_hz: int) -> float:
     w[0] = 1.0
     if n % 2 == 0:
         w[-1] = 1.0
-    g = a_weight_gain2(np.fft.rfftfreq(n, 1.0 / fs_hz))
+    g = a_weight_gain2(np.asarray(np.fft.rfftfreq(n, 1.0 / fs_hz), dtype=np.float64))
     return float(np.sum(w * g * np.abs(spec) ** 2) / n**2)
 
 

@@ -42,8 +42,10 @@ class Track:
 
     @property
     def hint(self) -> Hint:
-        return {"sales_pitch": "loudspeaker_loop", "horn": "impulsive", "crate": "impulsive",
-                "crowd": "broadband", "rumble": "broadband", "ambience": "broadband"}[self.source]
+        hints: dict[str, Hint] = {
+            "sales_pitch": "loudspeaker_loop", "horn": "impulsive", "crate": "impulsive",
+            "crowd": "broadband", "rumble": "broadband", "ambience": "broadband"}
+        return hints[self.source]
 
     @property
     def one_shot(self) -> bool:

@@ -40,7 +40,8 @@ class BandAnalyser:
 
     def __post_init__(self) -> None:
         if self.fs_hz % self.frames_per_s:
-            raise ValueError(f"sample rate {self.fs_hz} Hz is not a multiple of {self.frames_per_s}")
+            raise ValueError(
+                f"sample rate {self.fs_hz} Hz is not a multiple of {self.frames_per_s}")
         self.frame_len = self.fs_hz // self.frames_per_s
         n = self.frame_len
         freqs = np.fft.rfftfreq(n, 1.0 / self.fs_hz)

@@ -47,7 +47,10 @@ def period_stats(
     lafmin_1s: Sequence[float] | np.ndarray | None = None,
     limit_db: float | None = None,
 ) -> PeriodStats:
-    """Statistics of a run of per-second values; ``limit_db`` counts seconds with LAeq,1s over it."""
+    """Statistics of a run of per-second values.
+
+    ``limit_db``: count the seconds whose LAeq,1s is over it.
+    """
     la = np.asarray(laeq_1s, dtype=np.float64)
     if la.size == 0:
         raise ValueError("no seconds to summarise")

@@ -51,7 +51,7 @@ class ExponentialAverager:
         self.step = grid_step(self.fs_hz, self.max_step_s)
         a = math.exp(-1.0 / (self.tau_s * self.fs_hz))
         k = np.arange(self.step)
-        self._weights = (1.0 - a) * a ** (self.step - 1 - k)
+        self._weights = np.asarray((1.0 - a) * a ** (self.step - 1 - k), dtype=np.float64)
         self._a_step = a**self.step
         self._zi = np.zeros(1)
 

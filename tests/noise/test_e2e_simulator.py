@@ -1,4 +1,4 @@
-"""End-to-end: simulator -> HTTP L16 -> worker -> test sink, judged by the scenario's ground truth."""
+"""End-to-end: simulator -> HTTP L16 -> worker -> test sink, judged by the script's ground truth."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def check_against_truth(name: str, seconds: int | None = None) -> list:
     for exp in truth:
         hits = [e for e in opened if e.type == exp.type
                 and exp.open_earliest <= e.ts <= exp.open_latest + SLACK]
-        assert len(hits) == 1, f"{name}: expected one {exp.type} opening {exp.as_dict()}, got {hits}"
+        assert len(hits) == 1, (
+            f"{name}: expected one {exp.type} opening {exp.as_dict()}, got {hits}")
         ev = hits[0]
         matched.add(ev.alert_id)
         if exp.close_latest is not None:

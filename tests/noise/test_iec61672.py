@@ -31,10 +31,14 @@ SENS = -30.0
 
 
 def tone(fs: int, f: float, spl_db: float, seconds: float) -> np.ndarray:
-    """A sine at ``spl_db`` dB SPL for a microphone of SENS dBFS."""
-    amp = math.sqrt(2) * 10 ** ((spl_db - 94 + SENS) / 20) / math.sqrt(2) * math.sqrt(2)
+    """A sine at ``spl_db`` dB SPL for a microphone of SENS dBFS.
+
+    0 dBFS is the RMS of a full-scale sine, so a 94 dB tone has peak 10^(SENS/20) in full-scale
+    units (its RMS is SENS dBFS); every other level scales from there.
+    """
+    peak = 10 ** ((spl_db - 94 + SENS) / 20)
     t = np.arange(int(fs * seconds)) / fs
-    return amp * np.sin(2 * np.pi * f * t) / math.sqrt(2)
+    return peak * np.sin(2 * np.pi * f * t)
 
 
 def steady_levels(fs: int, f: float, spl: float = 94.0) -> tuple[float, float, float]:
@@ -85,7 +89,7 @@ def test_tone_burst_table4(fs: int, row: tuple) -> None:
     x = tone(fs, 4000, 100, 4.0)
     start = int(1.5 * fs)
     burst = np.zeros_like(x)
-    n = int(round(tb_ms / 1000 * fs))
+    n = round(tb_ms / 1000 * fs)
     burst[start:start + n] = x[start:start + n]
     out = SoundLevelMeter(fs, SENS).process(burst)
     lafmax = max(s.lafmax for s in out)
