@@ -115,17 +115,21 @@ def test_noise_alert_reaches_the_api(
     assert alert["site"] == site_id
     assert alert["device"] == "noise-01"
 
-    devices = {d["device"]: d for d in api.get(f"/api/devices?site={site_id}")["items"]}
+    devices = {d["device_id"]: d for d in api.get(f"/api/devices?site={site_id}")}
     assert devices["noise-01"]["state"] == "online"
     assert devices[f"edge-{site_id}"]["state"] == "online"
 
-    telemetry = api.get(f"/api/telemetry/noise-01/noise?site={site_id}")
-    assert telemetry["points"], "per-minute noise aggregates are served"
+    def laeq_minutes() -> list[dict[str, object]]:
+        telemetry = api.get(f"/api/telemetry/noise-01/noise?site={site_id}")
+        series = {s["field"]: s for s in telemetry["series"]}
+        return series["laeq"]["points"] if "laeq" in series else []
+
+    assert wait_until("per-minute noise aggregates", laeq_minutes, timeout_s=30)
 
     assert stop(edge) == 0
 
     def stopped() -> bool:
-        devices = {d["device"]: d for d in api.get(f"/api/devices?site={site_id}")["items"]}
+        devices = {d["device_id"]: d for d in api.get(f"/api/devices?site={site_id}")}
         return devices["noise-01"]["state"] == "stopped"
 
     wait_until("the clean stop to mark the device stopped", stopped, timeout_s=20)
