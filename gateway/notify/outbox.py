@@ -153,6 +153,7 @@ class Dispatcher:
                 Notification.channel == channel,
                 Notification.sent_at.is_not(None),
                 Notification.sent_at > now - timedelta(seconds=60),
+                Notification.sent_at <= now,
             )
         )
         return int(count or 0)

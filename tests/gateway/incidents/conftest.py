@@ -61,9 +61,17 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
     w.clock.now = T0
     w.runtime.set_clock(w.clock)
     w.receiver.fail_next = 0
-    w.clock.advance(days=1)
-    w.runtime.deliver()
-    w.clock.now = T0
+    from sqlalchemy import update
+
+    from gateway.incidents.models import Notification
+
+    with w.store.session() as s:  # earlier tests' messages are not this test's business
+        s.execute(
+            update(Notification)
+            .where(Notification.status == "pending")
+            .values(status="failed", last_error="dropped by the test fixture")
+        )
+        s.execute(update(Notification).values(sent_at=None))
     w.receiver.clear()
     yield w
 
