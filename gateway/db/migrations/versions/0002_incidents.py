@@ -235,7 +235,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("incident_transitions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_incident_transitions_incident_id"))
