@@ -42,6 +42,9 @@ class EmbeddedBroker:
         return f"mqtt://{LOOPBACK}:{self.port}"
 
     def start(self, timeout_s: float = 15.0) -> None:
+        # amqtt and its state machine log every state change at INFO: keep the demo readable
+        for name in ("amqtt", "transitions"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         self._thread.start()
         if not self._started.wait(timeout_s):
             raise RuntimeError(f"the embedded broker did not start within {timeout_s} s")
