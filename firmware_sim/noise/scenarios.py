@@ -1,4 +1,4 @@
-"""The named scenarios of the simulated noise sensor (``whistle sim noise list``)."""
+"""The named scenarios of the simulated noise sensor (``whistle sim noise scenarios``)."""
 
 from __future__ import annotations
 
