@@ -7,10 +7,12 @@ Built from :class:`gateway.settings.Settings`. Other parts hook in through
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +43,30 @@ class PeriodicTask:
     runs: int = 0
     failures: int = 0
     thread: threading.Thread | None = field(default=None, repr=False)
+
+
+def _server_class() -> type:
+    import uvicorn
+
+    class _Server(uvicorn.Server):
+        """uvicorn re-raises SIGTERM/SIGINT after its shutdown, which would kill the process
+        before the gateway flushes; here the signal only ends serving."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {
+                sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+            }
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return _Server
 
 
 class GatewayService:
@@ -186,8 +212,6 @@ class GatewayService:
 
     def run(self) -> int:
         """Start everything, serve HTTP until interrupted (or wait, if HTTP is off), stop."""
-        import signal
-
         self.start()
         try:
             if self.settings.serve_http:
@@ -199,7 +223,7 @@ class GatewayService:
                     port=self.settings.http_port,
                     log_level="warning",
                 )
-                uvicorn.Server(config).run()
+                _server_class()(config).run()
             else:
                 signal.signal(signal.SIGTERM, lambda *_: self._stop.set())
                 try:

@@ -28,12 +28,17 @@ def _victoria_metrics_binary() -> str:
     if os.geteuid() != 0:
         pytest.fail("victoria-metrics is not installed (apt-get install victoria-metrics)")
     subprocess.run(["apt-get", "update"], check=True, capture_output=True, timeout=300)
-    policy = subprocess.run(["apt-cache", "policy", "victoria-metrics"], check=True,
-                            capture_output=True, text=True).stdout
+    policy = subprocess.run(
+        ["apt-cache", "policy", "victoria-metrics"], check=True, capture_output=True, text=True
+    ).stdout
     if "Candidate: (none)" in policy:
         pytest.fail(f"no victoria-metrics package available:\n{policy}")
-    subprocess.run(["apt-get", "install", "-y", "victoria-metrics"], check=True,
-                   capture_output=True, timeout=600)
+    subprocess.run(
+        ["apt-get", "install", "-y", "victoria-metrics"],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     found = shutil.which("victoria-metrics")
     assert found, "victoria-metrics installed but not on PATH"
     return found
@@ -53,9 +58,14 @@ class VictoriaMetrics:
     def start(self) -> None:
         log = (self.data_dir.parent / "vm.log").open("ab")
         self.proc = subprocess.Popen(
-            [self.binary, f"-storageDataPath={self.data_dir}",
-             f"-httpListenAddr=127.0.0.1:{self.port}", "-retentionPeriod=100y"],
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                self.binary,
+                f"-storageDataPath={self.data_dir}",
+                f"-httpListenAddr=127.0.0.1:{self.port}",
+                "-retentionPeriod=100y",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         wait_for_port(self.port, timeout_s=20)
 
@@ -86,18 +96,27 @@ def test_line_protocol_keeps_ids_out_of_tags_and_escapes() -> None:
 
 
 def test_points_survive_a_server_outage(victoria: VictoriaMetrics) -> None:
-    sink = InfluxSink(victoria.url, "", "whistle", "whistle", batch_size=50,
-                      flush_interval_s=0.1, max_backoff_s=0.5)
+    sink = InfluxSink(
+        victoria.url,
+        "",
+        "whistle",
+        "whistle",
+        batch_size=50,
+        flush_interval_s=0.1,
+        max_backoff_s=0.5,
+    )
     sink.start()
     try:
         for i in range(100):
-            sink.add_telemetry("gumo", "mic1", "noise", "stalls", T0 + timedelta(seconds=i),
-                               {"laeq": 50.0 + i})
+            sink.add_telemetry(
+                "gumo", "mic1", "noise", "stalls", T0 + timedelta(seconds=i), {"laeq": 50.0 + i}
+            )
         assert wait_until(lambda: sink.written == 100)
         victoria.stop()
         for i in range(100, 200):
-            sink.add_telemetry("gumo", "mic1", "noise", "stalls", T0 + timedelta(seconds=i),
-                               {"laeq": 50.0 + i})
+            sink.add_telemetry(
+                "gumo", "mic1", "noise", "stalls", T0 + timedelta(seconds=i), {"laeq": 50.0 + i}
+            )
         assert wait_until(lambda: sink.failures >= 2)
         assert len(sink) == 100 and sink.written == 100
         victoria.start()
@@ -106,8 +125,12 @@ def test_points_survive_a_server_outage(victoria: VictoriaMetrics) -> None:
         sink.stop()
     series = victoria.export('{__name__="noise_laeq"}')
     assert len(series) == 1
-    assert series[0]["metric"] == {"__name__": "noise_laeq", "site": "gumo", "device": "mic1",
-                                   "zone": "stalls"}
+    assert series[0]["metric"] == {
+        "__name__": "noise_laeq",
+        "site": "gumo",
+        "device": "mic1",
+        "zone": "stalls",
+    }
     assert sorted(series[0]["values"]) == [50.0 + i for i in range(200)]
     assert sink.dropped == 0
 

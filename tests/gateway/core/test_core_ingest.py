@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
-from tests.gateway.core.core_helpers import T0, Publisher, alert, new_site, status, telemetry, wait_until
 from sqlalchemy import func, select
 
 from gateway.db.models import Alert, AlertMessage, DeadLetter, Device, Event, TelemetryMinute
-from whistle.contract import MAX_PAYLOAD_BYTES, AlertState, DeviceState
+from tests.gateway.core.core_helpers import (
+    T0,
+    Publisher,
+    alert,
+    new_site,
+    status,
+    telemetry,
+    wait_until,
+)
+from whistle.contract import MAX_PAYLOAD_BYTES, AlertState
 
 
 def _count(store, model, *where) -> int:  # type: ignore[no-untyped-def]
@@ -30,22 +37,25 @@ def test_alerts_status_and_telemetry_are_stored(mosquitto_factory, gateway_facto
         pub.telemetry(site, "mic1", "noise", telemetry(i, T0 + timedelta(seconds=i), laeq=50.0 + i))
     pub.wait()
     store = gw.store
-    assert wait_until(lambda: _count(store, AlertMessage, AlertMessage.alert_id == str(opened.alert_id)) == 1)
     assert wait_until(
-        lambda: sum(
-            r for r in [
-                _sum_counts(store, site)
-            ]
-        ) == 120
+        lambda: _count(store, AlertMessage, AlertMessage.alert_id == str(opened.alert_id)) == 1
     )
+    assert wait_until(lambda: sum(r for r in [_sum_counts(store, site)]) == 120)
     with store.session() as s:
         rows = s.scalars(
-            select(TelemetryMinute).where(TelemetryMinute.site == site).order_by(TelemetryMinute.minute)
+            select(TelemetryMinute)
+            .where(TelemetryMinute.site == site)
+            .order_by(TelemetryMinute.minute)
         ).all()
         assert [(r.count, r.min, r.max) for r in rows] == [(60, 50.0, 109.0), (60, 110.0, 169.0)]
         agent = s.scalar(select(Device).where(Device.site == site, Device.device_id == "agent1"))
         assert agent is not None and agent.state == "online" and agent.served_devices == ["cam1"]
-        assert s.scalar(select(func.count()).select_from(Event).where(Event.subject == str(opened.alert_id))) == 1
+        assert (
+            s.scalar(
+                select(func.count()).select_from(Event).where(Event.subject == str(opened.alert_id))
+            )
+            == 1
+        )
     assert gw.metrics.value("stored", "alert") == 1
     assert wait_until(lambda: gw.metrics.value("stored", "telemetry") == 120)
     pub.close()
@@ -54,7 +64,11 @@ def test_alerts_status_and_telemetry_are_stored(mosquitto_factory, gateway_facto
 def _sum_counts(store, site: str) -> int:  # type: ignore[no-untyped-def]
     with store.session() as s:
         return int(
-            s.scalar(select(func.coalesce(func.sum(TelemetryMinute.count), 0)).where(TelemetryMinute.site == site))
+            s.scalar(
+                select(func.coalesce(func.sum(TelemetryMinute.count), 0)).where(
+                    TelemetryMinute.site == site
+                )
+            )
             or 0
         )
 
@@ -64,8 +78,13 @@ BAD_MESSAGES = [
     ("too_large", "{site}/mic1/telemetry/noise", b"x" * (MAX_PAYLOAD_BYTES + 1)),
     ("bad_schema_version", "{site}/cam1/alert", json.dumps({"schema_version": 9}).encode()),
     ("invalid", "{site}/cam1/alert", json.dumps({"schema_version": 1, "state": "opened"}).encode()),
-    ("invalid", "{site}/mic1/telemetry/noise",
-     json.dumps({"schema_version": 1, "seq": 1, "ts": "2026-05-01T08:00:00Z", "values": {}}).encode()),
+    (
+        "invalid",
+        "{site}/mic1/telemetry/noise",
+        json.dumps(
+            {"schema_version": 1, "seq": 1, "ts": "2026-05-01T08:00:00Z", "values": {}}
+        ).encode(),
+    ),
     ("bad_topic", "{site}/cam1/gossip", b"{}"),
     ("bad_topic", "{site}/Not An Id/alert", b"{}"),
     ("wrong_device", "{site}/cam2/alert", None),  # an alert naming cam1 on cam2's topic
@@ -80,7 +99,7 @@ def test_bad_messages_are_rejected_counted_and_kept_while_good_traffic_flows(
     site = new_site()
     pub = Publisher(broker.url)
     good = []
-    for reason, topic, raw in BAD_MESSAGES:
+    for _reason, topic, raw in BAD_MESSAGES:
         if raw is None:
             raw = alert(site, "cam1").to_json()
         pub.raw("whistle/v1/" + topic.format(site=site), raw)
@@ -89,20 +108,33 @@ def test_bad_messages_are_rejected_counted_and_kept_while_good_traffic_flows(
         pub.alert(payload)
     pub.wait()
     store = gw.store
-    assert wait_until(lambda: _count(store, AlertMessage, AlertMessage.alert_id.in_(
-        [str(p.alert_id) for p in good])) == len(good))
-    assert wait_until(lambda: _count(store, DeadLetter, DeadLetter.topic.like(f"%{site}%")) == len(BAD_MESSAGES))
+    assert wait_until(
+        lambda: (
+            _count(store, AlertMessage, AlertMessage.alert_id.in_([str(p.alert_id) for p in good]))
+            == len(good)
+        )
+    )
+    assert wait_until(
+        lambda: _count(store, DeadLetter, DeadLetter.topic.like(f"%{site}%")) == len(BAD_MESSAGES)
+    )
     expected: dict[str, int] = {}
     for reason, _t, _r in BAD_MESSAGES:
         expected[reason] = expected.get(reason, 0) + 1
     got = {reason: gw.metrics.value("rejected", reason) for reason in expected}
     assert got == expected
     with store.session() as s:
-        reasons = sorted(s.scalars(select(DeadLetter.reason).where(DeadLetter.topic.like(f"%{site}%"))).all())
-        big = s.scalar(select(DeadLetter).where(DeadLetter.reason == "too_large",
-                                                DeadLetter.topic.like(f"%{site}%")))
+        reasons = sorted(
+            s.scalars(select(DeadLetter.reason).where(DeadLetter.topic.like(f"%{site}%"))).all()
+        )
+        big = s.scalar(
+            select(DeadLetter).where(
+                DeadLetter.reason == "too_large", DeadLetter.topic.like(f"%{site}%")
+            )
+        )
     assert reasons == sorted(r for r, _t, _x in BAD_MESSAGES)
-    assert big is not None and big.payload_size == MAX_PAYLOAD_BYTES + 1 and len(big.payload) == 4096
+    assert (
+        big is not None and big.payload_size == MAX_PAYLOAD_BYTES + 1 and len(big.payload) == 4096
+    )
     pub.close()
 
 
@@ -113,8 +145,13 @@ def test_full_telemetry_queue_drops_and_counts_telemetry_but_never_alerts(tmp_pa
     from gateway.settings import Settings
     from gateway.transport import Received
 
-    settings = Settings(broker_url="mqtt://127.0.0.1:9", data_dir=tmp_path, demo=True,
-                        demo_password="x", telemetry_queue_size=10)
+    settings = Settings(
+        broker_url="mqtt://127.0.0.1:9",
+        data_dir=tmp_path,
+        demo=True,
+        demo_password="x",
+        telemetry_queue_size=10,
+    )
     pipeline = IngestPipeline(GatewayService(settings, metrics=GatewayMetrics()))
     for i in range(25):
         pipeline._on_message(Received("whistle/v1/s/mic1/telemetry/noise", b"{}", 0, i, 0, 0.0))
@@ -185,7 +222,9 @@ def test_falls_back_to_mqtt_311_on_the_embedded_broker(gateway_factory, tmp_path
         client.connect("127.0.0.1", broker.port)
         client.loop_start()
         payload = alert(site)
-        client.publish(f"whistle/v1/{site}/cam1/alert", payload.to_json(), qos=1).wait_for_publish(10)
+        client.publish(f"whistle/v1/{site}/cam1/alert", payload.to_json(), qos=1).wait_for_publish(
+            10
+        )
         assert wait_until(lambda: _count(gw.store, Alert, Alert.site == site) == 1)
         client.disconnect()
         client.loop_stop()

@@ -32,7 +32,9 @@ class GatewayProcess:
         self.log_path = log_path
         self.ready = threading.Event()
         self.proc = subprocess.Popen(
-            [WHISTLE, "gateway", *args], env=env, stdout=subprocess.PIPE,
+            [WHISTLE, "gateway", *args],
+            env=env,
+            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -68,9 +70,23 @@ def spawn(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
         broker_url: str, db_url: str, client_id: str, *extra: str, wait: bool = True
     ) -> GatewayProcess:
         env = dict(os.environ, WHISTLE_FLUSH_INTERVAL_S="0.2")
-        args = ["--demo", "--demo-password", "x", "--no-http", "--broker", broker_url,
-                "--db-url", db_url, "--data-dir", str(tmp_path / client_id),
-                "--sites-dir", str(tmp_path / "none"), "--client-id", client_id, *extra]
+        args = [
+            "--demo",
+            "--demo-password",
+            "x",
+            "--no-http",
+            "--broker",
+            broker_url,
+            "--db-url",
+            db_url,
+            "--data-dir",
+            str(tmp_path / client_id),
+            "--sites-dir",
+            str(tmp_path / "none"),
+            "--client-id",
+            client_id,
+            *extra,
+        ]
         proc = GatewayProcess(args, env, tmp_path / f"{client_id}.log")
         procs.append(proc)
         if wait and not proc.ready.wait(60):
@@ -90,9 +106,9 @@ def _alerts_stored(store: Store, site: str) -> tuple[int, int, int]:
             select(func.count()).select_from(AlertMessage).join(Alert).where(Alert.site == site)
         )
         events = s.scalar(
-            select(func.count()).select_from(Event).where(
-                Event.kind == "alert", Event.data["site"].as_string() == site
-            )
+            select(func.count())
+            .select_from(Event)
+            .where(Event.kind == "alert", Event.data["site"].as_string() == site)
         )
     return int(alerts or 0), int(messages or 0), int(events or 0)
 
@@ -139,8 +155,10 @@ def test_two_instances_share_the_load_and_store_everything_once(
     broker = mosquitto_factory()
     site = new_site()
     group = f"g{uuid.uuid4().hex[:6]}"
-    logs = [spawn(broker.url, postgres_url, f"gw-share-{n}", "--shared-group", group, wait=False)
-            for n in range(2)]
+    logs = [
+        spawn(broker.url, postgres_url, f"gw-share-{n}", "--shared-group", group, wait=False)
+        for n in range(2)
+    ]
     assert all(proc.ready.wait(60) for proc in logs)
     pub = Publisher(broker.url)
     n_alerts, n_tele = 300, 600
@@ -148,14 +166,21 @@ def test_two_instances_share_the_load_and_store_everything_once(
         if i < n_alerts:
             pub.alert(alert(site, f"cam{i % 3}"))
         if i < n_tele:
-            pub.telemetry(site, f"mic{i % 2}", "counts",
-                          telemetry(i, T0 + timedelta(seconds=i), people=1.0))
+            pub.telemetry(
+                site, f"mic{i % 2}", "counts", telemetry(i, T0 + timedelta(seconds=i), people=1.0)
+            )
     pub.wait()
 
     def telemetry_count() -> int:
         with pg_store.session() as s:
-            return int(s.scalar(select(func.coalesce(func.sum(TelemetryMinute.count), 0))
-                                .where(TelemetryMinute.site == site)) or 0)
+            return int(
+                s.scalar(
+                    select(func.coalesce(func.sum(TelemetryMinute.count), 0)).where(
+                        TelemetryMinute.site == site
+                    )
+                )
+                or 0
+            )
 
     assert wait_until(lambda: _alerts_stored(pg_store, site)[0] >= n_alerts, timeout_s=60)
     assert wait_until(lambda: telemetry_count() >= n_tele, timeout_s=30)
@@ -185,3 +210,46 @@ def test_production_mode_refuses_to_start_without_secrets(capsys, tmp_path, monk
     out = capsys.readouterr().out
     assert status == 2
     assert "secret_key" in out and "admin_password" in out and "--demo" in out
+
+
+def test_demo_gateway_serves_http_and_stops_cleanly_on_sigterm(
+    mosquitto_factory, tmp_path: Path
+) -> None:
+
+    from tests.conftest import free_port
+
+    broker = mosquitto_factory()
+    port = free_port()
+    args = [
+        "--demo",
+        "--demo-password",
+        "X",
+        "--port",
+        str(port),
+        "--broker",
+        broker.url,
+        "--data-dir",
+        str(tmp_path / "demo"),
+        "--sites-dir",
+        str(tmp_path / "none"),
+        "--client-id",
+        "gw-demo",
+    ]
+    proc = GatewayProcess(args, dict(os.environ), tmp_path / "demo.log")
+    try:
+        assert proc.ready.wait(60), (tmp_path / "demo.log").read_text()
+        assert wait_until(lambda: _healthz(port) == 200, timeout_s=30)
+        assert (tmp_path / "demo" / "whistle.db").is_file()
+    finally:
+        proc.terminate()
+    assert proc.proc.returncode == 0
+    assert "ingest stopped:" in (tmp_path / "demo.log").read_text()
+
+
+def _healthz(port: int) -> int | None:
+    import httpx
+
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code
+    except httpx.HTTPError:
+        return None
