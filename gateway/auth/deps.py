@@ -99,6 +99,10 @@ def current_principal(
     principal = Principal(
         username=user.username, role=user.role, site=user.site, department=user.department
     )
+    # End the lookup's transaction: a long response (the SSE stream) must not hold it (on
+    # SQLite every transaction takes the write lock; on PostgreSQL it would sit idle in
+    # transaction). The endpoint's own queries start a new one.
+    session.commit()
     request.state.principal = principal
     return principal
 

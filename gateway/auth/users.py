@@ -23,6 +23,13 @@ MAX_PASSWORD_CHARS = 1024
 _DUMMY_HASH: str | None = None
 
 
+def use_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Replace the password hasher (tests use cheap parameters); returns the previous one."""
+    global _HASHER, _DUMMY_HASH
+    previous, _HASHER, _DUMMY_HASH = _HASHER, hasher, None
+    return previous
+
+
 def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 

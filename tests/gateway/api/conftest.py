@@ -6,8 +6,18 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from argon2 import PasswordHasher
 
+from gateway.auth.users import use_hasher
 from tests.gateway.api.helpers import POSTGRES_ADMIN_URL, World, make_world
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2id with small memory and time costs: the tests hash and verify a lot."""
+    previous = use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    yield
+    use_hasher(previous)
 
 
 @pytest.fixture(scope="session")
