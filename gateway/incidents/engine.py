@@ -31,6 +31,7 @@ from gateway.incidents.lifecycle import (
 )
 from gateway.incidents.models import Incident, IncidentAlert, IncidentTransition
 from gateway.incidents.routing import RoutingConfig
+from gateway.incidents.sensor_clock import incident_devices, sensor_now
 from gateway.notify.outbox import Notifier
 from gateway.notify.templates import MessageContext
 from whistle.contract import AlertPayload
@@ -253,6 +254,9 @@ class IncidentEngine:
             incident.reached = [*incident.reached, new_state.value]
         if new_state is State.RESOLVED:
             incident.resolved_at = now
+            incident.resolved_sensor_at = sensor_now(
+                session, incident.site, incident_devices(session, incident.id)
+            )
         if new_state is State.CLOSED:
             incident.closed_at = now
         if new_state is State.REOPENED:
@@ -261,6 +265,7 @@ class IncidentEngine:
             incident.escalation_level = 0
             incident.reopen_count += 1
             incident.resolved_at = None
+            incident.resolved_sensor_at = None
             incident.closed_at = None
             incident.reject_reason = None
         if new_state is State.ESCALATED:

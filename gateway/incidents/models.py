@@ -56,6 +56,8 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: The moment of resolution on the sensors' clock (see gateway/incidents/sensor_clock.py).
+    resolved_sensor_at: Mapped[datetime | None] = mapped_column(nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 

@@ -22,6 +22,7 @@ from gateway.db.models import Alert, TelemetryMinute
 from gateway.incidents.engine import IncidentEngine
 from gateway.incidents.lifecycle import SYSTEM, State
 from gateway.incidents.models import Incident, IncidentAlert
+from gateway.incidents.sensor_clock import sensor_now
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class Verdict:
 
 
 def judge(engine: IncidentEngine, session: Session, incident: Incident, now: datetime) -> Verdict:
+    """Judge a resolved incident at gateway time ``now``.
+
+    Durations are measured on the sensors' clock when the resolution was recorded on it (device
+    times and gateway time differ in a replayed or simulated morning), else on ``now``.
+    """
     rule = engine.routing.verify_rule(incident.type)
     resolved_at = incident.resolved_at or incident.updated_at
     alerts = list(
@@ -42,6 +48,9 @@ def judge(engine: IncidentEngine, session: Session, incident: Incident, now: dat
     )
     if not alerts:
         return Verdict("wait", "no sensor evidence: a person verifies")
+    sensor_clock = sensor_now(session, incident.site, [a.device for a in alerts])
+    if incident.resolved_sensor_at is not None and sensor_clock is not None:
+        resolved_at, now = incident.resolved_sensor_at, sensor_clock
     still_open = [a for a in alerts if a.state != "closed"]
     if still_open:
         if now - resolved_at >= timedelta(minutes=rule.reopen_after_min):

@@ -9,10 +9,15 @@ from datetime import timedelta
 from tests.gateway.incidents.helpers import World
 
 
+def mic(zone: str) -> str:
+    """A microphone of the test's own: other tests' telemetry must not move its sensor clock."""
+    return f"mic-{zone}"
+
+
 def test_alert_becomes_incident_routed_notified_handled_and_verified(
     world: World, zone: str
 ) -> None:
-    aid = world.alert(zone=zone)
+    aid = world.alert(zone=zone, device=mic(zone))
     incident = world.incident_of(aid)
     assert incident["department"] == "market_supervision"
     assert incident["grid"] == "huancui-gumo"
@@ -45,6 +50,7 @@ def test_alert_becomes_incident_routed_notified_handled_and_verified(
 
     # the episode closes and the level stays under the limit
     world.alert(
+        device=mic(zone),
         zone=zone,
         alert_id=aid,
         state="closed",
@@ -53,7 +59,7 @@ def test_alert_becomes_incident_routed_notified_handled_and_verified(
         ended_at=world.clock.now,
     )
     for k in range(1, 5):
-        world.telemetry(device="noise-01", minute=world.clock.now + timedelta(minutes=k), mean=46.0)
+        world.telemetry(device=mic(zone), minute=world.clock.now + timedelta(minutes=k), mean=46.0)
     world.clock.advance(minutes=5)
     assert iid not in world.runtime.verify()  # quiet period (10 min) not over yet
     world.clock.advance(minutes=6)
@@ -70,7 +76,7 @@ def test_alert_becomes_incident_routed_notified_handled_and_verified(
 
 
 def _resolved_incident(world: World, zone: str) -> tuple[int, object]:
-    aid = world.alert(zone=zone)
+    aid = world.alert(zone=zone, device=mic(zone))
     iid = world.incident_of(aid)["id"]
     for to in ("accepted", "on_site", "resolved"):
         world.clock.advance(minutes=2)
@@ -81,6 +87,7 @@ def _resolved_incident(world: World, zone: str) -> tuple[int, object]:
 def test_noise_continuing_after_resolution_reopens(world: World, zone: str) -> None:
     iid, aid = _resolved_incident(world, zone)
     world.alert(
+        device=mic(zone),
         zone=zone,
         alert_id=aid,
         state="closed",
@@ -89,7 +96,7 @@ def test_noise_continuing_after_resolution_reopens(world: World, zone: str) -> N
         ended_at=world.clock.now,
     )
     # the episode closed, but the per-minute LAeq is back over the 50 dB(A) limit
-    world.telemetry(device="noise-01", minute=world.clock.now + timedelta(minutes=2), mean=57.5)
+    world.telemetry(device=mic(zone), minute=world.clock.now + timedelta(minutes=2), mean=57.5)
     world.clock.advance(minutes=3)
     assert world.runtime.verify().get(iid) == "reopened"
     detail = world.get(f"/api/incidents/{iid}").json()
@@ -152,3 +159,31 @@ def test_alerts_of_one_type_and_zone_within_the_window_join_one_incident(
     assert world.incident_of(other_zone)["id"] != a["id"]
     enc = world.incident_of(other_type)
     assert enc["id"] != a["id"] and enc["department"] == "city_enforcement"
+
+
+def test_verification_runs_on_the_sensors_clock(world: World, zone: str) -> None:
+    """A replayed morning: device times run hours behind the gateway; quiet is judged on them."""
+    device = mic(zone)
+    t0 = world.clock.now - timedelta(hours=10)
+    world.telemetry(device=device, minute=t0, mean=58.0)
+    aid = world.alert(zone=zone, device=device, started_at=t0)
+    iid = world.incident_of(aid)["id"]
+    for to in ("accepted", "on_site", "resolved"):
+        assert world.move(iid, to, "off_market").status_code == 201
+    world.alert(
+        zone=zone,
+        device=device,
+        alert_id=aid,
+        state="closed",
+        seq=1,
+        started_at=t0,
+        ended_at=t0 + timedelta(minutes=1),
+    )
+    for k in range(1, 6):
+        world.telemetry(device=device, minute=t0 + timedelta(minutes=k), mean=45.0)
+    assert iid not in world.runtime.verify()  # five quiet sensor minutes, ten needed
+    world.clock.advance(minutes=30)
+    assert iid not in world.runtime.verify(), "gateway time passing proves nothing"
+    for k in range(6, 13):
+        world.telemetry(device=device, minute=t0 + timedelta(minutes=k), mean=45.0)
+    assert world.runtime.verify().get(iid) == "verified"
