@@ -7,6 +7,7 @@
   const site = root.dataset.site;
   const tz = root.dataset.tz;
   const SVG = "http://www.w3.org/2000/svg";
+  const H = 40; /* plan height in viewBox units (the street is 100 wide) */
   const ZONE_COLOURS = { no_stall: "#d93025", walkway: "#f2a600", restricted: "#8e24aa", vehicle_free: "#0b4f8a", cleanliness: "#17692f" };
   let plan = null;
   const feedIds = new Map();
@@ -35,22 +36,22 @@
 
   function drawPlan() {
     const holder = document.getElementById("plan");
-    const g = svg("svg", { viewBox: "0 0 100 50", class: "plan", role: "presentation" });
-    g.append(svg("rect", { x: 2, y: 12, width: 96, height: 26, class: "street" }));
-    g.append(svg("line", { x1: 4, y1: 17, x2: 96, y2: 17, class: "shelf" }));
-    g.append(svg("line", { x1: 4, y1: 33, x2: 96, y2: 33, class: "shelf" }));
+    const g = svg("svg", { viewBox: "0 0 100 " + H, class: "plan", role: "presentation" });
+    g.append(svg("rect", { x: 2, y: 6, width: 96, height: 28, class: "street" }));
+    g.append(svg("line", { x1: 4, y1: 11, x2: 96, y2: 11, class: "shelf" }));
+    g.append(svg("line", { x1: 4, y1: 29, x2: 96, y2: 29, class: "shelf" }));
     if (plan.entrance) {
-      const ex = plan.entrance.x * 100, ey = plan.entrance.y * 50;
+      const ex = plan.entrance.x * 100;
       const mark = svg("g", { "data-entrance": "1" }, [
-        svg("rect", { x: Math.max(0, ex - 2.5), y: 21, width: 2.4, height: 8, fill: "#0b4f8a" }),
-        svg("text", { x: Math.max(0, ex - 2.5), y: 47 }, W.t("entrance")),
+        svg("rect", { x: 0.3, y: 16, width: 1.8, height: 8, fill: "#0b4f8a" }),
+        svg("text", { x: Math.max(0.3, ex - 4.5), y: 38 }, W.t("entrance") + " →"),
       ]);
       mark.append(svg("title", {}, W.t("entrance")));
       g.append(mark);
     }
     for (const dev of plan.devices) {
       if (!dev.position) continue;
-      const x = dev.position.x * 100, y = dev.position.y * 50;
+      const x = dev.position.x * 100, y = 6 + dev.position.y * 28;
       const label = name(dev) + ": " + stateText(dev);
       const shape = dev.kind === "camera"
         ? svg("rect", { x: x - 1.6, y: y - 1.6, width: 3.2, height: 3.2, rx: 0.5, class: "dev " + stateClass(dev) })
@@ -59,7 +60,7 @@
       node.addEventListener("click", () => select(dev));
       node.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); select(dev); } });
       g.append(node);
-      if (dev.kind === "microphone") g.append(svg("text", { x: x - 2, y: y + 4.5 }, dev.id.replace("noise-", "N")));
+      if (dev.kind === "microphone") g.append(svg("text", { x: x + 2.4, y: y + 0.9 }, dev.id.replace("noise-", "N")));
     }
     holder.replaceChildren(g);
   }

@@ -33,11 +33,18 @@
     render();
     processQueue();
   }
+  function dataUrlBlob(url) {
+    const [head, b64] = url.split(",", 2);
+    const bytes = atob(b64);
+    const buf = new Uint8Array(bytes.length);
+    for (let k = 0; k < bytes.length; k++) buf[k] = bytes.charCodeAt(k);
+    return new Blob([buf], { type: (head.match(/^data:([^;]+)/) || [])[1] || "image/jpeg" });
+  }
   function backoff(attempts) { return Math.min(60, Math.pow(2, attempts)) * 1000; }
 
   async function sendOne(q) {
     if (q.photo && q.photoId === null) {
-      const blob = await (await fetch(q.photo)).blob();
+      const blob = dataUrlBlob(q.photo);
       const form = new FormData();
       form.append("file", blob, "photo.jpg");
       const photo = await W.fetchJSON("/api/incidents/" + q.incident + "/photos", { method: "POST", body: form });
