@@ -20,7 +20,13 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-venv: $(STAMP)
+WEB_STAMP := gateway/web/node_modules/.package-lock.json
+
+# Front-end libraries (chart.js) from the npm registry, pinned by package-lock.json.
+$(WEB_STAMP): gateway/web/package-lock.json
+	npm ci --prefix gateway/web --no-audit --no-fund --loglevel=error
+
+venv: $(STAMP) $(WEB_STAMP)
 
 demo: venv
 	$(BIN)/whistle demo $(DEMO_ARGS)
