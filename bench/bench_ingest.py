@@ -51,8 +51,9 @@ def start_mosquitto(workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
     conf = workdir / "mosquitto.conf"
     text = MOSQUITTO_CONF.format(port=port) + ("user root\n" if os.geteuid() == 0 else "")
     conf.write_text(text)
-    proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -92,11 +93,15 @@ def publish_backlog(port: int, site: str, n: int, devices: int) -> None:
     infos = []
     for i in range(n):
         device = f"c{i % devices}"
-        payload = TelemetryPayload(schema_version=SCHEMA_VERSION, seq=i // devices,
-                                   ts=datetime.fromtimestamp(t0 + i // devices, UTC),
-                                   values={"people": float(i % 7), "occupancy": 0.5})
-        infos.append(client.publish(telemetry_topic(site, device, "counts"), payload.to_json(),
-                                    qos=1))
+        payload = TelemetryPayload(
+            schema_version=SCHEMA_VERSION,
+            seq=i // devices,
+            ts=datetime.fromtimestamp(t0 + i // devices, UTC),
+            values={"people": float(i % 7), "occupancy": 0.5},
+        )
+        infos.append(
+            client.publish(telemetry_topic(site, device, "counts"), payload.to_json(), qos=1)
+        )
     for info in infos:
         info.wait_for_publish(120)
     client.disconnect()
@@ -124,16 +129,25 @@ def publish_live(port: int, site: str, rate: float, seconds: float, alerts_per_s
         target = int((time.monotonic() - start) * rate)
         while sent < target:
             now = datetime.now(UTC)
-            payload = TelemetryPayload(schema_version=SCHEMA_VERSION, seq=sent, ts=now,
-                                       values={"laeq": 60.0})
-            client.publish(telemetry_topic(site, f"m{sent % 8}", "noise"), payload.to_json(),
-                           qos=0)
+            payload = TelemetryPayload(
+                schema_version=SCHEMA_VERSION, seq=sent, ts=now, values={"laeq": 60.0}
+            )
+            client.publish(telemetry_topic(site, f"m{sent % 8}", "noise"), payload.to_json(), qos=0)
             if sent % alert_every == 0:
                 now = datetime.now(UTC)
                 alert = AlertPayload(
-                    schema_version=SCHEMA_VERSION, alert_id=uuid.uuid4(), state=AlertState.OPENED,
-                    seq=0, type="noise_exceedance", severity=Severity.WARNING, site=site,
-                    device="cam1", started_at=now, ts=now, summary="bench")
+                    schema_version=SCHEMA_VERSION,
+                    alert_id=uuid.uuid4(),
+                    state=AlertState.OPENED,
+                    seq=0,
+                    type="noise_exceedance",
+                    severity=Severity.WARNING,
+                    site=site,
+                    device="cam1",
+                    started_at=now,
+                    ts=now,
+                    summary="bench",
+                )
                 client.publish(alert_topic(site, "cam1"), alert.to_json(), qos=1)
                 alerts += 1
             sent += 1
@@ -186,10 +200,18 @@ def run(target: Any, *args: Any) -> None:
 def gateway_settings(port: int, data_dir: Path) -> Any:
     from gateway.settings import Settings
 
-    return Settings(broker_url=f"mqtt://127.0.0.1:{port}", data_dir=data_dir,
-                    client_id="gw-bench", serve_http=False, demo=True, demo_password="x",
-                    flush_interval_s=1.0, sites_dir=data_dir / "none",
-                    presence_check_interval_s=3600, mqtt_protocol="5")
+    return Settings(
+        broker_url=f"mqtt://127.0.0.1:{port}",
+        data_dir=data_dir,
+        client_id="gw-bench",
+        serve_http=False,
+        demo=True,
+        demo_password="x",
+        flush_interval_s=1.0,
+        sites_dir=data_dir / "none",
+        presence_check_interval_s=3600,
+        mqtt_protocol="5",
+    )
 
 
 def gateway_rate(port: int, site: str, n: int, devices: int, data_dir: Path) -> tuple[float, int]:
@@ -242,27 +264,38 @@ def alert_latency(port: int, site: str, rate: float, seconds: float, data_dir: P
     stored_tele = service.metrics.value("stored", "telemetry")
     reg = service.metrics.registry
     n_obs = reg.get_sample_value("whistle_alert_store_seconds_count") or 0
-    within = {b: reg.get_sample_value("whistle_alert_store_seconds_bucket", {"le": b}) or 0
-              for b in ("0.05", "0.1", "0.2")}
-    in_gateway = {f"receipt_to_commit_within_{b}s": round(v / n_obs, 3) if n_obs else None
-                  for b, v in within.items()}
+    within = {
+        b: reg.get_sample_value("whistle_alert_store_seconds_bucket", {"le": b}) or 0
+        for b in ("0.05", "0.1", "0.2")
+    }
+    in_gateway = {
+        f"receipt_to_commit_within_{b}s": round(v / n_obs, 3) if n_obs else None
+        for b, v in within.items()
+    }
     dropped = service.metrics.value("dropped", "queue_full")
     service.stop()
     with service.store.session() as s:
         events = s.scalars(select(Event).where(Event.kind == "alert")).all()
         lat = sorted(
             (e.created_at - datetime.fromisoformat(e.data["ts"])).total_seconds() * 1000
-            for e in events if e.data.get("site") == site
+            for e in events
+            if e.data.get("site") == site
         )
     service.store.dispose()
 
     def pct(p: float) -> float:
         return round(lat[min(len(lat) - 1, int(p / 100 * len(lat)))], 1) if lat else float("nan")
 
-    return {"alerts": len(lat), "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
-            "max_ms": round(lat[-1], 1) if lat else None,
-            "telemetry_stored": int(stored_tele), "telemetry_dropped": int(dropped),
-            **in_gateway}
+    return {
+        "alerts": len(lat),
+        "p50_ms": pct(50),
+        "p95_ms": pct(95),
+        "p99_ms": pct(99),
+        "max_ms": round(lat[-1], 1) if lat else None,
+        "telemetry_stored": int(stored_tele),
+        "telemetry_dropped": int(dropped),
+        **in_gateway,
+    }
 
 
 def main() -> None:
@@ -282,19 +315,38 @@ def main() -> None:
         try:
             bare = bare_rate(port, "bare", n, devices)
             gw, lost = gateway_rate(port, "gwrate", n, devices, workdir / "gw")
-            print(json.dumps({
-                "name": "ingest_telemetry_rate", "messages": n, "unit": "msgs/s",
-                "gateway": round(gw), "bare_paho_subscriber": round(bare),
-                "ratio": round(gw / bare, 2), "goal_ratio": 0.6, "lost": lost,
-                "store": "sqlite",
-            }), flush=True)
-            load = round(0.5 * gw, -1)
+            print(
+                json.dumps(
+                    {
+                        "name": "ingest_telemetry_rate",
+                        "messages": n,
+                        "unit": "msgs/s",
+                        "gateway": round(gw),
+                        "bare_paho_subscriber": round(bare),
+                        "ratio": round(gw / bare, 2),
+                        "goal_ratio": 0.6,
+                        "lost": lost,
+                        "store": "sqlite",
+                    }
+                ),
+                flush=True,
+            )
+            load = round(0.5 * bare, -1)  # half of what a bare subscriber drains
             result = alert_latency(port, "lat", load, seconds, workdir / "gw")
-            print(json.dumps({
-                "name": "alert_latency_under_load", "telemetry_load_msgs_per_s": load,
-                "seconds": seconds, **result, "goal_p99_ms": 200,
-                "reference": "p99 goal", "ratio": round(result["p99_ms"] / 200, 2),
-            }), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "name": "alert_latency_under_load",
+                        "telemetry_load_msgs_per_s": load,
+                        "seconds": seconds,
+                        **result,
+                        "goal_p99_ms": 200,
+                        "reference": "p99 goal",
+                        "ratio": round(result["p99_ms"] / 200, 2),
+                    }
+                ),
+                flush=True,
+            )
         finally:
             broker.terminate()
             broker.wait(10)

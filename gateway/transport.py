@@ -17,7 +17,7 @@ import logging
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +35,18 @@ log = logging.getLogger(__name__)
 #: Status topics, subscribed plainly even with a shared subscription: retained messages are
 #: not delivered on shared subscriptions, and every instance wants presence at start.
 STATUS_FILTER = f"{TOPIC_ROOT}/+/+/status"
+#: The gateway uses two connections so that a telemetry backlog on one socket never delays
+#: alerts on the other. The control connection takes every topic of one to three levels
+#: under the root (alert, status, command, and malformed ones, to reject and count them) and
+#: evidence; the telemetry connection takes telemetry (with any number of extra levels, which
+#: decode rejects).
+CONTROL_FILTERS = (
+    f"{TOPIC_ROOT}/+",
+    f"{TOPIC_ROOT}/+/+",
+    f"{TOPIC_ROOT}/+/+/+",
+    f"{TOPIC_ROOT}/+/+/evidence/+",
+)
+TELEMETRY_FILTERS = (f"{TOPIC_ROOT}/+/+/telemetry/#",)
 #: How many unacknowledged QoS 1 messages the broker may have in flight to us (MQTT 5
 #: Receive Maximum; Mosquitto also caps it with ``max_inflight_messages``).
 RECEIVE_MAXIMUM = 1000
@@ -86,7 +98,11 @@ class MqttTransport:
         session_expiry_s: int = 7 * 24 * 3600,
         on_message: Callable[[Received], None],
         on_connection_change: Callable[[bool], None] | None = None,
+        filters: Sequence[str] = (SUBSCRIPTION,),
+        plain_filters: Sequence[str] = (STATUS_FILTER,),
     ) -> None:
+        """``filters`` are subscribed shared when ``shared_group`` is set (MQTT 5);
+        ``plain_filters`` are then subscribed plainly as well (retained status)."""
         if protocol not in ("auto", "5", "3.1.1"):
             raise ValueError(f"mqtt protocol {protocol!r} is not auto, 5 or 3.1.1")
         self.address = BrokerAddress.parse(broker_url)
@@ -95,6 +111,8 @@ class MqttTransport:
         self.username = username
         self.password = password
         self.shared_group = shared_group
+        self.filters = tuple(filters)
+        self.plain_filters = tuple(plain_filters)
         self.session_expiry_s = session_expiry_s
         self._on_message_cb = on_message
         self._on_connection_change = on_connection_change
@@ -253,23 +271,20 @@ class MqttTransport:
         with self._lock:
             self._generation += 1
         self.negotiated = protocol
+        shared = self.shared_group if protocol == "5" else None
+        if self.shared_group and not shared:
+            log.warning(
+                "MQTT 3.1.1 broker: no shared subscription; %s subscribes plainly "
+                "(run one instance only)",
+                self.client_id,
+            )
+        wanted = [f"$share/{shared}/{f}" for f in self.filters] if shared else list(self.filters)
+        if shared:
+            wanted += [f for f in self.plain_filters if f not in wanted]
         if protocol == "5":
-            topics: list[tuple[str, Any]] = []
-            if self.shared_group:
-                topics.append(
-                    (f"$share/{self.shared_group}/{SUBSCRIPTION}", SubscribeOptions(qos=1))
-                )
-                topics.append((STATUS_FILTER, SubscribeOptions(qos=1)))
-            else:
-                topics.append((SUBSCRIPTION, SubscribeOptions(qos=1)))
+            topics: list[tuple[str, Any]] = [(f, SubscribeOptions(qos=1)) for f in wanted]
         else:
-            if self.shared_group:
-                log.warning(
-                    "MQTT 3.1.1 broker: no shared subscription; %s subscribes plainly "
-                    "(run one instance only)",
-                    self.client_id,
-                )
-            topics = [(SUBSCRIPTION, 1)]
+            topics = [(f, 1) for f in wanted]
         client.on_subscribe = self._on_subscribe
         client.subscribe(topics)
         log.info(
@@ -287,7 +302,7 @@ class MqttTransport:
         if failed:
             log.error("MQTT subscription refused: %s", ", ".join(failed))
         self.subscribed.set()
-        log.info("ingest ready: subscribed to %s", SUBSCRIPTION)
+        log.info("%s subscribed to %s", self.client_id, ", ".join(self.filters))
 
     def _set_connected(self, value: bool) -> None:
         if value != self.connected:

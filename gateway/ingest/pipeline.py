@@ -35,7 +35,13 @@ from gateway.ingest.alerts import store_alert
 from gateway.ingest.deadletter import DeadLetterBuffer
 from gateway.presence import apply_status, mark_seen
 from gateway.telemetry.aggregate import MinuteAggregator, RecentSeqs, flush_minutes
-from gateway.transport import MqttTransport, Received
+from gateway.transport import (
+    CONTROL_FILTERS,
+    STATUS_FILTER,
+    TELEMETRY_FILTERS,
+    MqttTransport,
+    Received,
+)
 from whistle.contract import (
     MAX_PAYLOAD_BYTES,
     AlertPayload,
@@ -81,16 +87,30 @@ class IngestPipeline:
         self.recent = RecentSeqs()
         self.control: queue.Queue[Received] = queue.Queue(CONTROL_QUEUE_SIZE)
         self.telemetry: queue.Queue[Received] = queue.Queue(settings.telemetry_queue_size)
+        common: dict[str, Any] = {
+            "broker_url": settings.broker_url,
+            "protocol": settings.mqtt_protocol,
+            "username": settings.mqtt_username,
+            "password": settings.mqtt_password,
+            "shared_group": settings.shared_group,
+            "session_expiry_s": settings.session_expiry_s,
+        }
+        #: Alerts, status, evidence (and malformed topics), acknowledged after storing.
         self.transport = MqttTransport(
-            broker_url=settings.broker_url,
             client_id=settings.client_id,
-            protocol=settings.mqtt_protocol,
-            username=settings.mqtt_username,
-            password=settings.mqtt_password,
-            shared_group=settings.shared_group,
-            session_expiry_s=settings.session_expiry_s,
-            on_message=self._on_message,
+            on_message=self._on_control_message,
             on_connection_change=lambda up: self.metrics.mqtt_connected.set(1 if up else 0),
+            filters=CONTROL_FILTERS,
+            plain_filters=(STATUS_FILTER,),
+            **common,
+        )
+        #: Telemetry on a connection of its own, so its backlog never delays alerts.
+        self.telemetry_transport = MqttTransport(
+            client_id=f"{settings.client_id}-t"[:64],
+            on_message=self._on_telemetry_message,
+            filters=TELEMETRY_FILTERS,
+            plain_filters=(),
+            **common,
         )
         self.influx: InfluxSink | None = None
         if settings.influx_url:
@@ -128,10 +148,19 @@ class IngestPipeline:
             thread.start()
             self._threads.append(thread)
         self.transport.start()
+        self.telemetry_transport.start()
+        threading.Thread(target=self._announce_ready, name="ingest-ready", daemon=True).start()
+
+    def _announce_ready(self) -> None:
+        while not self._stop.is_set():
+            if self.wait_ready(1.0):
+                log.info("ingest ready: subscribed (alerts and telemetry on separate links)")
+                return
 
     def stop(self) -> None:
         """Disconnect, drain the queues, write what is held."""
         self.transport.stop()
+        self.telemetry_transport.stop()
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=10)
@@ -145,20 +174,34 @@ class IngestPipeline:
 
     def wait_ready(self, timeout_s: float) -> bool:
         """Block until subscribed to the broker (for tests and benchmarks)."""
-        return self.transport.subscribed.wait(timeout_s)
+        deadline = time.monotonic() + timeout_s
+        return self.transport.subscribed.wait(
+            timeout_s
+        ) and self.telemetry_transport.subscribed.wait(max(0.0, deadline - time.monotonic()))
+
+    @property
+    def connected(self) -> bool:
+        return self.transport.connected and self.telemetry_transport.connected
 
     # -- MQTT thread ----------------------------------------------------------------------
 
+    def _on_telemetry_message(self, received: Received) -> None:
+        try:
+            self.telemetry.put_nowait(received)
+        except queue.Full:
+            self._count("dropped", "queue_full")
+            self.telemetry_transport.ack(received)
+
+    def _on_control_message(self, received: Received) -> None:
+        self.control.put(received)  # blocks when full: back-pressure, never a drop
+
     def _on_message(self, received: Received) -> None:
+        """Route by channel (both connections' callbacks in one; for tests)."""
         parts = received.topic.split("/", 5)
         if len(parts) > 4 and parts[4] == Channel.TELEMETRY.value:
-            try:
-                self.telemetry.put_nowait(received)
-            except queue.Full:
-                self._count("dropped", "queue_full")
-                self.transport.ack(received)
-            return
-        self.control.put(received)  # blocks when full: back-pressure, never a drop
+            self._on_telemetry_message(received)
+        else:
+            self._on_control_message(received)
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -333,7 +376,7 @@ class IngestPipeline:
                 except Exception as exc:  # never let the worker die
                     log.exception("telemetry handling failed for %s", received.topic)
                     self._reject(received, ContractError("invalid", f"{type(exc).__name__}: {exc}"))
-                self.transport.ack(received)
+                self.telemetry_transport.ack(received)
             if heard:
                 now = utcnow()
                 with self._seen_lock:
