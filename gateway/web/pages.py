@@ -158,7 +158,7 @@ def centre_page(request: Request, filters: Annotated[IncidentFilters, Query()]) 
         sites=sites,
         csv_url="/web/api/incidents.csv" + (f"?{query}" if query else ""),
         since=(datetime.now(UTC) - timedelta(days=filters.days or 3660)).strftime(
-            "%Y-%m-%dT%H:%M:%S"
+            "%Y-%m-%dT%H:%M:%SZ"
         ),
         quote=quote,
     )
