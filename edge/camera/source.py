@@ -268,6 +268,9 @@ def open_frame_source(cfg: CameraConfig, *, width: int = 640, height: int = 360,
     Raises ``ValueError``/``RuntimeError`` naming the camera for a config that cannot work
     (no url, unknown simulator, missing file); device faults later never raise.
     """
+    from edge.camera.memory import tune_malloc
+
+    tune_malloc()  # frame-sized arrays back to the system: see edge/camera/memory.py
     src = cfg.source
     name = cfg.id
     settings = _settings(src)

@@ -3,10 +3,16 @@
 Albedo is the street's colour under full daylight at unit exposure (BGR ``uint8``). The
 low-resolution maps (a quarter of the frame size) give each pixel's world position so the
 lighting (dawn, lamps, shadows) is computed cheaply per second of simulated time.
+
+Memory: everything that depends only on the frame size (the per-pixel world maps at full and
+quarter resolution, the lamp pools) is computed once per size and shared, read-only, by every
+renderer of the process (17 demo cameras hold one copy); only the albedo, whose colours and
+fine texture vary with the seed, is per renderer (0.7 MB at 640x360).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -34,8 +40,16 @@ class Background:
     lamp_coverage: tuple[float, ...]  # mean of each lamp map
 
 
+@functools.lru_cache(maxsize=4)
 def _world_maps(w: int, h: int) -> tuple[np.ndarray, ...]:
-    """Per pixel: surface kind, world X, height Y, depth z."""
+    """Per pixel: surface kind, world X, height Y, depth z (shared per size, read-only)."""
+    maps = _compute_world_maps(w, h)
+    for m in maps:
+        m.flags.writeable = False
+    return maps
+
+
+def _compute_world_maps(w: int, h: int) -> tuple[np.ndarray, ...]:
     xs = (np.arange(w, dtype=np.float32) + 0.5) / w
     ys = (np.arange(h, dtype=np.float32) + 0.5) / h
     xn, yn = np.meshgrid(xs, ys)
@@ -180,11 +194,22 @@ def lamp_head(x_m: float, z_m: float) -> tuple[float, float, float]:
     return (0.5 * (x_m + inner), LAMP_HEIGHT_M - 0.05, z_m)
 
 
-def build_background(w: int, h: int, seed: int) -> Background:
-    rng = np.random.default_rng([seed, 0xB6])
-    albedo = _albedo(w, h, rng)
+@dataclass(frozen=True)
+class LightingMaps:
+    """The seed-independent low-resolution lighting geometry of one frame size."""
+
+    ground_x: np.ndarray
+    ground_z: np.ndarray
+    is_ground: np.ndarray
+    lamp_maps: np.ndarray
+    lamp_coverage: tuple[float, ...]
+
+
+@functools.lru_cache(maxsize=4)
+def lighting_maps(w: int, h: int) -> LightingMaps:
+    """Low-res (quarter size) world maps and lamp pools for frames ``w`` x ``h``, shared."""
     lw, lh = max(w // 4, 8), max(h // 4, 8)
-    kind, wx, wy, wz = _world_maps(lw, lh)
+    kind, wx, wy, wz = _compute_world_maps(lw, lh)
     maps = []
     for lx, lz in LAMP_SITES:
         d2 = (wx - lx * 0.9) ** 2 + (wz - lz) ** 2
@@ -194,11 +219,17 @@ def build_background(w: int, h: int, seed: int) -> Background:
         ground = (kind == GROUND) * np.exp(-d2 / (2 * LAMP_POOL_SIGMA_M**2))
         maps.append((ground + 0.8 * facade).astype(np.float32))
     lamp_maps = np.stack(maps)
-    return Background(
-        albedo=albedo,
-        ground_x=wx,
-        ground_z=wz,
-        is_ground=(kind == GROUND).astype(np.float32),
-        lamp_maps=lamp_maps,
-        lamp_coverage=tuple(float(m.mean()) for m in lamp_maps),
-    )
+    out = LightingMaps(wx, wz, (kind == GROUND).astype(np.float32), lamp_maps,
+                       tuple(float(m.mean()) for m in lamp_maps))
+    for arr in (out.ground_x, out.ground_z, out.is_ground, out.lamp_maps):
+        arr.flags.writeable = False
+    return out
+
+
+def build_background(w: int, h: int, seed: int) -> Background:
+    """The street of ``seed`` at ``w`` x ``h``: per-seed albedo, shared lighting maps."""
+    albedo = _albedo(w, h, np.random.default_rng([seed, 0xB6]))
+    lm = lighting_maps(w, h)
+    return Background(albedo=albedo, ground_x=lm.ground_x, ground_z=lm.ground_z,
+                      is_ground=lm.is_ground, lamp_maps=lm.lamp_maps,
+                      lamp_coverage=lm.lamp_coverage)

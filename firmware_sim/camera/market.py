@@ -4,10 +4,17 @@ Per second of simulated time a static layer is made once (the pre-rendered stree
 dawn, lamps and shadows, plus every actor that does not move during that second); each frame
 copies it, draws the moving actors, applies tampering, then sensor noise that grows with the
 auto-exposure gain (night frames are dark and grainy), and optionally a JPEG round trip.
+
+Memory (17 cameras share one process in the demo): the size-only parts of the street and one
+sensor-noise bank per frame size are shared by every renderer (each seed reads the bank at its
+own offsets); the lens-cover texture is made only when a cover tamper first shows; renderers are
+built one at a time (:data:`_BUILD_LOCK`) so the temporary arrays of the street's construction
+never pile up across cameras starting together.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 import zlib
 from datetime import time
@@ -27,8 +34,24 @@ from firmware_sim.camera.script import Script, Tamper
 #: Sensor noise, standard deviation in 8-bit levels: read noise + shot noise amplified by gain.
 NOISE_BASE_DN = 1.5
 NOISE_PER_GAIN_DN = 1.1
-_NOISE_PAD = 24
+_NOISE_PAD = 64
+_NOISE_BANK_SEED = 0x4E
 _BUCKET_S = 60.0
+#: One renderer is built at a time in a process (bounded construction memory).
+_BUILD_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=4)
+def noise_bank(w: int, h: int) -> np.ndarray:
+    """Unit sensor noise (int8, sigma 16 levels) padded for random offsets; one per size.
+
+    Read-only and shared by every renderer of the frame size; seeds differ by their offsets.
+    """
+    rng = np.random.default_rng(_NOISE_BANK_SEED)
+    bank = (rng.standard_normal((h + _NOISE_PAD, w + _NOISE_PAD)) * 16.0).clip(
+        -127, 127).astype(np.int8)
+    bank.flags.writeable = False
+    return bank
 
 
 class MarketRenderer:
@@ -39,12 +62,11 @@ class MarketRenderer:
         self.script = script
         self._w, self._h = size
         self.jpeg_quality = jpeg_quality
-        self.bg: Background = build_background(self._w, self._h, script.seed)
+        with _BUILD_LOCK:
+            self.bg: Background = build_background(self._w, self._h, script.seed)
+            self._noise = noise_bank(self._w, self._h)
         self.painter = Painter(self._w, self._h)
-        rng = np.random.default_rng([script.seed, 0x4E])
-        self._noise = (rng.standard_normal((self._h + _NOISE_PAD, self._w + _NOISE_PAD))
-                       * 16.0).clip(-127, 127).astype(np.int8)
-        self._cover = _cover_texture(self._w, self._h, rng)
+        self._cover_tex: np.ndarray | None = None
         self._lock = threading.Lock()
         self._cache_q: int | None = None
         self._cache: tuple[np.ndarray, np.ndarray, float] | None = None
@@ -137,7 +159,7 @@ class MarketRenderer:
             if tp.variant == 1:  # translucent bag: blurred, hazy, still bright
                 cover = cv2.blur(img, (41, 41)) // 2 + 80
             else:  # a hand or cloth right on the lens
-                cover = self._cover
+                cover = self._cover()
                 gain = gain * (1 + 2 * level)
             return cv2.addWeighted(img, 1.0 - level, cover, level, 0.0), gain
         if tp.subtype == "defocused":
@@ -148,17 +170,29 @@ class MarketRenderer:
         m[1, 2] += 0.15 * level * self._h
         return cv2.warpAffine(img, m, (self._w, self._h), borderMode=cv2.BORDER_REFLECT), gain
 
+    def _cover(self) -> np.ndarray:
+        """The lens-cover texture, made on first use (most cameras are never covered)."""
+        if self._cover_tex is None:
+            rng = np.random.default_rng([self.script.seed, 0x4E])
+            # The draws this seed's own noise bank used to take, so the cover is unchanged.
+            rng.standard_normal((self._h + 24, self._w + 24))
+            self._cover_tex = _cover_texture(self._w, self._h, rng)
+        return self._cover_tex
+
     def _add_noise(self, img: np.ndarray, t: float, gain: float) -> np.ndarray:
-        """Luma noise from a seeded bank at a per-frame random offset (deterministic in t)."""
+        """Luma noise from the shared bank at a per-frame, per-seed offset (deterministic in
+        t); the same value is added to the three channels (in float, saturated to 8 bits)."""
         frame_key = round(t * 1000.0)
-        h = zlib.crc32(frame_key.to_bytes(8, "little", signed=True)) ^ self.script.seed
+        h = zlib.crc32(frame_key.to_bytes(8, "little", signed=True)) ^ (
+            (self.script.seed * 0x9E3779B1) & 0xFFFFFFFF)
         dy, dx = h % _NOISE_PAD, (h >> 8) % _NOISE_PAD
         noise = self._noise[dy:dy + self._h, dx:dx + self._w]
         if (h >> 16) & 1:
             noise = noise[::-1, ::-1]
         sigma = NOISE_BASE_DN + NOISE_PER_GAIN_DN * gain
-        n3 = cv2.merge([noise, noise, noise]).astype(np.float32) * np.float32(sigma / 16.0)
-        return cv2.add(img, n3, dtype=cv2.CV_8U)
+        n1 = noise.astype(np.float32) * np.float32(sigma / 16.0)
+        planes = [cv2.add(p, n1, dtype=cv2.CV_8U) for p in cv2.split(img)]
+        return cv2.merge(planes)
 
     # -- truth ----------------------------------------------------------------------------
 

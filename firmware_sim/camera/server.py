@@ -12,10 +12,14 @@ Faults: ``stall`` keeps connections open but sends nothing; ``freeze`` repeats t
 with new timestamps; ``garbage`` sends undecodable bytes in well-formed parts; ``disconnect``
 drops every connection and refuses new ones while on.
 
-One producer thread renders and encodes frames only while someone is watching; simulated time
-comes from a :class:`~firmware_sim.clock.SimClock`. Frames are taken on a grid of ``fps`` frames
-per simulated second, but at most ``max_real_fps`` per real second (at ``speed`` 10 and 5 fps a
-served frame is then 2 simulated seconds after the previous one).
+Frames are rendered and encoded only while someone is watching, by the process's shared
+:class:`~firmware_sim.camera.producer.RenderPool` (a couple of threads for every simulated camera
+of the process, earliest frame first); simulated time comes from a
+:class:`~firmware_sim.clock.SimClock`. Frames lie on a grid of ``fps`` frames per simulated
+second; when ``speed * fps`` exceeds ``max_real_fps`` only every ``stride``-th grid frame is
+served, ``stride = ceil(speed * fps / max_real_fps)``, so at most ``max_real_fps`` frames go out
+per real second and they stay evenly spaced in simulated time (speed 10, 5 fps, 5 real fps:
+one frame every 2.0 simulated seconds).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from urllib.parse import parse_qs, urlparse
 import cv2
 import numpy as np
 
+from firmware_sim.camera.producer import RenderPool, shared_pool
 from firmware_sim.camera.renderer import SceneRenderer
 from firmware_sim.clock import SimClock
 
@@ -46,15 +51,22 @@ FAULTS = ("stall", "freeze", "garbage", "disconnect")
 class MjpegServer:
     def __init__(self, renderer: SceneRenderer, clock: SimClock, *, fps: float = 5.0,
                  host: str = "127.0.0.1", port: int = 0, quality: int = 80,
-                 max_real_fps: float | None = None) -> None:
+                 max_real_fps: float | None = None, pool: RenderPool | None = None) -> None:
         if fps <= 0:
             raise ValueError("fps must be positive")
+        if max_real_fps is not None and max_real_fps <= 0:
+            raise ValueError("max_real_fps must be positive")
         self.renderer = renderer
         self.clock = clock
         self.fps = fps
         self._host = host
         self.quality = quality
         self.max_real_fps = max_real_fps if max_real_fps is not None else fps
+        #: Grid frames per served frame (1 when the real rate allows every frame).
+        self.stride = max(1, math.ceil(fps * clock.speed / self.max_real_fps - 1e-9))
+        self._pool = pool
+        self._tick_lock = threading.Lock()
+        self._last_index = -1
         self._fault: str | None = None
         self._cond = threading.Condition()
         self._latest: tuple[int, bytes, datetime] | None = None  # (seq, jpeg, device time)
@@ -103,11 +115,15 @@ class MjpegServer:
     def start(self) -> MjpegServer:
         self._running = True
         self._spawn(self._httpd.serve_forever, "http")
-        self._spawn(self._produce, "render")
+        if self._pool is None:
+            self._pool = shared_pool()
+        self._pool.add(self._tick)
         return self
 
     def stop(self) -> None:
         self._running = False
+        if self._pool is not None:
+            self._pool.remove(self._tick)
         with self._cond:
             self._cond.notify_all()
         self._httpd.shutdown()
@@ -136,25 +152,24 @@ class MjpegServer:
             raise RuntimeError("JPEG encoding failed")
         return buf.tobytes(), self.clock.start + timedelta(seconds=t_s)
 
-    def _produce(self) -> None:
-        last_index = -1
-        min_real_dt = 1.0 / self.max_real_fps
-        while self._running:
-            if self._watchers == 0:
-                time.sleep(0.05)
-                continue
-            t0 = time.monotonic()
-            index = math.floor(self.clock.elapsed_s() * self.fps + 1e-9)
-            if index > last_index:
+    def _tick(self) -> float | None:
+        """One pool turn: publish the newest due frame; returns when to run next."""
+        if not self._running:
+            return None
+        if self._watchers == 0:
+            return time.monotonic() + 0.5  # a new client pokes the pool
+        with self._tick_lock:
+            step = self.stride
+            index = math.floor(self.clock.elapsed_s() * self.fps + 1e-9) // step * step
+            if index > self._last_index:
                 try:
                     self._publish(index)
                 except Exception:  # a renderer bug must not kill the camera
                     log.exception("camera sim: rendering frame %d failed", index)
-                last_index = index
-            # Sleep until the next frame on the simulated grid, but at least min_real_dt.
-            next_sim = (last_index + 1) / self.fps
+                self._last_index = index
+            next_sim = (self._last_index + step) / self.fps
             wait = (next_sim - self.clock.elapsed_s()) / self.clock.speed
-            time.sleep(max(wait, min_real_dt - (time.monotonic() - t0), 0.001))
+        return time.monotonic() + max(wait, 0.0)
 
     def _publish(self, index: int) -> None:
         fault = self._fault
@@ -185,6 +200,8 @@ class MjpegServer:
         """Write parts to ``write`` until the client goes, a disconnect fault or stop."""
         with self._cond:
             self._watchers += 1
+        if self._pool is not None:
+            self._pool.poke(self._tick)
         try:
             seen = 0
             while self._running:
