@@ -43,10 +43,16 @@ def world() -> Iterator[World]:
         w.devices()
         for n, base in ((1, 47.0), (2, 52.0), (3, 49.0), (4, 45.0)):
             w.noise_hour(f"noise-{n:02d}", base)
-        w.telemetry("haiyuan-park", "park-main", "occupancy",
-                    {"occupancy": 520.0, "capacity": 800.0, "ratio": 0.65}, minutes=18)
-        w.telemetry("haiyuan-park", "cam-p1", "carpark",
-                    {"free": 12.0, "occupied": 48.0, "total": 60.0})
+        w.telemetry(
+            "haiyuan-park",
+            "park-main",
+            "occupancy",
+            {"occupancy": 520.0, "capacity": 800.0, "ratio": 0.65},
+            minutes=18,
+        )
+        w.telemetry(
+            "haiyuan-park", "cam-p1", "carpark", {"free": 12.0, "occupied": 48.0, "total": 60.0}
+        )
         yield w
         assert w.app.state.internal_errors == [], "a request produced a 500"
         for _ in gen:
@@ -92,8 +98,9 @@ def open_session(browser: Any, world: World) -> Iterator[Callable[..., Session]]
     every page must have logged no console error."""
     sessions: list[Session] = []
 
-    def make(user: str | None, viewport: dict[str, int] | None = None,
-             lang: str = "zh-CN") -> Session:
+    def make(
+        user: str | None, viewport: dict[str, int] | None = None, lang: str = "zh-CN"
+    ) -> Session:
         context = browser.new_context(viewport=viewport or DESKTOP, locale=lang)
         page = context.new_page()
         page.set_default_timeout(10_000)

@@ -119,24 +119,38 @@ class World:
 
         out = [
             EvidencePayload.build(
-                alert_id=alert_id, evidence_id="snap-1", kind="snapshot",
-                content_type="image/jpeg", ts=now, data=snapshot_jpeg(type),
+                alert_id=alert_id,
+                evidence_id="snap-1",
+                kind="snapshot",
+                content_type="image/jpeg",
+                ts=now,
+                data=snapshot_jpeg(type),
             )
         ]
         if type.startswith("noise"):
             rows = [
-                (now - timedelta(seconds=120 - k), 48.0 + 15 * (k > 40) + (k % 7) * 0.5,
-                 60.0 + 15 * (k > 40), True)
+                (
+                    now - timedelta(seconds=120 - k),
+                    48.0 + 15 * (k > 40) + (k % 7) * 0.5,
+                    60.0 + 15 * (k > 40),
+                    True,
+                )
                 for k in range(120)
             ]
             centres = np.array([31.5, 63, 125, 250, 500, 1000, 2000, 4000, 8000], float)
             bands = np.array([40, 45, 52, 58, 66, 70, 64, 55, 44], float)
-            for blob in (noise_evidence.level_trace(rows, 50.0),
-                         noise_evidence.spectrum(now, centres, bands)):
+            for blob in (
+                noise_evidence.level_trace(rows, 50.0),
+                noise_evidence.spectrum(now, centres, bands),
+            ):
                 out.append(
                     EvidencePayload.build(
-                        alert_id=alert_id, evidence_id=blob.kind.replace("_", "-"),
-                        kind=blob.kind, content_type=blob.content_type, ts=now, data=blob.data,
+                        alert_id=alert_id,
+                        evidence_id=blob.kind.replace("_", "-"),
+                        kind=blob.kind,
+                        content_type=blob.content_type,
+                        ts=now,
+                        data=blob.data,
                     )
                 )
         return out
@@ -147,22 +161,46 @@ class World:
         with self.store.session() as s:
             for k in range(60):
                 mean = base_db + 8.0 * (30 <= k < 40) + (k % 5) * 0.4
-                s.add(TelemetryMinute(site="gumo", device=device, stream="noise", zone="",
-                                      minute=start + timedelta(minutes=k), field="laeq",
-                                      count=60, mean=mean, min=mean - 4, max=mean + 9,
-                                      last=mean))
+                s.add(
+                    TelemetryMinute(
+                        site="gumo",
+                        device=device,
+                        stream="noise",
+                        zone="",
+                        minute=start + timedelta(minutes=k),
+                        field="laeq",
+                        count=60,
+                        mean=mean,
+                        min=mean - 4,
+                        max=mean + 9,
+                        last=mean,
+                    )
+                )
 
-    def telemetry(self, site: str, device: str, stream: str, values: dict[str, float],
-                  minutes: int = 1) -> None:
+    def telemetry(
+        self, site: str, device: str, stream: str, values: dict[str, float], minutes: int = 1
+    ) -> None:
         end = datetime.now(UTC).replace(second=0, microsecond=0)
         with self.store.session() as s:
             for k in range(minutes):
                 minute = end - timedelta(minutes=10 * (minutes - 1 - k))
                 for name, v in values.items():
                     v = v * (0.5 + 0.5 * (k + 1) / minutes) if name == "occupancy" else v
-                    s.add(TelemetryMinute(site=site, device=device, stream=stream, zone="",
-                                          minute=minute, field=name, count=6, mean=v, min=v,
-                                          max=v, last=v))
+                    s.add(
+                        TelemetryMinute(
+                            site=site,
+                            device=device,
+                            stream=stream,
+                            zone="",
+                            minute=minute,
+                            field=name,
+                            count=6,
+                            mean=v,
+                            min=v,
+                            max=v,
+                            last=v,
+                        )
+                    )
 
     def devices(self) -> None:
         """Presence rows like births would write: most online, one stale, one offline."""
@@ -170,17 +208,37 @@ class World:
         with self.store.session() as s:
             for n in range(1, 18):
                 state = "stale" if n == 5 else "offline" if n == 9 else "online"
-                s.add(Device(site="gumo", device_id=f"cam-{n:02d}", kind="camera",
-                             agent="edge-gumo-cams", state=state, last_seen=now,
-                             software_version="0.9.3", config_hash=f"c{n:02d}ab12ef"))
+                s.add(
+                    Device(
+                        site="gumo",
+                        device_id=f"cam-{n:02d}",
+                        kind="camera",
+                        agent="edge-gumo-cams",
+                        state=state,
+                        last_seen=now,
+                        software_version="0.9.3",
+                        config_hash=f"c{n:02d}ab12ef",
+                    )
+                )
             for n in range(1, 5):
-                s.add(Device(site="gumo", device_id=f"noise-{n:02d}", kind="microphone",
-                             agent="edge-gumo-noise", state="online", last_seen=now,
-                             software_version="0.9.3", config_hash="9f00aa"))
-        self.telemetry("gumo", "cam-01", "health",
-                       {"fps": 4.9, "stalled": 0.0, "frozen": 0.0, "drops": 3.0})
-        self.telemetry("gumo", "cam-05", "health",
-                       {"fps": 0.0, "stalled": 1.0, "frozen": 0.0, "drops": 40.0})
+                s.add(
+                    Device(
+                        site="gumo",
+                        device_id=f"noise-{n:02d}",
+                        kind="microphone",
+                        agent="edge-gumo-noise",
+                        state="online",
+                        last_seen=now,
+                        software_version="0.9.3",
+                        config_hash="9f00aa",
+                    )
+                )
+        self.telemetry(
+            "gumo", "cam-01", "health", {"fps": 4.9, "stalled": 0.0, "frozen": 0.0, "drops": 3.0}
+        )
+        self.telemetry(
+            "gumo", "cam-05", "health", {"fps": 0.0, "stalled": 1.0, "frozen": 0.0, "drops": 40.0}
+        )
 
 
 class ServerThread:
@@ -194,8 +252,14 @@ class ServerThread:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="off", timeout_graceful_shutdown=1)
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -11,7 +11,7 @@
     try { return (await W.fetchJSON("/api/figures/" + name + "?since=" + since)).rows; } catch (err) { return []; }
   }
 
-  function note(canvas, n) { canvas.dataset.rows = String(n); if (!n) canvas.parentElement.append(W.el("p", { class: "muted small", text: W.t("no_data") })); }
+  function note(canvas, n) { canvas.dataset.rows = String(n); if (!n) canvas.parentElement.after(W.el("p", { class: "muted small", text: W.t("no_data") })); }
 
   async function times() {
     const data = await rows("times");
