@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -184,7 +184,13 @@ class ParksEngine:
             flags.add("imputed")
         local = now.astimezone(self.tz)
         window = next((w for w in cfg.closed if w.contains(local.time())), None)
-        key = f"{local.date()}-{window.start}" if window else None
+        key = None
+        if window is not None:
+            # the date the window opened: a window past midnight (22:30-04:30) is one night
+            opened = local.date()
+            if window.end < window.start and local.time() < window.end:
+                opened -= timedelta(days=1)
+            key = f"{opened}-{window.start}"
         if window is not None and area.rezeroed_window != key:
             area.rezeroed_window = key
             agg.rezero(now_s)

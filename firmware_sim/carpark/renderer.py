@@ -49,7 +49,7 @@ class Lighting:
         """(shadow strength 0..1, shadow direction in radians)."""
         lvl = self.level(t_s)
         strength = min(max((lvl - 0.3) / 0.5, 0.0), 1.0) * 0.55
-        x = t_s / self.duration_s
+        x = min(t_s / self.duration_s, 1.0)
         angle = 0.6 + 0.5 * x if self.kind != "dusk" else 2.4 + 0.5 * x
         return strength, angle
 

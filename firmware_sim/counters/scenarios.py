@@ -10,7 +10,8 @@ import numpy as np
 from firmware_sim.counters.firmware import Delivery, Faults, GateSpec, generate_reports
 from firmware_sim.counters.flows import Crossings, DayShape, generate_day
 
-SCENARIOS = ("clean", "all_faults", "demo_playground", "weekend_all_faults")
+SCENARIOS = ("clean", "all_faults", "demo_playground", "weekend_all_faults", "wetland_morning",
+             "haiyuan_morning", "running_morning")
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,10 @@ class ParkSpec:
     all_faults: bool = False
     #: Demo: start the first crowd right at this second of the day instead of 05:00.
     start_s: float | None = None
+    #: Open from 04:00 with morning exercisers (:meth:`DayShape.early`); when the simulation
+    #: starts later than the opening, the park opens at the start (empty: nobody is inside
+    #: whom the counters could not have seen come in).
+    early: bool = False
 
 
 @dataclass
@@ -53,6 +58,14 @@ def park_spec(name: str) -> ParkSpec:
     if name == "weekend_all_faults":
         return ParkSpec(**{**wetland, "visitors": 9000}, weekend=True,  # type: ignore[arg-type]
                         all_faults=True)
+    if name == "wetland_morning":  # the Yangting River wetland park, every fault on
+        return ParkSpec(**wetland, all_faults=True, early=True)  # type: ignore[arg-type]
+    if name == "haiyuan_morning":  # Haiyuan park: three gates
+        return ParkSpec(gates=("gate-n", "gate-e", "gate-s"), gate_weights=(0.45, 0.3, 0.25),
+                        visitors=4000, early=True)
+    if name == "running_morning":  # the running-themed park: runners at dawn, two gates
+        return ParkSpec(gates=("gate-e", "gate-w"), gate_weights=(0.6, 0.4), visitors=2500,
+                        early=True)
     if name == "demo_playground":
         return ParkSpec(gates=("gate-play",), gate_weights=(1.0,), visitors=600, start_s=0.0)
     raise KeyError(f"unknown counter scenario {name!r}; known: {', '.join(SCENARIOS)}")
@@ -73,6 +86,10 @@ def simulate_day(
     spec = park_spec(name)
     rng = np.random.default_rng(seed)
     shape = DayShape.weekend() if spec.weekend else DayShape.weekday()
+    if spec.early:
+        shape = DayShape.early()
+        if start_s is not None and start_s / 3600.0 > shape.open_h:
+            shape = DayShape(bumps=shape.bumps, open_h=start_s / 3600.0, close_h=shape.close_h)
     if spec.start_s is not None:
         # the demo: a crowd that starts arriving right at ``start_s`` and peaks 12 min later
         h = (start_s or 0.0) / 3600.0
