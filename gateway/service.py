@@ -143,16 +143,21 @@ class GatewayService:
             self.sites = load_sites(self.settings.sites_dir)
             log.info("loaded %d site(s) from %s", len(self.sites), self.settings.sites_dir)
 
+    #: Parts that hook in at start through their ``setup(service)``: incidents (listeners,
+    #: periodic tasks, routes), then the web pages (routes; they may link to incidents).
+    EXTENSIONS = ("gateway.incidents", "gateway.web")
+
     def _setup_extensions(self) -> None:
-        try:
-            incidents = importlib.import_module("gateway.incidents")
-        except ModuleNotFoundError as exc:
-            if exc.name not in ("gateway.incidents",):
-                raise
-            return
-        setup = getattr(incidents, "setup", None)
-        if setup is not None:
-            setup(self)
+        for name in self.EXTENSIONS:
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name != name:
+                    raise
+                continue
+            setup = getattr(module, "setup", None)
+            if setup is not None:
+                setup(self)
 
     def _register_core_tasks(self) -> None:
         from gateway.maintenance import register

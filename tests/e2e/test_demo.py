@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,9 @@ def test_demo_starts_shows_an_alert_and_stops_cleanly(tmp_path: Path) -> None:
             timeout_s=60,
         )
         assert alerts[0]["site"] == "gumo"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as page:
+            html = page.read().decode()
+        assert "<form" in html, "the gateway serves the pages, starting with the login page"
         children = descendants(demo.pid)
         assert len(children) >= 3, "gateway and edge agents run as child processes"
         banner = (tmp_path / "demo.log").read_text()
