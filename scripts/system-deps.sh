@@ -10,6 +10,8 @@ command -v victoria-metrics >/dev/null || [ -x /usr/bin/victoria-metrics ] || ne
 command -v chromium >/dev/null || need+=(chromium)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v openssl >/dev/null || need+=(openssl)
+# Chinese glyphs for the browser tests' screenshots (the pages use system font stacks)
+[ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "system-deps: installing ${need[*]}"

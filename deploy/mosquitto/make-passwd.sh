@@ -13,7 +13,9 @@ mosquitto_passwd -c -b "$out" gateway "$GATEWAY_MQTT_PASSWORD"
 for pair in \
   "edge-gumo-cams:EDGE_GUMO_CAMS_MQTT_PASSWORD" \
   "edge-gumo-noise:EDGE_GUMO_NOISE_MQTT_PASSWORD" \
-  "edge-parks:EDGE_PARKS_MQTT_PASSWORD"; do
+  "edge-haiyuan:EDGE_HAIYUAN_MQTT_PASSWORD" \
+  "edge-yangting:EDGE_YANGTING_MQTT_PASSWORD" \
+  "edge-running:EDGE_RUNNING_MQTT_PASSWORD"; do
   user="${pair%%:*}"
   var="${pair#*:}"
   eval "value=\${$var:-}"

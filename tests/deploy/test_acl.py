@@ -244,3 +244,15 @@ def test_add_refuses_an_unknown_agent(tmp_path: Path, capsys: pytest.CaptureFixt
     assert status == 2
     assert "has no agent 'edge-nowhere'" in capsys.readouterr().out
     assert not (tmp_path / "acl").exists()
+
+
+def test_committed_acl_matches_the_site_files() -> None:
+    """Every agent of every shipped site has exactly its generated block in deploy/mosquitto/acl."""
+    from whistle.config.site import load_sites
+    from whistle.provisioning import AgentGrant
+
+    acl = (SITES.parent.parent / "deploy" / "mosquitto" / "acl").read_text()
+    for site in load_sites(SITES):
+        for agent in site.agents:
+            block = AgentGrant(site.id, agent.id, tuple(agent.devices)).acl_block()
+            assert block in acl, f"regenerate the ACL block of {site.id}/{agent.id}"

@@ -21,6 +21,7 @@ from tests.conftest import REPO_ROOT
 
 ONE_SHOT = {"mosquitto-passwd"}
 REQUIRED_SERVICES = {
+    "edge-haiyuan",
     "mosquitto",
     "postgres",
     "influxdb",
