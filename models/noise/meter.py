@@ -31,15 +31,18 @@ _MS_FLOOR = 1e-20
 CLIP_FRACTION = 0.999
 
 
+#: Integer PCM types and their full-scale divisor.
+_PCM_TYPES = {np.dtype(np.int16): 32768.0, np.dtype(np.int32): 2147483648.0,
+              np.dtype(np.uint8): 128.0}
+
+
 def to_full_scale(samples: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """int16 / int32 / uint8 / float PCM to float64 full-scale units (1.0 = digital full scale)."""
     arr = np.asarray(samples)
-    if arr.dtype == np.int16:
-        return arr.astype(np.float64) / 32768.0
-    if arr.dtype == np.int32:
-        return arr.astype(np.float64) / 2147483648.0
     if arr.dtype == np.uint8:
         return (arr.astype(np.float64) - 128.0) / 128.0
+    if arr.dtype in _PCM_TYPES:
+        return np.multiply(arr, 1.0 / _PCM_TYPES[arr.dtype], dtype=np.float64)
     if np.issubdtype(arr.dtype, np.floating):
         return arr.astype(np.float64, copy=False)
     raise TypeError(f"unsupported PCM sample type {arr.dtype}")
@@ -107,53 +110,67 @@ class SoundLevelMeter:
         self._a_sos = a_from_c_section(self.fs_hz)
         self._zc = np.zeros((self._c_sos.shape[0], 2))
         self._za = np.zeros((self._a_sos.shape[0], 2))
-        self._fast = ExponentialAverager(self.fs_hz, TAU_FAST_S, max_step_s=0.0002)
+        self._fast = ExponentialAverager(self.fs_hz, TAU_FAST_S, max_step_s=0.0004)
         self._slow = ExponentialAverager(self.fs_hz, TAU_SLOW_S, max_step_s=0.001)
         self._bands = BandAnalyser(self.fs_hz)
         self._pending = []
 
     def process(self, samples: npt.ArrayLike) -> list[SecondLevels]:
         """Feed any number of samples (one channel); return every second completed by them."""
-        x = to_full_scale(samples).ravel()
-        if x.size:
-            self._pending.append(x)
-            self._pending_n += x.size
+        arr = np.asarray(samples).ravel()
+        if arr.dtype not in _PCM_TYPES and not np.issubdtype(arr.dtype, np.floating):
+            raise TypeError(f"unsupported PCM sample type {arr.dtype}")
+        if arr.size:
+            self._pending.append(arr)
+            self._pending_n += arr.size
         out: list[SecondLevels] = []
-        while self._pending_n >= self.fs_hz:
-            buf = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
-            sec, rest = buf[: self.fs_hz], buf[self.fs_hz :]
+        fs = self.fs_hz
+        while self._pending_n >= fs:
+            # raw samples are joined first and converted once per second (one pass)
+            if len(self._pending) == 1:
+                buf = self._pending[0]
+            elif len({p.dtype for p in self._pending}) == 1:
+                buf = np.concatenate(self._pending)
+            else:
+                buf = np.concatenate([to_full_scale(p) for p in self._pending])
+            rest = buf[fs:]
             self._pending = [rest] if rest.size else []
             self._pending_n = rest.size
-            out.append(self._second(sec))
+            out.append(self._second(to_full_scale(buf[:fs])))
         return out
 
     def level_db(self, mean_square: float) -> float:
         return 10.0 * math.log10(max(mean_square, _MS_FLOOR)) + self.offset_db
 
     def _second(self, x: npt.NDArray[np.float64]) -> SecondLevels:
+        # C weighting (two sections), then one more section for A (weighting.py); float64,
+        # filter states carried from second to second
         c, self._zc = signal.sosfilt(self._c_sos, x, zi=self._zc)
         a, self._za = signal.sosfilt(self._a_sos, c, zi=self._za)
-        a2 = a * a
+        a2 = np.multiply(a, a, out=a)  # a itself is not needed any more
         fast = self._fast.process(a2)
         slow = self._slow.process(a2)
         third, octave = self._bands.analyse(x)
-        raw_peak = float(np.max(np.abs(x)))
+        x_max, x_min = float(x.max()), float(x.min())
+        raw_peak = max(x_max, -x_min)
+        c_peak = max(float(c.max()), -float(c.min()))
         lv = self.level_db
         res = SecondLevels(
             index=self.seconds_done,
-            laeq=lv(float(a2.mean())),
+            laeq=lv(float(a2.sum()) / a2.size),
             lafmax=lv(float(fast.max())),
             lafmin=lv(float(fast.min())),
             lasmax=lv(float(slow.max())),
-            lcpeak=lv(float(np.max(np.abs(c))) ** 2),
-            lceq=lv(float(np.dot(c, c)) / c.size),
+            lcpeak=lv(c_peak * c_peak),
+            # einsum, not np.dot: a threaded BLAS dot stalls on a busy machine
+            lceq=lv(float(np.einsum("i,i->", c, c)) / c.size),
             bands_db=10 * np.log10(np.maximum(third, _MS_FLOOR)) + self.offset_db,
             band_centres_hz=self._bands.centres_hz,
             envelope_db=10 * np.log10(np.maximum(octave, _MS_FLOOR)) + self.offset_db,
             clipped_samples=int(np.count_nonzero(np.abs(x) >= CLIP_FRACTION))
             if raw_peak >= CLIP_FRACTION
             else 0,
-            digital_silence=bool(x.min() == x.max()),
+            digital_silence=x_max == x_min,
             raw_peak_dbfs=20 * math.log10(max(raw_peak, 1e-10)),
         )
         self.seconds_done += 1
