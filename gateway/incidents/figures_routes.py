@@ -7,13 +7,13 @@ department (the reverse assessment).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.api.params import UtcDatetime
 from gateway.auth.deps import CurrentPrincipal, DbSession
 from gateway.incidents import figures
 from gateway.incidents.api_common import actor_of, engine_of
@@ -40,8 +40,8 @@ def get_figures(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UtcDatetime | None = None,
+    until: UtcDatetime | None = None,
     site: str | None = None,
     department: str | None = None,
     period: Annotated[str | None, Query(description="assessment period, e.g. 2026-11")] = None,

@@ -7,7 +7,6 @@ ones; a transition the caller's role may not make is 403.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile, status
@@ -15,6 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import false, select, true
 
+from gateway.api.params import UtcDatetime
 from gateway.auth.deps import CurrentPrincipal, DbSession, Principal
 from gateway.db.models import Alert
 from gateway.incidents.api_common import (
@@ -59,8 +59,8 @@ def list_incidents(
     department: str | None = None,
     type: Annotated[str | None, Query(description="alert type")] = None,
     zone: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UtcDatetime | None = None,
+    until: UtcDatetime | None = None,
     before_id: Annotated[int | None, Query(description="page: ids below this")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:

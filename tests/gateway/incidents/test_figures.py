@@ -63,3 +63,22 @@ def test_figures_for_a_park(world: World, zone: str) -> None:
     own = world.get("/api/figures/times", "off_police").json()["rows"]
     assert all(r["department"] == "police" for r in own)
     assert world.get("/api/figures/nonsense").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("since", "status"),
+    [
+        ("2026-11-01T00:00:00", 200),  # no offset: taken as UTC
+        ("2026-11-01T08:00:00+08:00", 200),
+        ("yesterday", 422),
+        ("99999-01-01T00:00:00", 422),
+    ],
+)
+@pytest.mark.parametrize("path", ["/api/figures/summary", "/api/incidents"])
+def test_time_filters_never_fail_the_server(
+    world: World, path: str, since: str, status: int
+) -> None:
+    response = world.get(path, params={"since": since})
+    assert response.status_code == status, response.text
+    if status == 422:
+        assert "since" in response.text
