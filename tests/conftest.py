@@ -135,27 +135,43 @@ def system_mosquitto_url() -> str:
     return "mqtt://127.0.0.1:1883"
 
 
+PostgresFactory = Callable[[str], str]
+
+
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped at the end."""
+def postgres_database() -> Iterator[PostgresFactory]:
+    """Make fresh PostgreSQL databases (``factory(label) -> url``); all dropped at the end."""
     sqlalchemy = pytest.importorskip("sqlalchemy")
-    name = f"whistle_test_{uuid.uuid4().hex[:10]}"
     admin = sqlalchemy.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        pytest.fail(f"PostgreSQL on 127.0.0.1:5432 is not usable: {exc}")
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    names: list[str] = []
+
+    def factory(label: str = "test") -> str:
+        name = f"whistle_{label}_{uuid.uuid4().hex[:10]}"
+        try:
+            with admin.connect() as conn:
+                conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+        except Exception as exc:
+            pytest.fail(f"PostgreSQL on 127.0.0.1:5432 is not usable: {exc}")
+        names.append(name)
+        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+    yield factory
     with admin.connect() as conn:
-        conn.execute(
-            sqlalchemy.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-            ),
-            {"n": name},
-        )
-        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        for name in names:
+            conn.execute(
+                sqlalchemy.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                ),
+                {"n": name},
+            )
+            conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_database: PostgresFactory) -> str:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    return postgres_database("test")
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import PostgresFactory
 from tests.gateway.incidents.helpers import T0, FakeClock, World, make_world
-
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture(scope="session")
@@ -23,26 +22,8 @@ def incidents_sqlite_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 @pytest.fixture(scope="session")
-def incidents_postgres_url() -> Iterator[str]:
-    import sqlalchemy
-
-    name = f"whistle_incidents_{uuid.uuid4().hex[:10]}"
-    admin = sqlalchemy.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        pytest.fail(f"PostgreSQL on 127.0.0.1:5432 is not usable: {exc}")
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with admin.connect() as conn:
-        conn.execute(
-            sqlalchemy.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-            ),
-            {"n": name},
-        )
-        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+def incidents_postgres_url(postgres_database: PostgresFactory) -> str:
+    return postgres_database("incidents")
 
 
 @pytest.fixture(scope="session")
