@@ -27,6 +27,11 @@ from models.noise.weighting import a_from_c_section, c_sections
 
 #: Mean squares below this (in full-scale^2) are floored so digital silence gives finite levels.
 _MS_FLOOR = 1e-20
+#: Filter and averager states below this are set to exactly zero at each second. In digital
+#: silence (a dead microphone) the IIR states would otherwise decay into subnormal floats and
+#: stay there (limit cycles), where every operation is ~100x slower. 1e-60 full scale is
+#: -1200 dBFS: no measurable level changes (levels are floored at _MS_FLOOR anyway).
+STATE_FLUSH = 1e-60
 #: |sample| at or above this fraction of full scale counts as clipped.
 CLIP_FRACTION = 0.999
 
@@ -147,9 +152,13 @@ class SoundLevelMeter:
         # filter states carried from second to second
         c, self._zc = signal.sosfilt(self._c_sos, x, zi=self._zc)
         a, self._za = signal.sosfilt(self._a_sos, c, zi=self._za)
+        for z in (self._zc, self._za):
+            z[np.abs(z) < STATE_FLUSH] = 0.0
         a2 = np.multiply(a, a, out=a)  # a itself is not needed any more
         fast = self._fast.process(a2)
         slow = self._slow.process(a2)
+        self._fast.flush_below(STATE_FLUSH)
+        self._slow.flush_below(STATE_FLUSH)
         third, octave = self._bands.analyse(x)
         x_max, x_min = float(x.max()), float(x.min())
         raw_peak = max(x_max, -x_min)

@@ -63,6 +63,11 @@ class ExponentialAverager:
         y, self._zi = signal.lfilter([1.0], [1.0, -self._a_step], u, zi=self._zi)
         return np.asarray(y)
 
+    def flush_below(self, tiny: float) -> None:
+        """Set the state to exactly 0 once it is below ``tiny`` (no subnormal arithmetic)."""
+        if abs(self._zi[0]) < tiny:
+            self._zi[0] = 0.0
+
     @property
     def value(self) -> float:
         """The current averaged squared value (at the last sample fed)."""

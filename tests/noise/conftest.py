@@ -62,6 +62,20 @@ def run_scenario(name: str, seconds: float | None = None, fs: int = 16000,
     return sink, start
 
 
-@pytest.fixture(scope="session")
-def scenario_runs() -> dict[str, tuple[ListSink, datetime]]:
-    return {}
+class ScenarioRuns:
+    """Each (scenario, seconds) is played through the worker once per test module."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self._done: dict[tuple[str, float | None], tuple[ListSink, datetime]] = {}
+
+    def __call__(self, name: str, seconds: float | None = None) -> tuple[ListSink, datetime]:
+        key = (name, seconds)
+        if key not in self._done:
+            self._done[key] = run_scenario(name, seconds, tmp=self.tmp)
+        return self._done[key]
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory: pytest.TempPathFactory) -> ScenarioRuns:
+    return ScenarioRuns(tmp_path_factory.mktemp("noise_runs"))
