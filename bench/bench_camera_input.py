@@ -72,10 +72,15 @@ class CapturingSink:
             self.health_values[device] = dict(values)
 
 
-def _analysed(sink: CapturingSink) -> float:
-    """Frames analysed so far by all workers (their latest health reports)."""
+def _total(sink: CapturingSink, key: str) -> float:
+    """Sum of ``key`` over the workers' latest health reports."""
     with sink.lock:
-        return sum(v.get("analysed", 0.0) for v in sink.health_values.values())
+        return sum(v.get(key, 0.0) for v in sink.health_values.values())
+
+
+def _analysed(sink: CapturingSink) -> float:
+    """Frames analysed so far by all workers."""
+    return _total(sink, "analysed")
 
 
 def _cameras(n: int) -> tuple[Any, list[Any]]:
@@ -166,6 +171,9 @@ def _child(mode: str, n: int, speed: float, seconds: float, warmup_s: float) -> 
         "ratio_frames_to_analysis_fps": round(per_sim_s / asked, 2) if asked else None,
         "cpu_ms_per_frame": round(1000 * (cpu1 - cpu0) / max(frames, 1), 2),
         "startup_s": round(startup_s, 1), "threads": n_threads, "episodes": sink.episodes,
+        **({f"worker_{k}": _total(sink, k) for k in ("analysed", "skipped", "analysis_drops",
+                                                     "drops", "frames")} if mode == "agent"
+           else {}),
     }
 
 

@@ -9,11 +9,14 @@ Memory (17 cameras share one process in the demo): the size-only parts of the st
 sensor-noise bank per frame size are shared by every renderer (each seed reads the bank at its
 own offsets); the lens-cover texture is made only when a cover tamper first shows; renderers are
 built one at a time (:data:`_BUILD_LOCK`) so the temporary arrays of the street's construction
-never pile up across cameras starting together.
+never pile up across cameras starting together; the ~2000 scripted actors of a morning are
+kept packed in arrays (:class:`~firmware_sim.camera.actor_table.ActorTable`) and rebuilt a
+minute at a time.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 import zlib
@@ -23,6 +26,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from firmware_sim.camera.actor_table import ActorTable
 from firmware_sim.camera.actors import Actor
 from firmware_sim.camera.background import Background, build_background, lamp_head
 from firmware_sim.camera.draw import Painter
@@ -37,8 +41,8 @@ NOISE_PER_GAIN_DN = 1.1
 _NOISE_PAD = 64
 _NOISE_BANK_SEED = 0x4E
 _BUCKET_S = 60.0
-#: One renderer is built at a time in a process (bounded construction memory).
-_BUILD_LOCK = threading.Lock()
+#: One renderer (script and street) is built at a time in a process: bounded construction memory.
+_BUILD_LOCK = threading.RLock()
 
 
 @functools.lru_cache(maxsize=4)
@@ -59,7 +63,6 @@ class MarketRenderer:
 
     def __init__(self, script: Script, size: tuple[int, int] = DEFAULT_SIZE,
                  jpeg_quality: int | None = None) -> None:
-        self.script = script
         self._w, self._h = size
         self.jpeg_quality = jpeg_quality
         with _BUILD_LOCK:
@@ -70,12 +73,9 @@ class MarketRenderer:
         self._lock = threading.Lock()
         self._cache_q: int | None = None
         self._cache: tuple[np.ndarray, np.ndarray, float] | None = None
-        self._buckets: dict[int, list[Actor]] = {}
-        for a in script.actors:
-            lo = int(max(a.t_in, 0.0) // _BUCKET_S)
-            hi = int(min(a.t_out, script.duration_s + 3600.0) // _BUCKET_S)
-            for k in range(lo, hi + 1):
-                self._buckets.setdefault(k, []).append(a)
+        #: The actors, packed; ``self.script`` keeps lighting, tampers and truth events.
+        self.actors = ActorTable(script.actors, _BUCKET_S, script.duration_s + 3600.0)
+        self.script = dataclasses.replace(script, actors=[])
 
     @property
     def size(self) -> tuple[int, int]:
@@ -91,7 +91,7 @@ class MarketRenderer:
         return self.script.duration_s
 
     def actors_at(self, t_s: float) -> list[Actor]:
-        return [a for a in self._buckets.get(int(t_s // _BUCKET_S), ()) if a.active(t_s)]
+        return self.actors.active_at(t_s)
 
     def tamper_at(self, t_s: float) -> tuple[Tamper, float] | None:
         for tp in self.script.tampers:
@@ -228,4 +228,5 @@ def _cover_texture(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
 def make_renderer(scenario: str | None, seed: int,
                   size: tuple[int, int] = DEFAULT_SIZE) -> MarketRenderer:
     """The factory the renderer registry calls (``simulator: market``)."""
-    return MarketRenderer(build_script(scenario or DEFAULT_SCENARIO, seed), size)
+    with _BUILD_LOCK:
+        return MarketRenderer(build_script(scenario or DEFAULT_SCENARIO, seed), size)
