@@ -68,7 +68,7 @@ class ActorTable:
         colours = tuple(tuple(c) for c in self._colours[i, :int(self._n_colours[i])].tolist())
         sx, sy, sz = self._size[i].tolist()
         return Actor(self._ids[i], CLASSES[int(self._cls[i])], path, (sx, sy, sz),
-                     colours,  # type: ignore[arg-type]
+                     colours,
                      int(self._variant[i]), float(self._sway[i]))
 
     def bucket(self, t_s: float) -> list[Actor]:

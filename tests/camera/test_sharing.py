@@ -14,7 +14,7 @@ from edge.camera.memory import tune_malloc
 from edge.camera.mjpeg import MjpegSource
 from firmware_sim.camera.actor_table import ActorTable
 from firmware_sim.camera.market import make_renderer
-from firmware_sim.camera.producer import RenderPool
+from firmware_sim.camera.producer import Job, RenderPool
 from firmware_sim.camera.scenarios import build_script
 from firmware_sim.camera.server import MjpegServer
 from firmware_sim.clock import SimClock
@@ -61,7 +61,7 @@ def test_pool_runs_due_jobs_first_and_drops_removed_ones() -> None:
     ran: list[str] = []
     done = threading.Event()
 
-    def job(name: str, again_s: float | None) -> object:
+    def job(name: str, again_s: float | None) -> Job:
         def run() -> float | None:
             ran.append(name)
             if len(ran) >= 8:
