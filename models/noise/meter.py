@@ -97,7 +97,10 @@ class SoundLevelMeter:
     sensitivity_dbfs: float = -26.0
     offset_db: float = field(init=False)
     _c_sos: npt.NDArray[np.float64] = field(init=False, repr=False)
-    _a_sos: npt.NDArray[np.float64] = field(init=False, repr=False)
+    #: The one A section as (b, a) of a biquad: lfilter runs one biquad ~20 % faster than
+    #: sosfilt, same transposed direct form II arithmetic.
+    _a_b: npt.NDArray[np.float64] = field(init=False, repr=False)
+    _a_a: npt.NDArray[np.float64] = field(init=False, repr=False)
     _zc: npt.NDArray[np.float64] = field(init=False, repr=False)
     _za: npt.NDArray[np.float64] = field(init=False, repr=False)
     _fast: ExponentialAverager = field(init=False, repr=False)
@@ -112,9 +115,10 @@ class SoundLevelMeter:
             raise ValueError(f"sample rate must be a positive multiple of 10 Hz, got {self.fs_hz}")
         self.offset_db = spl_offset_db(self.sensitivity_dbfs)
         self._c_sos = c_sections(self.fs_hz)
-        self._a_sos = a_from_c_section(self.fs_hz)
+        a_sos = a_from_c_section(self.fs_hz)
+        self._a_b, self._a_a = a_sos[0, :3].copy(), a_sos[0, 3:].copy()
         self._zc = np.zeros((self._c_sos.shape[0], 2))
-        self._za = np.zeros((self._a_sos.shape[0], 2))
+        self._za = np.zeros(2)
         self._fast = ExponentialAverager(self.fs_hz, TAU_FAST_S, max_step_s=0.0004)
         self._slow = ExponentialAverager(self.fs_hz, TAU_SLOW_S, max_step_s=0.001)
         self._bands = BandAnalyser(self.fs_hz)
@@ -151,7 +155,7 @@ class SoundLevelMeter:
         # C weighting (two sections), then one more section for A (weighting.py); float64,
         # filter states carried from second to second
         c, self._zc = signal.sosfilt(self._c_sos, x, zi=self._zc)
-        a, self._za = signal.sosfilt(self._a_sos, c, zi=self._za)
+        a, self._za = signal.lfilter(self._a_b, self._a_a, c, zi=self._za)
         for z in (self._zc, self._za):
             z[np.abs(z) < STATE_FLUSH] = 0.0
         a2 = np.multiply(a, a, out=a)  # a itself is not needed any more
