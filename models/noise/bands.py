@@ -15,6 +15,7 @@ band is one slice of the spectrum. No matrix products (BLAS threads stall on a b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +47,7 @@ class BandAnalyser:
     _oct_starts: npt.NDArray[np.intp] = field(init=False, repr=False)
     _oct_end: int = field(init=False)
     _groups: list[list[int]] = field(init=False, repr=False)
+    _frames: npt.NDArray[np.float32] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.fs_hz % self.frames_per_s:
@@ -53,6 +55,7 @@ class BandAnalyser:
                 f"sample rate {self.fs_hz} Hz is not a multiple of {self.frames_per_s}")
         self.frame_len = n = self.fs_hz // self.frames_per_s
         self.centres_hz = third_octave_centres_hz(self.fs_hz)
+        self._frames = np.empty((self.frames_per_s, n), dtype=np.float32)
         nb = self.centres_hz.size
         ns = THIRD_OCTAVE_N[:nb]
         # shared edges: band i is [e_i, e_{i+1}); e_i = f(n_i) * 10^(-1/20)
@@ -74,18 +77,22 @@ class BandAnalyser:
         self._oct_end = self._groups[-1][-1] + 1 if complete else -1
 
     def analyse(
-        self, x: npt.NDArray[np.float64]
+        self, x: npt.NDArray[Any], scale: float = 1.0
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Return (1/3-octave mean squares over the second, octave mean squares per frame).
 
+        ``x``: one second of samples, any real type; ``scale``: full-scale units per sample
+        step (a constant offset such as uint8's only moves DC, which no band holds).
         Units: squared full scale (the meter adds the microphone offset to get dB SPL).
         """
-        frames = x.astype(np.float32).reshape(self.frames_per_s, self.frame_len)
+        # a persistent float32 buffer: fresh large arrays every second cost page faults
+        frames = self._frames
+        np.copyto(frames, x.reshape(frames.shape), casting="unsafe")
         spec = fft.rfft(frames, axis=1, workers=1).view(np.float32)
         np.square(spec, out=spec)
         third = np.add.reduceat(spec, self._starts, axis=1)[:, :-1]
         third[:, self._empty] = 0.0
-        third *= self._scale
+        third *= self._scale * scale * scale
         if self._oct_end > 0:  # adjacent groups of three: one contiguous sum each
             octave = np.add.reduceat(third[:, : self._oct_end], self._oct_starts, axis=1)
         else:
