@@ -25,6 +25,10 @@ class SourceError(Exception):
     """The device cannot be read (refused, bad header, stream ended)."""
 
 
+class EndOfFile(SourceError):
+    """A ``file`` source was played to its end (nothing more will come)."""
+
+
 @dataclass
 class Stream:
     start: datetime
@@ -132,6 +136,6 @@ def open_wav(path: str, clock: SimClock, stop: threading.Event) -> Stream:
             if stop.is_set():
                 return
             yield np.asarray(data[i:i + step])
-        raise SourceError(f"{path}: end of file")
+        raise EndOfFile(f"{path}: end of file")
 
     return Stream(clock.start, fs, blocks(), None)

@@ -13,7 +13,14 @@ import numpy as np
 from edge.device import DeviceWorker, EvidenceBlob, Sink, WorkerOptions
 from edge.noise import evidence
 from edge.noise.engine import NoiseRuleEngine
-from edge.noise.sources import SourceError, Stream, open_http, open_raw_tcp, open_wav
+from edge.noise.sources import (
+    EndOfFile,
+    SourceError,
+    Stream,
+    open_http,
+    open_raw_tcp,
+    open_wav,
+)
 from firmware_sim.clock import SimClock
 from models.noise.meter import SoundLevelMeter
 from whistle.config.microphone import MicrophoneConfig
@@ -35,6 +42,8 @@ class NoiseWorker(DeviceWorker):
         self._audio: deque[np.ndarray] = deque(maxlen=110)  # the last ~11 s of 100 ms blocks
         self._fs: int = device.source.sample_rate_hz
         self.sim_url: str | None = None
+        #: Device time of the last measured second (any connection).
+        self.last_t: datetime | None = None
 
     @property
     def capabilities(self) -> tuple[str, ...]:
@@ -85,11 +94,13 @@ class NoiseWorker(DeviceWorker):
             ).start()
             self.sim_url = server.url
             log.info("%s: simulated noise sensor at %s", self.device_id, server.url)
-        last_t: datetime | None = None
         try:
             while not stop.is_set():
                 try:
-                    last_t = self._read(sink, stop) or last_t
+                    self._read(sink, stop)
+                except EndOfFile as exc:  # a recording is played once, not looped
+                    log.info("%s: %s; idle until stopped", self.device_id, exc)
+                    stop.wait()
                 except SourceError as exc:
                     self.counters["errors"] += 1
                     log.warning("%s: %s; retrying in %.0f s", self.device_id, exc, RETRY_S)
@@ -102,17 +113,17 @@ class NoiseWorker(DeviceWorker):
                     stop.wait(RETRY_S)
                 self.counters["reconnects"] += 1
         finally:
-            if last_t is not None:
-                for ev in self.engine.close_all(last_t):
+            if self.last_t is not None:
+                for ev in self.engine.close_all(self.last_t):
                     sink.episode(ev)
             if server is not None:
                 server.stop()
 
-    def _read(self, sink: Sink, stop: threading.Event) -> datetime | None:
+    def _read(self, sink: Sink, stop: threading.Event) -> None:
+        """Measure one connection's stream until it fails (SourceError) or ``stop``."""
         stream = self._open(stop)
         self._fs = stream.fs_hz
         meter = SoundLevelMeter(stream.fs_hz, self.device.sensitivity_dbfs)
-        last: datetime | None = None
         for block in stream.blocks:
             if self.device.evidence.audio_clip:
                 self._audio.append(block)
@@ -123,7 +134,6 @@ class NoiseWorker(DeviceWorker):
                 for ev in events:
                     sink.episode(ev)
                 self.counters["seconds"] += 1
-                last = t
+                self.last_t = t  # kept across reconnections: close_all() needs it
             if stop.is_set():
                 break
-        return last
