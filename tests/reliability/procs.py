@@ -163,3 +163,18 @@ def poll(predicate, timeout_s: float, step_s: float = 0.1) -> bool:  # type: ign
             return True
         time.sleep(step_s)
     return bool(predicate())
+
+
+def metrics(api: Api) -> dict[tuple[str, str], float]:
+    """``whistle_ingest_messages_total`` from ``/metrics``, by (outcome, reason)."""
+    import re
+    import urllib.request
+
+    req = urllib.request.Request(f"{api.base_url}/metrics")
+    req.add_header("Authorization", f"Bearer {api.token}")
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        text = resp.read().decode()
+    pattern = re.compile(
+        r'^whistle_ingest_messages_total\{outcome="([^"]*)",reason="([^"]*)"\} (\S+)$', re.M
+    )
+    return {(o, r): float(v) for o, r, v in pattern.findall(text)}
