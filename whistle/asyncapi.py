@@ -39,10 +39,11 @@ _CHANNELS: dict[str, tuple[str, str, type[contract.WirePayload], str, bool, str]
     "telemetry": (
         "whistle/v1/{site}/{device}/telemetry/{stream}",
         "Periodic measurements of one stream: `noise` (per-second LAeq, LAFmax, LAFmin, "
-        "LASmax, LCpeak), `camera` (frame rate, drops, reconnects), `counts`, `occupancy`, "
+        "LASmax, LCpeak), `noise_1min` (LAeq,1min, LAFmax, LAFmin, L5-L95, seconds over the "
+        "limit, valid seconds), `camera` (frame rate, drops, reconnects), `counts`, `occupancy`, "
         "`carpark`, `health`. `seq` counts per device.",
         contract.TelemetryPayload,
-        "0 or 1 by stream (noise, camera, health: 0; counts, occupancy, carpark: 1)",
+        "0 or 1 by stream (noise, camera, health: 0; noise_1min, counts, occupancy, carpark: 1)",
         False,
         "send",
     ),

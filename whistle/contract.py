@@ -96,6 +96,7 @@ class Severity(StrEnum):
 #: QoS of each telemetry stream; streams not listed use :data:`DEFAULT_TELEMETRY_QOS`.
 TELEMETRY_QOS: dict[str, int] = {
     "noise": 0,
+    "noise_1min": 1,  # the minute statistics (LAeq,1min, L10...) are the record: never thinned away
     "camera": 0,
     "health": 0,
     "counts": 1,

@@ -13,6 +13,8 @@ import numpy as np
 from edge.device import DeviceWorker, EvidenceBlob, Sink, WorkerOptions
 from edge.noise import evidence
 from edge.noise.engine import NoiseRuleEngine
+from edge.noise.minute import STREAM as MINUTE_STREAM
+from edge.noise.minute import MinuteSummary
 from edge.noise.sources import (
     EndOfFile,
     SourceError,
@@ -38,6 +40,7 @@ class NoiseWorker(DeviceWorker):
         self.device = device
         self.options = options
         self.engine = NoiseRuleEngine(device, site.timezone, self._clip)
+        self.minutes = MinuteSummary(device.id, self.engine.zone)
         self.counters = {"reconnects": 0, "errors": 0, "seconds": 0}
         self._audio: deque[np.ndarray] = deque(maxlen=110)  # the last ~11 s of 100 ms blocks
         self._fs: int = device.source.sample_rate_hz
@@ -47,7 +50,7 @@ class NoiseWorker(DeviceWorker):
 
     @property
     def capabilities(self) -> tuple[str, ...]:
-        return ("noise",)
+        return ("noise", MINUTE_STREAM)
 
     def _clock(self) -> SimClock:
         tz = ZoneInfo(self.site.timezone)
@@ -113,6 +116,9 @@ class NoiseWorker(DeviceWorker):
                     stop.wait(RETRY_S)
                 self.counters["reconnects"] += 1
         finally:
+            last_minute = self.minutes.flush()
+            if last_minute is not None:
+                sink.observation(last_minute)
             if self.last_t is not None:
                 for ev in self.engine.close_all(self.last_t):
                     sink.episode(ev)
@@ -131,6 +137,12 @@ class NoiseWorker(DeviceWorker):
                 t = stream.start + timedelta(seconds=sec.index)
                 obs, events = self.engine.step(t, sec)
                 sink.observation(obs)
+                limit = self.engine.last_limit
+                minute = self.minutes.add(
+                    t, sec, self.engine.history[-1].valid, limit.laeq_db if limit else None
+                )
+                if minute is not None:
+                    sink.observation(minute)
                 for ev in events:
                     sink.episode(ev)
                 self.counters["seconds"] += 1

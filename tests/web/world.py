@@ -165,7 +165,7 @@ class World:
                     TelemetryMinute(
                         site="gumo",
                         device=device,
-                        stream="noise",
+                        stream="noise_1min",
                         zone="",
                         minute=start + timedelta(minutes=k),
                         field="laeq",

@@ -235,7 +235,7 @@ class World:
                 TelemetryMinute(
                     site="gumo",
                     device=device,
-                    stream="noise",
+                    stream="noise_1min",
                     zone=zone,
                     minute=minute.replace(second=0, microsecond=0),
                     field="laeq",

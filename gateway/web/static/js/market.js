@@ -117,7 +117,7 @@
 
   async function noiseChart(dev) {
     const since = new Date(Date.now() - 3600 * 1000).toISOString();
-    const url = "/api/telemetry/" + encodeURIComponent(dev.id) + "/noise?site=" + encodeURIComponent(site) + "&field=laeq&step=1&since=" + encodeURIComponent(since);
+    const url = "/api/telemetry/" + encodeURIComponent(dev.id) + "/noise_1min?site=" + encodeURIComponent(site) + "&field=laeq&step=1&since=" + encodeURIComponent(since);
     let data;
     try { data = await W.fetchJSON(url); } catch (err) { data = { series: [] }; }
     const points = (data.series.find((s) => s.field === "laeq") || { points: [] }).points;
