@@ -26,7 +26,7 @@ import numpy.typing as npt
 from edge.device import EpisodeEvent, EpisodeState, EvidenceBlob, Observation, Severity
 from edge.episodes import EpisodeTracker, HysteresisSettings
 from edge.noise import evidence
-from edge.noise.limits import AppliedLimit, applied_limit
+from models.noise.limits import AppliedLimit, applied_limit
 from models.noise.meter import SecondLevels
 from models.noise.source_hint import classify
 from models.noise.stats import energy_mean_db

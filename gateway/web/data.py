@@ -45,7 +45,7 @@ def _site(request: Request, principal: Principal, site_id: str) -> SiteConfig:
 
 def noise_limit_now(site: SiteConfig, device: Any, now: datetime | None = None) -> dict[str, Any]:
     """The GB 3096-2008 limit (or stricter local one) in force now at ``device``."""
-    from edge.noise.limits import applied_limit
+    from models.noise.limits import applied_limit
 
     local = (now or datetime.now(UTC)).astimezone(ZoneInfo(site.timezone))
     limit = applied_limit(local, device.zone_class, device.rules)

@@ -1,4 +1,7 @@
-"""Which limit applies now: GB 3096-2008 zone class and period, or a stricter local window."""
+"""Which noise limit applies now: GB 3096-2008 zone class and period, or a stricter local window.
+
+Pure: the edge rules and the gateway's pages (the limit line on the charts) both use it.
+"""
 
 from __future__ import annotations
 
