@@ -17,6 +17,7 @@ from models.vision.background import BackgroundSettings, DualBackground
 from models.vision.blobs import find_blobs
 from models.vision.context import FrameContext, ZoneJudgement
 from models.vision.frame import MEDIUM, SMALL, prepare
+from models.vision.ground import Ground
 from models.vision.masks import polygon_mask, union_mask
 from models.vision.tamper import TamperDetector, TamperFeatures, TamperState
 from models.vision.zones import ZoneDetector, make_detector
@@ -62,8 +63,10 @@ class SceneAnalyzer:
             if ts.enabled
             else None
         )
+        self.ground = Ground(cfg.ground, SMALL) if cfg.ground is not None else None
         self.detectors: list[ZoneDetector] = [
-            make_detector(z, polygon_mask(z.polygon, SMALL) & self.valid) for z in cfg.zones
+            make_detector(z, polygon_mask(z.polygon, SMALL) & self.valid, self.ground)
+            for z in cfg.zones
         ]
         self._next_ghost_check = 0.0
 

@@ -15,6 +15,7 @@ import numpy as np
 from models.vision.background import GRID
 from models.vision.blobs import Blob, find_blobs, person_shaped, union_box
 from models.vision.context import FrameContext, ZoneJudgement
+from models.vision.ground import Ground
 from whistle.config.camera import (
     CameraZone,
     CleanlinessZone,
@@ -26,6 +27,11 @@ from whistle.config.camera import (
 
 #: Stationary evidence (s) from which a pixel belongs to a stopped object.
 STATIONARY_FROM_S = 4.0
+#: Vehicle speed is judged only where one image row spans at most this depth (m): further
+#: away the foot point jumps by whole metres between frames.
+MAX_ROW_M = 1.0
+#: A driving vehicle's blob is mostly short-term foreground too (it moves as one body).
+MOVING_FRACTION = 0.3
 
 
 class ZoneDetector(Protocol):
@@ -197,21 +203,36 @@ class CrowdDetector:
 
 
 @dataclass
-class VehicleDetector:
-    """``vehicle_free``: a vehicle-sized moving blob in the zone, seen for ``confirm_s``.
+class _Mover:
+    """A vehicle candidate followed on the ground: (t_s, X_m, z_m, width_m), newest last."""
 
-    Once confirmed the vehicle stays judged present while a long-term foreground blob of
-    vehicle size overlaps where it was (it may stop).
+    path: list[tuple[float, float, float, float]]
+    blob: Blob
+    fast_since: float | None = None
+
+
+@dataclass
+class VehicleDetector:
+    """``vehicle_free``: a vehicle in the zone, confirmed for ``confirm_s``.
+
+    With the camera's ground calibration a vehicle is a solid blob at least ``min_width_m``
+    wide whose foot point moves over the ground faster than people walk (``min_speed_m_s``
+    over ``speed_window_s``, for ``confirm_s``): this keeps people walking side by side,
+    crowds and vendors carrying goods out. Without calibration it falls back to image size
+    and shape (``min_area``, ``min_aspect``). Once confirmed the vehicle stays judged present
+    while a long-term foreground blob overlaps where it was (it may stop).
     """
 
     cfg: VehicleFreeZone
     mask: np.ndarray
+    ground: Ground | None = None
     gap_s: float = 1.5
     kind: str = "vehicle_free"
     _since: float | None = None
     _last: float | None = None
     _confirmed: bool = False
     _blob: Blob | None = None
+    _movers: list[_Mover] = field(default_factory=list)
 
     @property
     def zone(self) -> str:
@@ -223,22 +244,114 @@ class VehicleDetector:
         fill = b.area / max(1, b.width * b.height)
         return b.area >= min_px and b.width >= self.cfg.min_aspect * b.height and fill >= 0.45
 
-    def update(self, ctx: FrameContext) -> ZoneJudgement:
+    def _image_candidates(self, ctx: FrameContext) -> list[Blob]:
         min_px = _px(self.cfg.min_area, ctx.size)
         blobs, labels = find_blobs(ctx.fg.astype(bool) & self.mask, min_px)
         moving = ctx.moving.astype(bool)
-        found = [
+        return [
             b for b in blobs
             if self._vehicle_like(b, min_px)
             and float(moving[b.y0 : b.y1, b.x0 : b.x1][
                 labels[b.y0 : b.y1, b.x0 : b.x1] == b.label].mean()) >= 0.15
         ]
+
+    def _ground_candidates(self, ctx: FrameContext, ground: Ground) -> list[Blob]:
+        blobs, labels = find_blobs(ctx.fg.astype(bool) & self.mask, 4)
+        moving = ctx.moving.astype(bool)
+        wide: list[tuple[Blob, tuple[float, float, float]]] = []
+        for b in blobs:
+            foot = ground.foot(b.centre[0], b.y1 - 0.5)
+            if foot is None:
+                continue
+            width_m = ground.width_m(b.width, foot[1])
+            if width_m < self.cfg.min_width_m:
+                continue
+            if b.area < 0.4 * b.width * b.height:
+                continue  # ragged: people, not a body
+            region = labels[b.y0 : b.y1, b.x0 : b.x1] == b.label
+            if float(moving[b.y0 : b.y1, b.x0 : b.x1][region].mean()) < MOVING_FRACTION:
+                continue  # mostly something stopped (goods, a stall) with a person by it
+            wide.append((b, (foot[0], foot[1], width_m)))
+        return self._follow(ctx.t_s, wide)
+
+    def _follow(
+        self, t_s: float, wide: list[tuple[Blob, tuple[float, float, float]]]
+    ) -> list[Blob]:
+        """Match wide blobs to followed movers; return those fast for ``confirm_s``."""
+        live: list[_Mover] = []
+        unused = list(wide)
+        win = self.cfg.speed_window_s
+        for m in self._movers:
+            t0, x0, z0, _ = m.path[-1]
+            gate = 1.5 + 6.0 * (t_s - t0)  # metres: nothing here drives faster than 6 m/s
+            best = min(unused, key=lambda c: abs(c[1][0] - x0) + abs(c[1][1] - z0),
+                       default=None)
+            if best is not None and abs(best[1][0] - x0) + abs(best[1][1] - z0) <= gate:
+                unused.remove(best)
+                m.path.append((t_s, *best[1]))
+                m.blob = best[0]
+                m.path = [p for p in m.path if t_s - p[0] <= win + 1.0]
+                live.append(m)
+            elif t_s - t0 <= 1.0:
+                live.append(m)
+        live.extend(_Mover([(t_s, *c[1])], c[0]) for c in unused)
+        self._movers = live
+        out = []
+        for m in live:
+            if m.path[-1][0] != t_s:
+                continue
+            if not self._fast(m, t_s):
+                m.fast_since = None
+                continue
+            if m.fast_since is None:
+                m.fast_since = t_s
+            if t_s - m.fast_since >= self.cfg.confirm_s:
+                out.append(m.blob)
+        return out
+
+    def _fast(self, m: _Mover, t_s: float) -> bool:
+        """Steady ground motion faster than walking over the last ``speed_window_s``.
+
+        Least-squares velocity of the foot point; the motion must be straight (net distance
+        at least 0.6 of the path walked: a track hopping between blobs of a crowd zig-zags)
+        and measured where one image row spans at most ``MAX_ROW_M`` of depth.
+        """
+        win = self.cfg.speed_window_s
+        pts = np.array([p for p in m.path if t_s - p[0] <= win], np.float64)
+        if len(pts) < 4 or pts[-1, 0] - pts[0, 0] < 0.75 * win:
+            return False
+        assert self.ground is not None
+        z = float(pts[-1, 2])
+        row_m = z * z / (self.ground.plane.focal_y * self.ground.plane.height_m
+                         * self.ground.size[1])
+        if row_m > MAX_ROW_M:
+            return False
+        t = pts[:, 0] - pts[:, 0].mean()
+        den = float((t * t).sum())
+        vx = float((t * (pts[:, 1] - pts[:, 1].mean())).sum()) / den
+        vz = float((t * (pts[:, 2] - pts[:, 2].mean())).sum()) / den
+        if float(np.hypot(vx, vz)) < self.cfg.min_speed_m_s:
+            return False
+        steps = float(np.hypot(np.diff(pts[:, 1]), np.diff(pts[:, 2])).sum())
+        net = float(np.hypot(pts[-1, 1] - pts[0, 1], pts[-1, 2] - pts[0, 2]))
+        # one rigid body keeps its width; blobs of people merging and parting do not
+        widths = pts[:, 3]
+        return net >= 0.6 * steps and float(widths.max()) <= 1.4 * float(widths.min())
+
+    def update(self, ctx: FrameContext) -> ZoneJudgement:
+        if self.ground is not None:
+            found = self._ground_candidates(ctx, self.ground)
+            confirm_s = 0.0  # the movers already held for confirm_s
+        else:
+            found = self._image_candidates(ctx)
+            confirm_s = self.cfg.confirm_s
         if not found and self._confirmed and self._blob is not None:
             b0 = self._blob
-            present, _ = find_blobs(ctx.fg.astype(bool) & self.mask, min_px)
+            present, _ = find_blobs(ctx.fg.astype(bool) & self.mask, 4)
             found = [
                 b for b in present
                 if b.x0 < b0.x1 and b0.x0 < b.x1 and b.y0 < b0.y1 and b0.y0 < b.y1
+                and b.area >= 0.3 * b0.area
             ]
         if found:
             blob = max(found, key=lambda b: b.area)
@@ -246,7 +359,7 @@ class VehicleDetector:
             if self._since is None or lost:
                 self._since, self._confirmed = ctx.t_s, False
             self._last, self._blob = ctx.t_s, blob
-            if ctx.t_s - self._since >= self.cfg.confirm_s:
+            if ctx.t_s - self._since >= confirm_s:
                 self._confirmed = True
         elif self._last is None or ctx.t_s - self._last > self.gap_s:
             self._since, self._confirmed, self._blob = None, False, None
@@ -349,7 +462,9 @@ class LitterDetector:
         return self._last
 
 
-def make_detector(zone: CameraZone, mask: np.ndarray) -> ZoneDetector:
+def make_detector(
+    zone: CameraZone, mask: np.ndarray, ground: Ground | None = None
+) -> ZoneDetector:
     if isinstance(zone, NoStallZone):
         return StallDetector(zone, mask)
     if isinstance(zone, RestrictedZone):
@@ -357,5 +472,5 @@ def make_detector(zone: CameraZone, mask: np.ndarray) -> ZoneDetector:
     if isinstance(zone, WalkwayZone):
         return CrowdDetector(zone, mask)
     if isinstance(zone, VehicleFreeZone):
-        return VehicleDetector(zone, mask)
+        return VehicleDetector(zone, mask, ground)
     return LitterDetector(zone, mask)

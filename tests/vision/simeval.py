@@ -50,6 +50,9 @@ def camera_config() -> CameraConfig:
     return CameraConfig.model_validate({
         "id": "simcam", "name": "simulated market camera", "kind": "camera",
         "source": {"kind": "file"},
+        # the simulated camera's pinhole (firmware_sim.camera.geometry: 4 m pole, horizon at
+        # 0.20, focal 1.0 image heights): the installer's calibration, not event truth
+        "ground": {"horizon_y": 0.20, "height_m": 4.0, "focal_y": 1.0},
         "zones": [{"id": z.id, "kind": z.kind, "polygon": z.polygon,
                    **({"schedule": [{"start": "00:00", "end": "23:59:59"}]}
                       if z.kind != "cleanliness" else {})}

@@ -33,6 +33,19 @@ class CameraSource(StrictModel):
     url: str | None = None
     scenario: str | None = None
     seed: int = 0
+    #: Stream health (real seconds): no data for this long is "stalled", an unchanged picture
+    #: for this long "frozen"; reconnects back off from ``backoff_initial_s`` to
+    #: ``backoff_max_s``.
+    stall_after_s: PositiveSeconds = 5.0
+    frozen_after_s: PositiveSeconds = 5.0
+    backoff_initial_s: PositiveSeconds = 0.5
+    backoff_max_s: PositiveSeconds = 30.0
+
+    @model_validator(mode="after")
+    def _backoff_order(self) -> CameraSource:
+        if self.backoff_max_s < self.backoff_initial_s:
+            raise ValueError("backoff_max_s must not be below backoff_initial_s")
+        return self
 
 
 def _market_hours() -> list[TimeWindow]:
@@ -70,6 +83,8 @@ class WalkwayZone(_ZoneBase):
     #: How much larger a person looks at the bottom edge of the zone than at its top (>= 1);
     #: pixels near the top weigh more so a far crowd counts like a near one.
     perspective: Annotated[float, Field(ge=1.0, le=20.0)] = 1.0
+    #: The density is averaged over this many seconds (a crowd shuffles, people hide others).
+    smooth_s: PositiveSeconds = 10.0
 
 
 class RestrictedZone(_ZoneBase):
@@ -91,6 +106,12 @@ class VehicleFreeZone(_ZoneBase):
     min_aspect: Annotated[float, Field(gt=0)] = 0.8
     #: The blob must be seen this long (moving) before the episode opens.
     confirm_s: Annotated[float, Field(ge=0)] = 1.0
+    #: With the camera's ``ground`` calibration: a vehicle is at least this wide (metres)...
+    min_width_m: Annotated[float, Field(gt=0)] = 0.9
+    #: ...and drives faster than people walk (m/s, over ``speed_window_s``); a tricycle
+    #: rides at 1.8-2.8 m/s, people walk at 0.9-1.5 m/s.
+    min_speed_m_s: Annotated[float, Field(gt=0)] = 1.7
+    speed_window_s: Annotated[float, Field(gt=0, le=10)] = 2.0
 
 
 def _after_closing() -> list[TimeWindow]:
@@ -134,6 +155,23 @@ class TamperSettings(StrictModel):
     moved_similarity: Annotated[float, Field(gt=-1, lt=1)] = 0.5
 
 
+class GroundPlane(StrictModel):
+    """Pinhole calibration of a camera over a flat street (square pixels, no roll).
+
+    A ground point seen at normalised row ``y`` lies at depth
+    ``z = height_m * focal_y / (y - horizon_y)`` metres; sizes and speeds of objects standing
+    on the ground follow in metres. Measure it once at installation (the horizon row, and one
+    known distance along the street).
+    """
+
+    #: Normalised image row of the horizon (where the street's parallel lines meet).
+    horizon_y: Annotated[float, Field(ge=-1.0, lt=1.0)]
+    #: Height of the camera above the street, metres.
+    height_m: Annotated[float, Field(gt=0, le=50)]
+    #: Focal length in image heights (normalised rows per unit of height/depth).
+    focal_y: Annotated[float, Field(gt=0, le=20)]
+
+
 class CameraConfig(DeviceBase):
     kind: Literal["camera"]
     source: CameraSource
@@ -145,6 +183,8 @@ class CameraConfig(DeviceBase):
     #: Ignored by the detectors (trees, a flapping banner).
     motion_masks: list[Polygon] = Field(default_factory=list)
     tamper: TamperSettings = Field(default_factory=TamperSettings)
+    #: Optional ground calibration: metric sizes and speeds (vehicles), crowd extents.
+    ground: GroundPlane | None = None
     #: Car park spaces (a camera with spaces runs the car park classifier).
     spaces: list[ParkingSpace] = Field(default_factory=list)
 

@@ -1,0 +1,54 @@
+"""Flat-ground pinhole geometry: image rows and columns to metres on the street.
+
+A camera at height ``h`` (m) with focal length ``f_y`` (image heights) and horizon row ``y_h``
+(all rows normalised 0..1, y down) sees the ground point at depth ``z`` (m) on row
+``y = y_h + f_y * h / z`` and at lateral offset ``X`` (m) on column ``x = 0.5 + f_x * X / z``
+with ``f_x = f_y * H / W`` for square pixels (Hartley and Zisserman, "Multiple View Geometry",
+2nd ed., 2004, section 6.1: the pinhole camera). An upright object at depth ``z`` that spans
+``dx`` columns and ``dy`` rows (normalised) is ``dx * z / f_x`` m wide and ``dy * z / f_y`` m
+high.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from whistle.config.camera import GroundPlane
+
+
+@dataclass(frozen=True)
+class Ground:
+    """:class:`GroundPlane` at a working image size (width, height) in pixels."""
+
+    plane: GroundPlane
+    size: tuple[int, int]
+
+    @property
+    def focal_x(self) -> float:
+        w, h = self.size
+        return self.plane.focal_y * h / w
+
+    def depth_m(self, row_px: float) -> float | None:
+        """Depth (m) of the ground seen at pixel row ``row_px``; None above the horizon."""
+        y = row_px / self.size[1] - self.plane.horizon_y
+        if y <= 1e-3:
+            return None
+        return self.plane.focal_y * self.plane.height_m / y
+
+    def foot(self, x_px: float, row_px: float) -> tuple[float, float] | None:
+        """Ground position (X across, z along; metres) of a foot point; None above horizon."""
+        z = self.depth_m(row_px)
+        if z is None:
+            return None
+        return (x_px / self.size[0] - 0.5) * z / self.focal_x, z
+
+    def width_m(self, width_px: float, z_m: float) -> float:
+        return width_px / self.size[0] * z_m / self.focal_x
+
+    def height_m(self, height_px: float, z_m: float) -> float:
+        return height_px / self.size[1] * z_m / self.plane.focal_y
+
+    def person_height_px(self, row_px: float, person_m: float = 1.7) -> float:
+        """Image height (px) of a standing person whose feet are on row ``row_px``."""
+        z = self.depth_m(row_px)
+        return 0.0 if z is None else person_m * self.plane.focal_y / z * self.size[1]
