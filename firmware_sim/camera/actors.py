@@ -8,6 +8,7 @@ the scene. Drawing is flat-shaded cv2 primitives lit by the scene's light at the
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import zlib
 from dataclasses import dataclass, field
@@ -142,6 +143,17 @@ def _person(img: np.ndarray, p: Painter, a: Actor, t: float, x: float, z: float,
                  lit((60, 120, 160), light))
 
 
+@functools.lru_cache(maxsize=256)
+def _produce_colours(actor_id: str) -> tuple[Colour, ...]:
+    """The four produce crates' colours of a stall, fixed by its id."""
+    rng = np.random.default_rng(zlib.crc32(actor_id.encode()))
+    out: list[Colour] = []
+    for _ in range(4):
+        c = rng.integers(30, 230, 3)
+        out.append((float(c[0]), float(c[1]), float(c[2])))
+    return tuple(out)
+
+
 def _stall(img: np.ndarray, p: Painter, a: Actor, x: float, z: float, light: np.ndarray) -> None:
     w, d, _ = a.size_m
     table, cloth, canopy = (lit(c, light) for c in a.colours[:3])
@@ -149,10 +161,8 @@ def _stall(img: np.ndarray, p: Painter, a: Actor, x: float, z: float, light: np.
     for lx in (x0 + 0.05, x1 - 0.1):
         p.cuboid(img, (lx, lx + 0.05, 0.0, 0.75, z + 0.05, z + 0.1), lit((60, 60, 60), light))
     p.cuboid(img, (x0, x1, 0.7, 0.8, z, z + d), table, top=cloth)
-    rng = np.random.default_rng(zlib.crc32(a.id.encode()))
-    for i in range(4):
+    for i, produce in enumerate(_produce_colours(a.id)):
         cz = z + 0.1 + i * (d - 0.2) / 4
-        produce = tuple(float(c) for c in rng.integers(30, 230, 3))
         p.cuboid(img, (x0 + 0.1, x1 - 0.1, 0.8, 0.95, cz, cz + (d - 0.3) / 4),
                  lit(produce, light))
     if a.variant == 1:

@@ -25,8 +25,10 @@ class Painter:
         return round(u * self.w), round(v * self.h)
 
     def poly(self, img: np.ndarray, pts: Sequence[tuple[float, float, float]], col: Colour) -> None:
-        arr = np.array([self.px(*p) for p in pts], dtype=np.int32)
-        cv2.fillPoly(img, [arr], _c(col))
+        cv2.fillPoly(img, [self._points(pts)], _c(col))
+
+    def _points(self, pts: Sequence[tuple[float, float, float]]) -> np.ndarray:
+        return np.array([self.px(*p) for p in pts], dtype=np.int32)
 
     def cuboid(
         self,
@@ -76,6 +78,27 @@ class Painter:
     ) -> None:
         r = max(round(r_m * self.h / max(c[2], 0.1)), 1)
         cv2.circle(img, self.px(*c), r, _c(col), -1)
+
+
+class CachingPainter(Painter):
+    """A painter that remembers projected polygons: for things that stay put (stalls, goods,
+    standing vendors) redrawn every second under new light. Same pixels as :class:`Painter`;
+    the cache is emptied when it reaches ``max_entries``."""
+
+    def __init__(self, width: int, height: int, max_entries: int = 1024) -> None:
+        super().__init__(width, height)
+        self.max_entries = max_entries
+        self._cache: dict[tuple[tuple[float, float, float], ...], np.ndarray] = {}
+
+    def _points(self, pts: Sequence[tuple[float, float, float]]) -> np.ndarray:
+        key = tuple(pts)
+        arr = self._cache.get(key)
+        if arr is None:
+            if len(self._cache) >= self.max_entries:
+                self._cache.clear()
+            arr = super()._points(pts)
+            self._cache[key] = arr
+        return arr
 
 
 def _c(col: Sequence[float]) -> tuple[int, int, int]:

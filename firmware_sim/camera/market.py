@@ -29,7 +29,7 @@ import numpy as np
 from firmware_sim.camera.actor_table import ActorTable
 from firmware_sim.camera.actors import Actor
 from firmware_sim.camera.background import Background, build_background, lamp_head
-from firmware_sim.camera.draw import Painter
+from firmware_sim.camera.draw import CachingPainter, Painter
 from firmware_sim.camera.lighting import illumination_map
 from firmware_sim.camera.renderer import DEFAULT_SIZE
 from firmware_sim.camera.scenarios import DEFAULT_SCENARIO, build_script
@@ -69,6 +69,8 @@ class MarketRenderer:
             self.bg: Background = build_background(self._w, self._h, script.seed)
             self._noise = noise_bank(self._w, self._h)
         self.painter = Painter(self._w, self._h)
+        #: For the per-second static layer: the actors drawn there do not move.
+        self._static_painter = CachingPainter(self._w, self._h)
         self._cover_tex: np.ndarray | None = None
         self._lock = threading.Lock()
         self._cache_q: int | None = None
@@ -114,17 +116,22 @@ class MarketRenderer:
         illum = illumination_map(plan, tod, self.bg.ground_x, self.bg.ground_z,
                                  self.bg.is_ground, self.bg.lamp_maps)
         gain = plan.gain(tod)
-        full = cv2.resize(illum * gain, (self._w, self._h), interpolation=cv2.INTER_LINEAR)
-        layer = np.clip(self.bg.albedo.astype(np.float32) * full, 0, 255).astype(np.uint8)
+        lights = illum * gain
+        full = cv2.resize(lights, (self._w, self._h), interpolation=cv2.INTER_LINEAR)
+        # albedo x light in float32, capped at 255 and truncated (light is never negative):
+        # one pass fewer than numpy's astype-multiply-clip, same values.
+        lit_f = cv2.multiply(self.bg.albedo, full, dtype=cv2.CV_32F)
+        np.minimum(lit_f, 255.0, out=lit_f)
+        layer = lit_f.astype(np.uint8)
+        del lit_f, full
         for i, on in enumerate(plan.lamps_on(tod)):
             if on:
                 x, z = plan.lamps[i].x_m, plan.lamps[i].z_m
                 self.painter.disc(layer, lamp_head(x, z), 0.28, (180, 230, 255))
                 self.painter.disc(layer, lamp_head(x, z), 0.14, (235, 250, 255))
-        lights = illum * gain
         static = [a for a in self.actors_at(float(q)) if a.static_between(q, q + 1.0)]
         for a in sorted(static, key=lambda a: -a.position(q)[1]):
-            a.draw(layer, self.painter, float(q), self._light_at(lights, a, float(q)))
+            a.draw(layer, self._static_painter, float(q), self._light_at(lights, a, float(q)))
         self._cache_q, self._cache = q, (layer, lights, gain)
         return self._cache
 

@@ -13,6 +13,7 @@ import pytest
 from edge.camera.memory import tune_malloc
 from edge.camera.mjpeg import MjpegSource
 from firmware_sim.camera.actor_table import ActorTable
+from firmware_sim.camera.draw import CachingPainter, Painter
 from firmware_sim.camera.market import make_renderer
 from firmware_sim.camera.producer import Job, RenderPool
 from firmware_sim.camera.scenarios import build_script
@@ -115,3 +116,15 @@ def test_bad_max_real_fps_is_refused() -> None:
 def test_malloc_tuning_runs_once() -> None:
     tune_malloc()  # may already have run in this process (any source opened)
     assert tune_malloc() == {"arena_max": False, "mmap_threshold": False}
+
+
+def test_caching_painter_draws_the_same_pixels() -> None:
+    script = build_script("stall_outside_line", 2)
+    light = np.array([0.8, 0.9, 1.0], np.float32)
+    plain, cached = Painter(640, 360), CachingPainter(640, 360, max_entries=8)
+    for t in (100.0, 101.0, 102.0):  # later rounds hit the cache (and overflow it)
+        a, b = np.zeros((360, 640, 3), np.uint8), np.zeros((360, 640, 3), np.uint8)
+        for actor in [x for x in script.actors if x.active(t)][:12]:
+            actor.draw(a, plain, t, light)
+            actor.draw(b, cached, t, light)
+        assert a.any() and np.array_equal(a, b)
