@@ -36,16 +36,27 @@ site, an **officer** sees the alerts routed to their department. Errors are JSON
 
 
 def _bootstrap_users(app: FastAPI) -> None:
+    """Demo users (demo mode) and the configured admin; another instance starting at the same
+    moment may insert them first, so a unique-key clash is retried once."""
+    from sqlalchemy.exc import IntegrityError
+
     from gateway.auth.users import ensure_admin, ensure_demo_users
 
     config: ApiConfig = app.state.api_config
     if not config.bootstrap_users:
         return
-    with app.state.service.store.session() as session:
-        if config.demo and config.demo_password:
-            ensure_demo_users(session, config.demo_password)
-        if config.admin_password:
-            ensure_admin(session, config.admin_password)
+    for attempt in (1, 2):
+        try:
+            with app.state.service.store.session() as session:
+                if config.demo and config.demo_password:
+                    ensure_demo_users(session, config.demo_password)
+                if config.admin_password:
+                    ensure_admin(session, config.admin_password)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            log.warning("users were created concurrently by another instance; checking again")
 
 
 @asynccontextmanager

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy.orm import Session
 
 from gateway.api.config import ApiConfig
 from gateway.api.schemas import MeOut, TokenOut
 from gateway.auth.deps import SESSION_COOKIE, CurrentPrincipal, DbSession
+from gateway.auth.throttle import LoginThrottle
 from gateway.auth.tokens import issue_token
 from gateway.auth.users import authenticate, get_user
+from gateway.db.models import User
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 _BAD_LOGIN = "incorrect username or password"
+_SIGN_IN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Wrong username or password"},
+    429: {"description": "Too many failed sign-ins from this client for this user"},
+}
 Username = Annotated[str, Form(min_length=1, max_length=200)]
 Password = Annotated[str, Form(min_length=1, max_length=1024)]
 
@@ -25,6 +32,34 @@ def _config(request: Request) -> ApiConfig:
     return config
 
 
+def _throttle(request: Request) -> LoginThrottle:
+    throttle = getattr(request.app.state, "login_throttle", None)
+    if throttle is None:
+        throttle = request.app.state.login_throttle = LoginThrottle()
+    return throttle
+
+
+def _sign_in(request: Request, session: Session, username: str, password: str) -> User:
+    """The user, or 401 (wrong credentials) / 429 (too many failures from this client)."""
+    throttle = _throttle(request)
+    client = request.client.host if request.client else "?"
+    wait_s = throttle.retry_after_s(username, client)
+    if wait_s:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            "too many failed sign-ins; try again later",
+            headers={"Retry-After": str(wait_s)},
+        )
+    user = authenticate(session, username, password)
+    if user is None:
+        throttle.failed(username, client)
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, _BAD_LOGIN, headers={"WWW-Authenticate": "Bearer"}
+        )
+    throttle.succeeded(username, client)
+    return user
+
+
 def _me(display_name: str, username: str, role: str, site: str | None, dep: str | None) -> MeOut:
     return MeOut(username=username, role=role, site=site, department=dep, display_name=display_name)
 
@@ -32,7 +67,7 @@ def _me(display_name: str, username: str, role: str, site: str | None, dep: str 
 @router.post(
     "/token",
     response_model=TokenOut,
-    responses={401: {"description": "Wrong username or password"}},
+    responses=_SIGN_IN_ERRORS,
 )
 def token(
     request: Request,
@@ -40,11 +75,7 @@ def token(
     session: DbSession,
 ) -> TokenOut:
     """OAuth2 password flow: form fields ``username`` and ``password`` give a bearer token."""
-    user = authenticate(session, form.username, form.password)
-    if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, _BAD_LOGIN, headers={"WWW-Authenticate": "Bearer"}
-        )
+    user = _sign_in(request, session, form.username, form.password)
     config = _config(request)
     value = issue_token(
         config.secret_key, user.username, "bearer", user.password_hash, config.token_ttl_s
@@ -52,9 +83,7 @@ def token(
     return TokenOut(access_token=value, token_type="bearer", expires_in=config.token_ttl_s)
 
 
-@router.post(
-    "/login", response_model=MeOut, responses={401: {"description": "Wrong username or password"}}
-)
+@router.post("/login", response_model=MeOut, responses=_SIGN_IN_ERRORS)
 def login(
     request: Request,
     response: Response,
@@ -63,9 +92,7 @@ def login(
     session: DbSession,
 ) -> MeOut:
     """Start a cookie session (HttpOnly, SameSite=Lax, Secure over https) for the pages."""
-    user = authenticate(session, username, password)
-    if user is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, _BAD_LOGIN)
+    user = _sign_in(request, session, username, password)
     config = _config(request)
     value = issue_token(
         config.secret_key, user.username, "session", user.password_hash, config.session_ttl_s

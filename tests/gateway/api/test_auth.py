@@ -206,3 +206,32 @@ def test_cross_origin_cookie_post_is_refused(sqlite_world: World) -> None:
     assert client.post("/api/test-change").status_code == 200
     r = client.post("/api/test-change", headers={"Origin": "https://evil.example"})
     assert r.status_code == 403
+
+
+def test_repeated_failures_are_throttled(world: World) -> None:
+    name = f"throttled_{world.backend}"
+    with world.store.session() as s:
+        create_user(s, name, "right password", "viewer")
+    for _ in range(10):
+        r = world.client.post("/api/auth/token", data={"username": name, "password": "guess"})
+        assert r.status_code == 401
+    r = world.client.post("/api/auth/token", data={"username": name, "password": "right password"})
+    assert r.status_code == 429
+    assert int(r.headers["retry-after"]) > 0
+    # another username from the same client is not affected
+    r = world.client.post("/api/auth/token", data={"username": "viewer", "password": PASSWORD})
+    assert r.status_code == 200
+
+
+def test_throttle_window_expires() -> None:
+    from gateway.auth.throttle import LoginThrottle
+
+    throttle = LoginThrottle(max_failures=2, window_s=60)
+    throttle.failed("u", "c", now=0.0)
+    throttle.failed("u", "c", now=10.0)
+    assert throttle.retry_after_s("u", "c", now=11.0) == 50
+    assert throttle.retry_after_s("u", "other", now=11.0) == 0
+    assert throttle.retry_after_s("u", "c", now=61.0) == 0
+    throttle.failed("u", "c", now=62.0)
+    throttle.succeeded("u", "c")
+    assert throttle.retry_after_s("u", "c", now=63.0) == 0

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from gateway.db.events import record_event
 from tests.gateway.api.helpers import ServerThread, World
@@ -132,4 +133,5 @@ def test_bad_last_event_id_is_422(sqlite_world: World, bad: str) -> None:
 
 
 def test_stream_needs_auth(sqlite_world: World) -> None:
-    assert sqlite_world.client.get("/api/stream").status_code == 401
+    client = TestClient(sqlite_world.app, raise_server_exceptions=False)
+    assert client.get("/api/stream").status_code == 401
