@@ -9,8 +9,8 @@ arena (``bench/bench_camera_input.py``). Two knobs, both set by :func:`tune_mall
 
 - ``mallopt(M_ARENA_MAX, 2)`` caps the number of arenas, but glibc fixes that limit the first
   time a second thread allocates, so it only works when called at process start, before any
-  thread (the agent's entry point should call :func:`tune_malloc` first thing, or its launcher
-  set ``MALLOC_ARENA_MAX=2``);
+  thread; with the fixed mmap threshold below, capping the arenas early (``MALLOC_ARENA_MAX=2``)
+  measured no further gain (agent at speed 10: 223 vs 225 MB), so it is a bonus, not needed;
 - ``mallopt(M_MMAP_THRESHOLD, 256 KiB)`` works whenever it is called: blocks of 256 KiB and more
   (every frame-sized array: a 640x360 BGR frame is 675 KiB) are mapped from and returned to the
   system on free instead of being kept in the arena of the thread that freed them. Setting it
