@@ -163,14 +163,23 @@ class LingerDetector:
 class CrowdDetector:
     """``walkway``: perspective-weighted occupied fraction of the zone (crowd density).
 
-    The tracker's ``open_after_s`` carries the "for longer than" part (see edge.vision).
+    With the camera's ground calibration the zone is extended upwards by a standing person's
+    height at each row (people whose feet are in the zone), since most of a far person's
+    pixels lie above the ground polygon. The density is averaged exponentially over
+    ``smooth_s`` (a standing crowd shuffles and hides itself). The tracker's ``open_after_s``
+    carries the "for longer than" part (see edge.vision).
     """
 
     cfg: WalkwayZone
     mask: np.ndarray
+    ground: Ground | None = None
     kind: str = "walkway"
+    _density: float | None = None
+    _t: float | None = None
 
     def __post_init__(self) -> None:
+        if self.ground is not None:
+            self.mask = _people_extent(self.mask, self.ground)
         h = self.mask.shape[0]
         ys = np.nonzero(self.mask.any(axis=1))[0]
         top, bottom = (int(ys[0]), int(ys[-1])) if len(ys) else (0, h - 1)
@@ -186,10 +195,19 @@ class CrowdDetector:
         return self.cfg.id
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
-        occ = ctx.fg.astype(bool) & self.mask
-        density = float((self.weights * occ).sum()) / self.total
+        occ = ctx.bg.fg_long & self.mask
+        if self.ground is not None and occ.any():
+            occ = self._without_vehicles(occ, self.ground)
+        now = float((self.weights * occ).sum()) / self.total
+        if self._density is None or self._t is None:
+            self._density = now
+        else:
+            a = min(1.0, max(0.0, ctx.t_s - self._t) / self.cfg.smooth_s)
+            self._density += a * (now - self._density)
+        self._t = ctx.t_s
+        density = self._density
         box = None
-        if density > 0:
+        if now > 0:
             x, y, bw, bh = cv2.boundingRect(occ.view(np.uint8))
             w, h = ctx.size
             box = (x / w, y / h, (x + bw) / w, (y + bh) / h)
@@ -200,6 +218,32 @@ class CrowdDetector:
             box=box,
             measured={"density": round(density, 3)},
         )
+
+
+    @staticmethod
+    def _without_vehicles(occ: np.ndarray, ground: Ground) -> np.ndarray:
+        """Drop solid blobs wider than a car lane's half (a van waiting is not a crowd).
+
+        A crowd at this distance is a ragged, speckled blob (fill of its box < 0.6); a
+        vehicle body is solid and at least 1.4 m wide.
+        """
+        blobs, labels = find_blobs(occ, 6)
+        for b in blobs:
+            foot = ground.foot(b.centre[0], b.y1 - 0.5)
+            if foot is None or b.area < 0.6 * b.width * b.height:
+                continue
+            if ground.width_m(b.width, foot[1]) >= 1.4:
+                occ = occ & (labels != b.label)
+        return occ
+
+
+def _people_extent(mask: np.ndarray, ground: Ground) -> np.ndarray:
+    """``mask`` grown upwards by a standing person's image height at each of its rows."""
+    out = mask.copy()
+    for y in np.nonzero(mask.any(axis=1))[0]:
+        up = int(round(ground.person_height_px(float(y) + 0.5)))
+        out[max(0, y - up) : y] |= mask[y][None, :]
+    return out
 
 
 @dataclass
@@ -470,7 +514,7 @@ def make_detector(
     if isinstance(zone, RestrictedZone):
         return LingerDetector(zone, mask)
     if isinstance(zone, WalkwayZone):
-        return CrowdDetector(zone, mask)
+        return CrowdDetector(zone, mask, ground)
     if isinstance(zone, VehicleFreeZone):
         return VehicleDetector(zone, mask, ground)
     return LitterDetector(zone, mask)
