@@ -241,7 +241,7 @@ def _people_extent(mask: np.ndarray, ground: Ground) -> np.ndarray:
     """``mask`` grown upwards by a standing person's image height at each of its rows."""
     out = mask.copy()
     for y in np.nonzero(mask.any(axis=1))[0]:
-        up = int(round(ground.person_height_px(float(y) + 0.5)))
+        up = round(ground.person_height_px(float(y) + 0.5))
         out[max(0, y - up) : y] |= mask[y][None, :]
     return out
 
