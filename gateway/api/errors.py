@@ -4,6 +4,8 @@
 - Validation errors give 422 with ``detail`` a list of ``{loc, msg, type}`` (``loc`` names the
   field, e.g. ``["query", "limit"]``) and ``message`` one line naming every bad field. The
   offending input is not echoed back (it may be a password).
+- A value the database refuses (``sqlalchemy.exc.DataError``: too long, out of range) is a 422;
+  it is logged, since a route should have bounded the parameter.
 - Anything else is a bug: it is logged with the request line and answered with a JSON 500
   ``{"detail": "internal error", "error_id": ...}`` whose id appears in the log.
 """
@@ -17,6 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -54,6 +57,19 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": errors, "message": validation_message(errors)}, status_code=422)
 
 
+async def _data_error(request: Request, exc: Exception) -> Response:
+    """The database refused a value (too long, out of range): a client error that a route's
+    validation should have caught first; answered as 422 and logged so the route gets fixed."""
+    log.warning(
+        "database refused a value on %s %s (route lacks a bound): %s",
+        request.method,
+        request.url.path,
+        str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else type(exc).__name__,
+    )
+    detail = [{"loc": ["request"], "msg": "a value is out of range or too long", "type": "data"}]
+    return JSONResponse({"detail": detail, "message": detail[0]["msg"]}, status_code=422)
+
+
 async def _internal_error(request: Request, exc: Exception) -> Response:
     error_id = uuid.uuid4().hex[:12]
     log.error(
@@ -72,6 +88,7 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _internal_error)
 
 

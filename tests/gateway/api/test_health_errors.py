@@ -5,9 +5,12 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+from fastapi import APIRouter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gateway.auth.deps import DbSession
+from gateway.db.models import User
 from tests.gateway.api.helpers import World
 
 
@@ -194,3 +197,19 @@ def test_no_500_on_garbage_paths_and_tokens(sqlite_world: World, segment: str, t
         headers={"Authorization": b"Bearer " + token.encode("utf-8")},
     )
     assert r.status_code in (401, 200)
+
+
+def test_value_the_database_refuses_is_422_not_500(postgresql_world: World) -> None:
+    """A route that forgot a length bound: PostgreSQL refuses the value, the client gets 422."""
+    router = APIRouter()
+
+    @router.post("/api/test-unbounded")
+    def unbounded(name: str, session: DbSession) -> dict[str, str]:
+        session.add(User(username=name, password_hash="x", role="viewer"))
+        session.flush()
+        return {"ok": name}
+
+    postgresql_world.app.include_router(router)
+    r = postgresql_world.client.post(f"/api/test-unbounded?name={'x' * 100}")
+    assert r.status_code == 422
+    assert "out of range or too long" in r.json()["message"]
