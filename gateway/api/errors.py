@@ -79,9 +79,10 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
         request.url.path,
         exc_info=(type(exc), exc, exc.__traceback__),
     )
-    counter = getattr(request.app.state, "internal_errors", None)
-    if isinstance(counter, list):
-        counter.append(error_id)
+    recent = getattr(request.app.state, "internal_errors", None)
+    if isinstance(recent, list):  # the last few ids, for tests and diagnostics
+        recent.append(error_id)
+        del recent[:-100]
     return JSONResponse({"detail": "internal error", "error_id": error_id}, status_code=500)
 
 

@@ -219,7 +219,7 @@ def make_world(backend: str, url: str, tmp: Path) -> Iterator[World]:
             assert r.status_code == 200, r.text
             world.tokens[username] = r.json()["access_token"]
         yield world
-        assert app.state.internal_errors == [], "a request produced a 500"
+        assert list(app.state.internal_errors) == [], "a request produced a 500"
     store.dispose()
 
 
