@@ -36,17 +36,25 @@ log = logging.getLogger(__name__)
 #: not delivered on shared subscriptions, and every instance wants presence at start.
 STATUS_FILTER = f"{TOPIC_ROOT}/+/+/status"
 #: The gateway uses two connections so that a telemetry backlog on one socket never delays
-#: alerts on the other. The control connection takes every topic of one to three levels
-#: under the root (alert, status, command, and malformed ones, to reject and count them) and
-#: evidence; the telemetry connection takes telemetry (with any number of extra levels, which
-#: decode rejects).
+#: alerts on the other. The telemetry connection takes exactly the telemetry topics
+#: (``{site}/{device}/telemetry/{stream}``); the control connection takes everything else it
+#: can name, valid or not, so malformed topics are rejected and counted once: every topic of
+#: one to three levels under the root (alert, status, command, a bare ``telemetry``), four
+#: levels under the known non-telemetry channels (evidence and malformed ones), and anything of
+#: five levels or more. MQTT filters cannot exclude, so a four-level topic under an *unknown*
+#: channel (``{site}/{device}/gossip/x``) is not subscribed; the broker's ACL refuses agents
+#: such topics in production (deploy/mosquitto/acl).
 CONTROL_FILTERS = (
     f"{TOPIC_ROOT}/+",
     f"{TOPIC_ROOT}/+/+",
     f"{TOPIC_ROOT}/+/+/+",
     f"{TOPIC_ROOT}/+/+/evidence/+",
+    f"{TOPIC_ROOT}/+/+/alert/+",
+    f"{TOPIC_ROOT}/+/+/status/+",
+    f"{TOPIC_ROOT}/+/+/command/+",
+    f"{TOPIC_ROOT}/+/+/+/+/+/#",
 )
-TELEMETRY_FILTERS = (f"{TOPIC_ROOT}/+/+/telemetry/#",)
+TELEMETRY_FILTERS = (f"{TOPIC_ROOT}/+/+/telemetry/+",)
 #: How many unacknowledged QoS 1 messages the broker may have in flight to us (MQTT 5
 #: Receive Maximum; Mosquitto also caps it with ``max_inflight_messages``).
 RECEIVE_MAXIMUM = 1000
