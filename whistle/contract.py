@@ -34,7 +34,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -61,6 +61,8 @@ MAX_PAYLOAD_BYTES = 512 * 1024
 MAX_EVIDENCE_BYTES = 256 * 1024
 #: Largest JSON ``details`` object of an alert, serialised.
 MAX_DETAILS_BYTES = 16 * 1024
+#: How far a device's ``ts`` may run ahead of the receiver's clock (:func:`check_clock`).
+MAX_CLOCK_AHEAD = timedelta(hours=24)
 
 WireId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,64}$")]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
@@ -392,12 +394,28 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def decode(topic: str, raw: bytes) -> Message:
+def check_clock(payload: WirePayload, now: datetime) -> None:
+    """Refuse a payload stamped more than :data:`MAX_CLOCK_AHEAD` after ``now`` (aware UTC).
+
+    A device clock that far ahead has gone wrong, and its data would sort after everything
+    real. Old times are fine: an outbox may deliver days of backlog. The margin is a day, not
+    minutes, because simulated devices run a sped-up clock that starts in the past.
+    """
+    ts = getattr(payload, "ts", None)
+    if isinstance(ts, datetime) and ts - now > MAX_CLOCK_AHEAD:
+        raise ContractError(
+            "bad_timestamp",
+            f"ts {ts.isoformat()} is more than {MAX_CLOCK_AHEAD} ahead of the receiver's clock",
+        )
+
+
+def decode(topic: str, raw: bytes, now: datetime | None = None) -> Message:
     """Validate a received message against the contract.
 
     Raises :class:`ContractError` whose ``reason`` is one of ``bad_topic``, ``too_large``,
     ``bad_json``, ``bad_schema_version``, ``invalid``, ``wrong_device`` (an alert or evidence
-    naming another site/device than its topic).
+    naming another site/device than its topic), or, when the receiver's clock ``now`` is given,
+    ``bad_timestamp`` (:func:`check_clock`).
     """
     address = parse_topic(topic)
     if len(raw) > MAX_PAYLOAD_BYTES:
@@ -429,6 +447,8 @@ def decode(topic: str, raw: bytes) -> Message:
         )
     if isinstance(payload, EvidencePayload) and str(payload.alert_id) != address.sub:
         raise ContractError("wrong_device", f"evidence for {payload.alert_id} came on {topic!r}")
+    if now is not None:
+        check_clock(payload, now)
     return Message(address, payload)
 
 

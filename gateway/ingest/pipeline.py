@@ -52,6 +52,7 @@ from whistle.contract import (
     StatusPayload,
     TelemetryPayload,
     TopicAddress,
+    check_clock,
     decode,
     parse_topic,
 )
@@ -248,7 +249,7 @@ class IngestPipeline:
 
     def _decode(self, received: Received) -> _Item:
         try:
-            return _Item(received, decode(received.topic, received.payload), None)
+            return _Item(received, decode(received.topic, received.payload, utcnow()), None)
         except ContractError as exc:
             return _Item(received, None, exc)
 
@@ -345,7 +346,8 @@ class IngestPipeline:
         except ValidationError:
             message = decode(topic, raw)  # raises with the contract's reason
             assert isinstance(message.payload, TelemetryPayload)
-            return message.address, message.payload
+            payload = message.payload
+        check_clock(payload, utcnow())
         return address, payload
 
     def _telemetry_loop(self) -> None:

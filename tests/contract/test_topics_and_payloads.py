@@ -236,3 +236,25 @@ def test_evidence_round_trip_and_checks() -> None:
 def test_every_channel_has_a_payload_model() -> None:
     assert set(contract.PAYLOAD_BY_CHANNEL) == set(Channel)
     assert DeviceState.OFFLINE.value == "offline"
+
+
+@pytest.mark.parametrize(
+    ("ts", "reason"),
+    [
+        (NOW + timedelta(hours=25), "bad_timestamp"),  # a device clock gone wrong
+        (NOW + timedelta(hours=23), None),  # a simulated clock running ahead is still fine
+        (NOW - timedelta(days=400), None),  # an outbox backlog may be old
+    ],
+)
+def test_the_receivers_clock_rule(ts: datetime, reason: str | None) -> None:
+    raw_alert = raw(
+        alert_doc(ts=ts.isoformat(), started_at=(ts - timedelta(minutes=1)).isoformat())
+    )
+    topic = contract.alert_topic("gumo", "noise-01")
+    decode(topic, raw_alert)  # the contract alone does not know the time
+    if reason is None:
+        decode(topic, raw_alert, now=NOW)
+    else:
+        with pytest.raises(ContractError) as err:
+            decode(topic, raw_alert, now=NOW)
+        assert err.value.reason == reason

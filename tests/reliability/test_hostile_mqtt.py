@@ -116,7 +116,7 @@ def hostile(draw: st.DrawFn) -> tuple[str, bytes]:
 def oracle(topic: str, raw: bytes) -> str | None:
     """The contract's verdict: the rejection reason, or None if the message is valid."""
     try:
-        decode(topic, raw)
+        decode(topic, raw, datetime.now(UTC))
     except ContractError as exc:
         return exc.reason
     return None
