@@ -4,9 +4,9 @@ incident the caller may see (404 otherwise, so existence does not leak), seriali
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import HTTPException, Request, status
+from fastapi import HTTPException, Path, Query, Request, status
 from sqlalchemy.orm import Session
 
 from gateway.auth.deps import Principal
@@ -14,6 +14,13 @@ from gateway.incidents.engine import IncidentEngine
 from gateway.incidents.lifecycle import Actor, State, allowed_transitions, can_see, next_stage
 from gateway.incidents.models import Incident, IncidentTransition
 from gateway.incidents.runtime import IncidentsRuntime
+
+#: Database ids are 64-bit (SQLite INTEGER, PostgreSQL BIGINT): a larger number is a 422.
+MAX_DB_ID = 2**63 - 1
+IncidentId = Annotated[int, Path(ge=1, le=MAX_DB_ID, description="incident id")]
+PhotoId = Annotated[int, Path(ge=1, le=MAX_DB_ID, description="photo id")]
+RequestId = Annotated[int, Path(ge=1, le=MAX_DB_ID, description="service request id")]
+BeforeId = Annotated[int | None, Query(ge=1, le=MAX_DB_ID, description="page: ids below this")]
 
 
 def runtime_of(request: Request) -> IncidentsRuntime:

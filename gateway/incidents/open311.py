@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.auth.deps import CurrentPrincipal, DbSession, Principal
-from gateway.incidents.api_common import actor_of, engine_of
+from gateway.incidents.api_common import RequestId, actor_of, engine_of
 from gateway.incidents.complaints import ComplaintError, ComplaintInput, register_complaint
 from gateway.incidents.lifecycle import can_see
 from gateway.incidents.models import Complaint, Incident
@@ -222,7 +222,7 @@ def list_requests(
 
 @router.get("/requests/{request_id}.json", summary="One complaint")
 def get_request(
-    request_id: int, request: Request, session: DbSession, principal: CurrentPrincipal
+    request_id: RequestId, request: Request, session: DbSession, principal: CurrentPrincipal
 ) -> list[dict[str, Any]]:
     c = session.get(Complaint, request_id)
     if c is None:

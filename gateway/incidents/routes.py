@@ -18,6 +18,9 @@ from gateway.api.params import UtcDatetime
 from gateway.auth.deps import CurrentPrincipal, DbSession, Principal
 from gateway.db.models import Alert
 from gateway.incidents.api_common import (
+    BeforeId,
+    IncidentId,
+    PhotoId,
     actor_of,
     engine_of,
     incident_json,
@@ -61,7 +64,7 @@ def list_incidents(
     zone: str | None = None,
     since: UtcDatetime | None = None,
     until: UtcDatetime | None = None,
-    before_id: Annotated[int | None, Query(description="page: ids below this")] = None,
+    before_id: BeforeId = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     query = select(Incident).where(_scope_clause(principal))
@@ -89,7 +92,7 @@ def list_incidents(
 
 @router.get("/{incident_id}", summary="One incident with its transitions and linked alerts")
 def get_incident(
-    incident_id: int, session: DbSession, principal: CurrentPrincipal
+    incident_id: IncidentId, session: DbSession, principal: CurrentPrincipal
 ) -> dict[str, Any]:
     incident = visible_incident(session, principal, incident_id)
     transitions = session.scalars(
@@ -161,7 +164,7 @@ class TransitionRequest(BaseModel):
     status_code=status.HTTP_201_CREATED,
 )
 def post_transition(
-    incident_id: int,
+    incident_id: IncidentId,
     body: TransitionRequest,
     request: Request,
     session: DbSession,
@@ -203,7 +206,7 @@ def post_transition(
     status_code=status.HTTP_201_CREATED,
 )
 async def post_photo(
-    incident_id: int,
+    incident_id: IncidentId,
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -247,8 +250,8 @@ async def post_photo(
 
 @router.get("/{incident_id}/photos/{photo_id}", summary="A photo, as an image, never as HTML")
 def get_photo(
-    incident_id: int,
-    photo_id: int,
+    incident_id: IncidentId,
+    photo_id: PhotoId,
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,

@@ -67,14 +67,6 @@ def api_schema(live_gateway: GatewayProcess) -> Any:
 EXCLUDED_CHECKS = [status_code_conformance, positive_data_acceptance]
 #: Operations with a known failure, reported to their owners (failures elsewhere fail here):
 KNOWN = {
-    # integer ids without bounds: before_id=-2659016473690682949632 or incident id
-    # 157033166778653606589354737664 overflow SQLite's INTEGER and answer 500
-    "GET /api/incidents": "no bound on before_id",
-    "GET /api/incidents/{incident_id}": "no bound on incident_id",
-    "GET /api/incidents/{incident_id}/photos/{photo_id}": "no bound on the ids",
-    "POST /api/incidents/{incident_id}/transitions": "no bound on incident_id",
-    "POST /api/incidents/{incident_id}/photos": "no bound on incident_id",
-    "GET /open311/v2/requests/{request_id}.json": "no bound on request_id",
     # a 422 whose detail items do not match the documented ValidationError schema
     "POST /api/figures/assessments": "422 body does not match HTTPValidationError",
 }
