@@ -34,8 +34,9 @@ def mqtt_connected(service: Any) -> bool | None:
     ingest = getattr(service, "ingest", None)
     if ingest is None:
         return None
-    transport = getattr(ingest, "transport", None)
-    connected = getattr(transport, "connected", None)
+    connected = getattr(ingest, "connected", None)  # every MQTT connection of the ingest
+    if connected is None:
+        connected = getattr(getattr(ingest, "transport", None), "connected", None)
     if callable(connected):
         connected = connected()
     return None if connected is None else bool(connected)

@@ -226,7 +226,7 @@ def make_world(backend: str, url: str, tmp: Path) -> Iterator[World]:
 class ServerThread:
     """The app served by uvicorn on a free port in a thread (for streaming responses)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, lifespan: bool = False) -> None:
         import socket
 
         import uvicorn
@@ -239,7 +239,7 @@ class ServerThread:
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
-            lifespan="off",
+            lifespan="on" if lifespan else "off",
             timeout_graceful_shutdown=1,
         )
         self.server = uvicorn.Server(config)
