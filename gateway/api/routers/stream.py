@@ -14,7 +14,6 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from gateway.api.config import ApiConfig
 from gateway.api.errors import validation_error
 from gateway.api.events import latest_event_id, read_events
+from gateway.api.hub import watcher_for
 from gateway.auth.deps import CurrentPrincipal
 from gateway.auth.scope import scope_of
 
@@ -90,19 +90,30 @@ async def stream(
         ]
         return events, next_id
 
+    def read_latest() -> int:
+        with store.session() as session:
+            return latest_event_id(session)
+
+    watcher = watcher_for(request.app.state, read_latest, config.stream_poll_s)
     yield ServerSentEvent(comment="whistle event stream", retry=RETRY_MS)
+    latest = MAX_EVENT_ID  # unknown yet: read once at the start
     while True:
         if await request.is_disconnected():
             return
-        try:
-            events, next_id = await run_in_threadpool(poll, cursor)
-        except Exception:
-            # the database went away: end the stream; EventSource reconnects after RETRY_MS
-            # with Last-Event-ID, so nothing is lost
-            log.exception("event stream poll failed after id %d", cursor)
-            return
-        for event in events:
-            yield event
-        if next_id == cursor:
-            await anyio.sleep(config.stream_poll_s)
-        cursor = next_id
+        if latest > cursor:
+            try:
+                events, next_id = await run_in_threadpool(poll, cursor)
+            except Exception:
+                # the database went away: end the stream; EventSource reconnects after
+                # RETRY_MS with Last-Event-ID, so nothing is lost
+                log.exception("event stream poll failed after id %d", cursor)
+                return
+            for event in events:
+                yield event
+            if next_id != cursor:
+                cursor = next_id
+                continue  # there may be more (a batch is bounded)
+        # idle, or waiting for an id still in flight: until the watcher sees more
+        latest = await watcher.next_tick()
+        if latest < 0:
+            latest = MAX_EVENT_ID  # the watcher could not read: ask the log directly
