@@ -76,7 +76,7 @@ def run_scenario(scenario: str, seed: int, fps: float = 5.0,
     from firmware_sim.camera.market import make_renderer
 
     renderer = make_renderer(scenario, seed)
-    script = renderer.script  # type: ignore[attr-defined]
+    script = renderer.script
     dur = float(duration_s if duration_s is not None else script.duration_s)
     day = datetime(2026, 11, 27, tzinfo=TZ)
     start = day + timedelta(seconds=script.start_tod_s)

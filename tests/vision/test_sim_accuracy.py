@@ -20,6 +20,9 @@ HELD_OUT = 7331  # never used while developing the detectors
     ("scenario", "kind", "duration_s"),
     [
         ("vehicle_entry", "vehicle_free", 150.0),
+        # a crowd of 22-31 people builds at the entrance and streams in past the camera:
+        # congestion found, and no vehicle from people walking side by side
+        ("entrance_crowd", "walkway", 200.0),
         ("tamper_defocus", "tamper", 150.0),
         ("tamper_covered", "tamper", 150.0),
     ],
@@ -31,15 +34,4 @@ def test_violation_detected_in_time_without_false_episodes(
     sc = simeval.score(found, truths, dur)
     assert sc.truths.get(kind, 0) >= 1, "the scenario stretch holds no violation to find"
     assert sc.hits.get(kind, 0) == sc.truths[kind], (found, truths)
-    assert sc.false.get(kind, 0) == 0, found
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="known issue: two passers-by walking side by side can pass the vehicle shape test "
-    "(vehicle_free false episodes, see the helper report); remove when fixed",
-)
-def test_no_false_vehicle_from_passers_by() -> None:
-    found, truths, dur = simeval.run_scenario("tamper_defocus", HELD_OUT, duration_s=60.0)
-    sc = simeval.score(found, truths, dur)
-    assert sc.false.get("vehicle_free", 0) == 0, found
+    assert sum(sc.false.values()) == 0, found
