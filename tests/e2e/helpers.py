@@ -63,6 +63,16 @@ class Api:
         with urllib.request.urlopen(req, timeout=5) as resp:
             return json.loads(resp.read())
 
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        req = urllib.request.Request(
+            f"{self.base_url}{path}", data=json.dumps(body).encode(), method="POST"
+        )
+        req.add_header("Content-Type", "application/json")
+        if self.token:
+            req.add_header("Authorization", f"Bearer {self.token}")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read())
+
     def healthy(self) -> bool:
         with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=2) as resp:
             return resp.status == 200
