@@ -39,7 +39,7 @@ def main() -> int:
             found, truths, dur = simeval.run_scenario(
                 name, seed, duration_s=120.0 if args.quick else args.max_duration_s
             )
-            sc = simeval.score(found, truths, dur)
+            sc = simeval.score(found, truths, dur, simeval.CLEAN_CHECK_S.get(name, 0.0))
             total.add(sc)
             print(json.dumps({"scenario": name, "seed": seed, "truths": sc.truths,
                               "hits": sc.hits, "false": sc.false, "hours": round(sc.hours, 3)}),

@@ -32,6 +32,8 @@ STATIONARY_FROM_S = 4.0
 MAX_ROW_M = 1.0
 #: A driving vehicle's blob is mostly short-term foreground too (it moves as one body).
 MOVING_FRACTION = 0.3
+#: Seconds an object must have lain still to count as left-over rubbish.
+LITTER_STILL_S = 30.0
 
 
 class ZoneDetector(Protocol):
@@ -484,6 +486,9 @@ class LitterDetector:
         if self._last is not None and ctx.t_s < self._next_s:
             return self._last
         self._next_s = ctx.t_s + self.every_s
+        if not self._learned_in_window:
+            self._last = self._left_behind(ctx)
+            return self._last
         ref = self._ref
         moving = ctx.moving.astype(bool)
         w = (~moving & bg.valid).astype(np.float32)
@@ -507,6 +512,33 @@ class LitterDetector:
             heat=heat.astype(np.float32),
         )
         return self._last
+
+
+    def _left_behind(self, ctx: FrameContext) -> ZoneJudgement:
+        """Without a clean reference: things put down and left (Porikli stationary evidence).
+
+        A camera that never saw the street clean (started after the learn window) judges
+        what arrived and stayed at least ``LITTER_STILL_S``: the dual background keeps such
+        objects as long-term foreground for an hour, while ghosts of stalls that left bring
+        no new edges and are absorbed (see ``SceneAnalyzer._absorb_ghosts``).
+        """
+        bg = ctx.bg
+        still = (bg.stationary_s >= LITTER_STILL_S) & self.mask & ~ctx.moving.astype(bool)
+        still = cv2.morphologyEx(
+            still.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)
+        ).astype(bool)
+        n_zone = max(1, int(self.mask.sum()))
+        frac = float(still.sum()) / n_zone
+        heat = np.clip(bg.stationary_s / (4.0 * LITTER_STILL_S), 0.0, 1.0) * self.mask
+        box = union_box(find_blobs(still, 2)[0])
+        return ZoneJudgement(
+            self.zone,
+            self.kind,
+            frac > self.cfg.max_litter,
+            box=box.norm_box(ctx.size) if box else None,
+            measured={"litter": round(frac, 4)},
+            heat=heat.astype(np.float32),
+        )
 
 
 def make_detector(

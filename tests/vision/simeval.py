@@ -50,7 +50,12 @@ class Score:
 #: simulator's script).
 ZONE_PARAMS: dict[str, dict[str, object]] = {
     "walkway": {"threshold": 0.1, "for_s": 60},
+    # after_close_rubbish starts 08:22 and ends about 08:42: check inside it, after the
+    # pack-up (stalls leave by about 08:31)
+    "cleanliness": {"check_at": "08:34:00", "max_litter": 0.003},
 }
+#: Seconds after the scenario start at which the cleanliness check is due (08:34 - 08:22).
+CLEAN_CHECK_S = {"after_close_rubbish": 720.0}
 
 
 def camera_config() -> CameraConfig:
@@ -107,18 +112,22 @@ def _collect(ev, start: datetime, found: dict[object, dict]) -> None:  # type: i
         found[ev.alert_id]["end_s"] = ((ev.ended_at or ev.ts) - start).total_seconds()
 
 
-def score(found: list[dict], truths: list[dict], dur_s: float) -> Score:
+def score(found: list[dict], truths: list[dict], dur_s: float,
+          check_s: float = 0.0) -> Score:
     """Match each truth to an episode of its kind opened within its grace; count the rest."""
     sc = Score(hours=dur_s / 3600.0)
     used: set[int] = set()
     for tr in truths:
         kind = "tamper" if tr["kind"] == "tamper" else tr["kind"]
         sc.truths[kind] = sc.truths.get(kind, 0) + 1
+        # litter is judged at the zone's check time, not when it was dropped
+        due = max(tr["start_s"], check_s) + 30.0 if kind == "cleanliness" else (
+            tr["start_s"] + GRACE_S[kind])
         for i, ep in enumerate(found):
             if i in used or ep["kind"] != kind:
                 continue
             ep_end = ep["end_s"] if ep["end_s"] is not None else dur_s
-            if ep["opened_s"] <= tr["start_s"] + GRACE_S[kind] and ep_end >= tr["start_s"] - 5:
+            if ep["opened_s"] <= due and ep_end >= tr["start_s"] - 5:
                 used.add(i)
                 sc.hits[kind] = sc.hits.get(kind, 0) + 1
                 break
