@@ -49,6 +49,8 @@ def _config() -> CameraConfig:
              "check_at": "00:00:00", "schedule": [{"start": "00:00", "end": "23:59"}]},
         ],
         "motion_masks": [box(0.9, 0.0, 1.0, 0.2)],
+        # ground calibration on: vehicle speed tracking and the crowd's people extent run
+        "ground": {"horizon_y": 0.2, "height_m": 4.0, "focal_y": 1.0},
         "privacy_masks": [box(0.0, 0.0, 0.1, 0.1)],
     })
 

@@ -44,12 +44,11 @@ def find_blobs(mask: np.ndarray, min_area_px: int = 1) -> tuple[list[Blob], np.n
     m = mask.astype(np.uint8)
     if cv2.countNonZero(m) < min_area_px:
         return [], np.zeros(m.shape, np.int32)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
-    blobs = []
-    for i in range(1, n):
-        x, y, w, h, area = (int(v) for v in stats[i])
-        if area >= min_area_px:
-            blobs.append(Blob(x, y, x + w, y + h, area, i))
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    keep = np.nonzero(stats[1:, cv2.CC_STAT_AREA] >= min_area_px)[0] + 1
+    rows = stats[keep].tolist()
+    blobs = [Blob(x, y, x + w, y + h, area, int(i))
+             for i, (x, y, w, h, area) in zip(keep, rows, strict=True)]
     return blobs, labels
 
 

@@ -198,9 +198,11 @@ class CrowdDetector:
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         occ = ctx.bg.fg_long & self.mask
-        if self.ground is not None and occ.any():
-            occ = self._without_vehicles(occ, self.ground)
         now = float((self.weights * occ).sum()) / self.total
+        if self.ground is not None and now >= 0.5 * self.cfg.threshold:
+            # only a busy zone can be mistaken for a crowd: the blob test runs only then
+            occ = self._without_vehicles(occ, self.ground)
+            now = float((self.weights * occ).sum()) / self.total
         if self._density is None or self._t is None:
             self._density = now
         else:
