@@ -23,7 +23,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import signal
 
-from models.noise.meter import SoundLevelMeter, to_full_scale
+from models.noise.meter import SoundLevelMeter
 from models.noise.weighting import plain_bilinear_a_sos
 
 FS = 48000
@@ -84,21 +84,24 @@ def breakdown(x: np.ndarray, repeat: int) -> list[dict[str, object]]:
     """Per-stage time for one second of audio, each over the reference's time on it."""
     sec = x[:FS]
     m = SoundLevelMeter(FS, -26.0)
-    xf = to_full_scale(sec)
-    c, _ = signal.sosfilt(m._c_sos, xf, zi=m._zc)
+    scale = 1.0 / 32768.0
+    xf = sec.astype(np.float64)  # PCM steps; the C filter's numerator holds the scale
+    c_b, zc = m._c_b[scale], m._zc
+    c, _ = signal.lfilter(c_b, m._c_a, xf, zi=zc)
     a, _ = signal.lfilter(m._a_b, m._a_a, c, zi=m._za)
     a2 = a * a
     whole = SoundLevelMeter(FS, -26.0)
     sos = plain_bilinear_a_sos(FS)
     ref = best_time(lambda: signal.sosfilt(sos, sec.astype(np.float64) / 32768.0), repeat)
+    buf = np.empty(FS)
     stages: dict[str, Callable[[], object]] = {
-        "convert_int16": lambda: to_full_scale(sec),
-        "c_weighting_2_sections": lambda: signal.sosfilt(m._c_sos, xf, zi=m._zc),
+        "convert_int16": lambda: np.copyto(buf, sec),
+        "c_weighting_order4": lambda: signal.lfilter(c_b, m._c_a, xf, zi=zc),
         "a_from_c_1_biquad": lambda: signal.lfilter(m._a_b, m._a_a, c, zi=m._za),
         "fast_time_weighting": lambda: m._fast.process(a2),
         "slow_time_weighting": lambda: m._slow.process(a2),
-        "bands_and_envelope": lambda: m._bands.analyse(xf),
-        "whole_second": lambda: whole._second(xf),
+        "bands_and_envelope": lambda: m._bands.analyse(sec, scale),
+        "whole_second": lambda: whole._second(xf, sec, scale),
     }
     out = []
     for name, f in stages.items():

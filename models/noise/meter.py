@@ -24,7 +24,7 @@ from scipy import signal
 
 from models.noise.bands import BandAnalyser
 from models.noise.timeweight import TAU_FAST_S, TAU_SLOW_S, ExponentialAverager
-from models.noise.weighting import a_from_c_section, c_sections
+from models.noise.weighting import a_from_c_section, c_transfer_function
 
 #: Mean squares below this (in full-scale^2) are floored so digital silence gives finite levels.
 _MS_FLOOR = 1e-20
@@ -40,6 +40,9 @@ CLIP_FRACTION = 0.999
 #: Integer PCM types and their full-scale divisor.
 _PCM_TYPES = {np.dtype(np.int16): 32768.0, np.dtype(np.int32): 2147483648.0,
               np.dtype(np.uint8): 128.0}
+#: Signed PCM types whose full-scale factor the C filter's numerator absorbs: the factors are
+#: powers of two, so (b * 2^-15) * s rounds exactly like b * (s * 2^-15) (same output bits).
+_SCALED_PCM = {np.dtype(np.int16): 2.0**-15, np.dtype(np.int32): 2.0**-31}
 
 
 def to_full_scale(samples: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -102,7 +105,10 @@ class SoundLevelMeter:
     fs_hz: int
     sensitivity_dbfs: float = -26.0
     offset_db: float = field(init=False)
-    _c_sos: npt.NDArray[np.float64] = field(init=False, repr=False)
+    #: C weighting as one 4th-order (b, a) (weighting.c_transfer_function); ``_c_b`` by the
+    #: full-scale factor of the PCM type it is applied to (1.0 for float input).
+    _c_b: dict[float, npt.NDArray[np.float64]] = field(init=False, repr=False)
+    _c_a: npt.NDArray[np.float64] = field(init=False, repr=False)
     #: The one A section as (b, a) of a biquad: lfilter runs one biquad ~20 % faster than
     #: sosfilt, same transposed direct form II arithmetic.
     _a_b: npt.NDArray[np.float64] = field(init=False, repr=False)
@@ -121,10 +127,11 @@ class SoundLevelMeter:
         if self.fs_hz <= 0 or self.fs_hz % 10:
             raise ValueError(f"sample rate must be a positive multiple of 10 Hz, got {self.fs_hz}")
         self.offset_db = spl_offset_db(self.sensitivity_dbfs)
-        self._c_sos = c_sections(self.fs_hz)
+        c_b, self._c_a = c_transfer_function(self.fs_hz)
+        self._c_b = {1.0: c_b, **{f: c_b * f for f in _SCALED_PCM.values()}}
         a_sos = a_from_c_section(self.fs_hz)
         self._a_b, self._a_a = a_sos[0, :3].copy(), a_sos[0, 3:].copy()
-        self._zc = np.zeros((self._c_sos.shape[0], 2))
+        self._zc = np.zeros(self._c_a.size - 1)
         self._za = np.zeros(2)
         self._fast = ExponentialAverager(self.fs_hz, TAU_FAST_S, max_step_s=0.0004)
         self._slow = ExponentialAverager(self.fs_hz, TAU_SLOW_S, max_step_s=0.001)
@@ -154,25 +161,28 @@ class SoundLevelMeter:
             self._pending = [rest] if rest.size else []
             self._pending_n = rest.size
             raw = buf[:fs]
-            if raw.dtype in _PCM_TYPES and raw.dtype != np.uint8:
-                # into a persistent buffer: a fresh 384 kB array each second page-faults
-                x = np.multiply(raw, 1.0 / _PCM_TYPES[raw.dtype], out=self._xbuf)
+            scale = _SCALED_PCM.get(raw.dtype)
+            if scale is not None:
+                # PCM steps as float64 (exact) into a persistent buffer (a fresh 384 kB array
+                # each second page-faults); the C filter applies the full-scale factor
+                np.copyto(self._xbuf, raw)
+                out.append(self._second(self._xbuf, raw, scale))
             else:
-                x = to_full_scale(raw)
-            out.append(self._second(x, raw))
+                out.append(self._second(to_full_scale(raw), raw))
         return out
 
     def level_db(self, mean_square: float) -> float:
         return 10.0 * math.log10(max(mean_square, _MS_FLOOR)) + self.offset_db
 
-    def _second(self, x: npt.NDArray[np.float64], raw: npt.NDArray[Any] | None = None
-                ) -> SecondLevels:
-        """One second: ``x`` in full-scale units; ``raw`` the same samples as received (the
-        extremes and the band FFT read the narrower integer samples when there are some)."""
+    def _second(self, x: npt.NDArray[np.float64], raw: npt.NDArray[Any] | None = None,
+                scale: float = 1.0) -> SecondLevels:
+        """One second: ``x * scale`` in full-scale units (``scale`` 1.0 or a key of
+        ``_SCALED_PCM``); ``raw`` the same samples as received (the extremes and the band FFT
+        read the narrower integer samples when there are some)."""
         raw = x if raw is None else raw
-        # C weighting (two sections), then one more section for A (weighting.py); float64,
-        # filter states carried from second to second
-        c, self._zc = signal.sosfilt(self._c_sos, x, zi=self._zc)
+        # C weighting (one 4th-order recursion), then one more section for A (weighting.py);
+        # float64, filter states carried from second to second
+        c, self._zc = signal.lfilter(self._c_b[scale], self._c_a, x, zi=self._zc)
         a, self._za = signal.lfilter(self._a_b, self._a_a, c, zi=self._za)
         for z in (self._zc, self._za):
             z[np.abs(z) < STATE_FLUSH] = 0.0
@@ -199,7 +209,7 @@ class SoundLevelMeter:
             bands_db=10 * np.log10(np.maximum(third, _MS_FLOOR)) + self.offset_db,
             band_centres_hz=self._bands.centres_hz,
             envelope_db=10 * np.log10(np.maximum(octave, _MS_FLOOR)) + self.offset_db,
-            clipped_samples=int(np.count_nonzero(np.abs(x) >= CLIP_FRACTION))
+            clipped_samples=int(np.count_nonzero(np.abs(x) >= CLIP_FRACTION / scale))
             if raw_peak >= CLIP_FRACTION
             else 0,
             digital_silence=x_max == x_min,

@@ -107,6 +107,20 @@ def a_from_c_section(fs_hz: float) -> FloatArray:
     return _design(float(fs_hz))[1].copy()
 
 
+def c_transfer_function(fs_hz: float) -> tuple[FloatArray, FloatArray]:
+    """C weighting as one 4th-order (b, a) pair: the product of :func:`c_sections`.
+
+    ``scipy.signal.lfilter`` runs it ~20 % faster than ``sosfilt`` runs the two sections (the
+    time per sample is the latency of one recursion step, nearly the same for order 1 to 6).
+    Direct form is safe here in float64: the poles are real (a double pole at 0.9973 for f1 at
+    48 kHz, a double pole at 0.20 for f4); against the SOS cascade the output differs by < 1e-11
+    relative, 7e-7 dB on a -123 dBFS signal riding on a -1 dBFS DC offset (measured at 16, 44.1
+    and 48 kHz; tests/noise/test_iec61672.py checks Table 3 through it).
+    """
+    b, a = signal.sos2tf(_design(float(fs_hz))[0])
+    return np.asarray(b, dtype=np.float64), np.asarray(a, dtype=np.float64)
+
+
 def weighting_sos(weighting: Weighting, fs_hz: float) -> FloatArray:
     """The full cascade for one weighting (Z is an identity section)."""
     if weighting == "Z":
