@@ -7,9 +7,11 @@ band energies add up to the frame's total energy. This is an FFT approximation o
 filters: good to about +-1 dB above 100 Hz (10 Hz bins), indicative below (the 25 Hz band
 holds no bin at all and reads the floor).
 
-Speed: one float32 real FFT of the ten 100 ms frames, squares of the interleaved (re, im)
-pairs, and contiguous sums (``np.add.reduceat``): adjacent bands share their edges, so each
-band is one slice of the spectrum. No matrix products (BLAS threads stall on a busy device).
+Speed: one float32 real FFT of the ten 100 ms frames (OpenCV's ``cv2.dft`` with
+``DFT_ROWS``: 43 us against 76 us for ``scipy.fft.rfft`` on 10 x 4800 samples; at these sizes
+it runs on the calling thread), squares of its packed (re, im) pairs, and contiguous sums
+(``np.add.reduceat``): adjacent bands share their edges, so each band is one slice of the
+spectrum. No matrix products (BLAS threads stall on a busy device).
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
-from scipy import fft
 
 #: 1/3-octave band indices n (fm = 1000 * 10^(n/10)): 25 Hz (n = -16) to 20 kHz (n = 13).
 THIRD_OCTAVE_N = tuple(range(-16, 14))
@@ -48,6 +50,7 @@ class BandAnalyser:
     _oct_end: int = field(init=False)
     _groups: list[list[int]] = field(init=False, repr=False)
     _frames: npt.NDArray[np.float32] = field(init=False, repr=False)
+    _spec: npt.NDArray[np.float32] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.fs_hz % self.frames_per_s:
@@ -56,6 +59,7 @@ class BandAnalyser:
         self.frame_len = n = self.fs_hz // self.frames_per_s
         self.centres_hz = third_octave_centres_hz(self.fs_hz)
         self._frames = np.empty((self.frames_per_s, n), dtype=np.float32)
+        self._spec = np.empty_like(self._frames)
         nb = self.centres_hz.size
         ns = THIRD_OCTAVE_N[:nb]
         # shared edges: band i is [e_i, e_{i+1}); e_i = f(n_i) * 10^(-1/20)
@@ -64,7 +68,9 @@ class BandAnalyser:
         bins = np.searchsorted(freqs, edges_hz, side="left")
         # bins only, never DC or Nyquist: each holds 2 |X_k|^2 / n^2 of the mean square
         assert bins[0] > 0 and bins[-1] <= freqs.size - (1 if n % 2 == 0 else 0)
-        self._starts = 2 * bins  # indices into the interleaved (re, im) float32 view
+        # indices into cv2.dft's packed real spectrum (CCS) of each frame:
+        # [Re X0, Re X1, Im X1, Re X2, Im X2, ...]: bin k >= 1 is at 2k - 1 and 2k
+        self._starts = 2 * bins - 1
         self._empty = bins[:-1] == bins[1:]
         self._scale = 2.0 / n**2
         # octaves: three adjacent thirds centred on each OCTAVE_CENTRE_N; at low sample rates
@@ -88,7 +94,7 @@ class BandAnalyser:
         # a persistent float32 buffer: fresh large arrays every second cost page faults
         frames = self._frames
         np.copyto(frames, x.reshape(frames.shape), casting="unsafe")
-        spec = fft.rfft(frames, axis=1, workers=1).view(np.float32)
+        spec = cv2.dft(frames, dst=self._spec, flags=cv2.DFT_ROWS)
         np.square(spec, out=spec)
         third = np.add.reduceat(spec, self._starts, axis=1)[:, :-1]
         third[:, self._empty] = 0.0

@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 from scipy import signal
@@ -186,6 +187,11 @@ class SoundLevelMeter:
         a, self._za = signal.lfilter(self._a_b, self._a_a, c, zi=self._za)
         for z in (self._zc, self._za):
             z[np.abs(z) < STATE_FLUSH] = 0.0
+        # one pass each (OpenCV's norms: 4.5 us on 48000 samples; numpy takes two passes for
+        # max |c| and einsum 13 us for a sum of squares; BLAS dot is threaded: it stalls)
+        a_energy = cv2.norm(a, cv2.NORM_L2SQR)
+        c_energy = cv2.norm(c, cv2.NORM_L2SQR)
+        c_peak = cv2.norm(c, cv2.NORM_INF)
         a2 = np.multiply(a, a, out=a)  # a itself is not needed any more
         fast = self._fast.process(a2)
         slow = self._slow.process(a2)
@@ -195,17 +201,15 @@ class SoundLevelMeter:
         x_min, x_max = (float(v) for v in to_full_scale(
             np.array([raw.min(), raw.max()], dtype=raw.dtype)))
         raw_peak = max(x_max, -x_min)
-        c_peak = max(float(c.max()), -float(c.min()))
         lv = self.level_db
         res = SecondLevels(
             index=self.seconds_done,
-            laeq=lv(float(a2.sum()) / a2.size),
+            laeq=lv(a_energy / a2.size),
             lafmax=lv(float(fast.max())),
             lafmin=lv(float(fast.min())),
             lasmax=lv(float(slow.max())),
             lcpeak=lv(c_peak * c_peak),
-            # einsum, not np.dot: a threaded BLAS dot stalls on a busy machine
-            lceq=lv(float(np.einsum("i,i->", c, c)) / c.size),
+            lceq=lv(c_energy / c.size),
             bands_db=10 * np.log10(np.maximum(third, _MS_FLOOR)) + self.offset_db,
             band_centres_hz=self._bands.centres_hz,
             envelope_db=10 * np.log10(np.maximum(octave, _MS_FLOOR)) + self.offset_db,
