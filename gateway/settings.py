@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     http_port: int = 8080
     secret_key: str | None = None
     admin_password: str | None = None
+    #: A static bearer token Prometheus may scrape /metrics with (no user password in its config).
+    metrics_token: str | None = None
     demo: bool = False
     demo_password: str | None = None
     evidence_retention_days: float = 90.0

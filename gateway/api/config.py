@@ -55,5 +55,5 @@ class ApiConfig:
             demo=bool(getattr(settings, "demo", False)),
             demo_password=getattr(settings, "demo_password", None),
             admin_password=getattr(settings, "admin_password", None),
-            metrics_token=getattr(settings, "metrics_token", None),
+            metrics_token=settings.metrics_token,
         )

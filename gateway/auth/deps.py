@@ -40,10 +40,15 @@ class Principal:
     department: str | None
 
 
+#: Methods that only read: their requests get a read-only session (no SQLite write lock).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def db_session(request: Request) -> Iterator[Session]:
-    """A session of the service's Store for the duration of the request."""
+    """A session of the service's Store for the duration of the request (read-only for GET)."""
     store = request.app.state.service.store
-    with store.session() as session:
+    opener = store.read_session if request.method in READ_METHODS else store.session
+    with opener() as session:
         yield session
 
 

@@ -35,6 +35,15 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _sqlite_begin_read(connection: Any) -> None:
+    # A reader in WAL mode sees a snapshot and neither waits for nor blocks the writer.
+    connection.exec_driver_sql("BEGIN")
+
+
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    raise RuntimeError("a read-only session tried to write (use Store.session for writes)")
+
+
 def normalise_url(url: str) -> str:
     """``postgresql://`` means psycopg 3 here (the only PostgreSQL driver installed)."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -45,9 +54,13 @@ def normalise_url(url: str) -> str:
 class Store:
     """Engine plus ``sessionmaker``; ``with store.session() as s:`` commits on success."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, read_engine: Engine | None = None) -> None:
         self.engine = engine
         self.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+        #: SQLite: a second engine whose transactions start deferred, for reads (the main
+        #: engine's BEGIN IMMEDIATE would queue every API read behind ingest's writes).
+        self.read_engine = read_engine or engine
+        self.read_sessionmaker = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @classmethod
     def from_url(cls, url: str, **engine_kwargs: Any) -> Store:
@@ -59,11 +72,15 @@ class Store:
             engine = create_engine(url, **engine_kwargs)
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
-        else:
-            engine_kwargs.setdefault("pool_pre_ping", True)
-            engine_kwargs.setdefault("pool_size", 10)
-            engine = create_engine(url, **engine_kwargs)
-        return cls(engine)
+            if path == ":memory:" or not path:
+                return cls(engine)  # one in-memory database: no second engine can see it
+            read_engine = create_engine(url, **engine_kwargs)
+            event.listen(read_engine, "connect", _sqlite_pragmas)
+            event.listen(read_engine, "begin", _sqlite_begin_read)
+            return cls(engine, read_engine)
+        engine_kwargs.setdefault("pool_pre_ping", True)
+        engine_kwargs.setdefault("pool_size", 10)
+        return cls(create_engine(url, **engine_kwargs))
 
     @property
     def is_sqlite(self) -> bool:
@@ -82,6 +99,17 @@ class Store:
         finally:
             session.close()
 
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for reading only: it never takes SQLite's write lock and refuses to flush."""
+        session = self.read_sessionmaker()
+        event.listen(session, "before_flush", _refuse_writes)
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
     def migrate(self, revision: str = "head") -> None:
         """Run the Alembic migrations (gateway/db/migrations) up to ``revision``."""
         from alembic import command
@@ -97,3 +125,5 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()

@@ -202,14 +202,17 @@ def make_world(backend: str, url: str, tmp: Path) -> Iterator[World]:
     (sites_dir / "haiyuan.yaml").write_text(PARK_SITE, encoding="utf-8")
     (sites_dir / "broken.yaml").write_text("id: [not closed\n", encoding="utf-8")
     settings = Settings(
-        data_dir=tmp / "data", sites_dir=sites_dir, secret_key=SECRET, database_url=url
+        data_dir=tmp / "data",
+        sites_dir=sites_dir,
+        secret_key=SECRET,
+        database_url=url,
+        metrics_token="scrape-token-1234",  # WHISTLE_METRICS_TOKEN
     )
     store = Store.from_url(url)
     store.migrate()
     service = GatewayService(settings, store=store)
     config = ApiConfig.from_settings(settings)
     config.stream_poll_s = 0.05
-    config.metrics_token = "scrape-token-1234"
     app = create_app(service, config)
     with TestClient(app, raise_server_exceptions=False) as client:
         world = World(backend, store, service, app, client)
