@@ -58,6 +58,13 @@ def to_full_scale(samples: npt.ArrayLike) -> npt.NDArray[np.float64]:
     raise TypeError(f"unsupported PCM sample type {arr.dtype}")
 
 
+def _sample_to_full_scale(v: Any, dtype: np.dtype[Any]) -> float:
+    """One sample as :func:`to_full_scale` converts it (the same float64 operations)."""
+    if dtype == np.uint8:
+        return (float(v) - 128.0) / 128.0
+    return float(v) * (1.0 / _PCM_TYPES[dtype]) if dtype in _PCM_TYPES else float(v)
+
+
 def full_scale_factor(dtype: np.dtype[Any]) -> float:
     """Full-scale units per PCM step (uint8's offset of 128 only moves DC)."""
     return 1.0 / _PCM_TYPES[dtype] if dtype in _PCM_TYPES else 1.0
@@ -192,14 +199,14 @@ class SoundLevelMeter:
         a_energy = cv2.norm(a, cv2.NORM_L2SQR)
         c_energy = cv2.norm(c, cv2.NORM_L2SQR)
         c_peak = cv2.norm(c, cv2.NORM_INF)
-        a2 = np.multiply(a, a, out=a)  # a itself is not needed any more
+        a2 = np.square(a, out=a)  # a itself is not needed any more
         fast = self._fast.process(a2)
         slow = self._slow.process(a2)
         self._fast.flush_below(STATE_FLUSH)
         self._slow.flush_below(STATE_FLUSH)
         third, octave = self._bands.analyse(raw, full_scale_factor(raw.dtype))
-        x_min, x_max = (float(v) for v in to_full_scale(
-            np.array([raw.min(), raw.max()], dtype=raw.dtype)))
+        x_min, x_max = _sample_to_full_scale(raw.min(), raw.dtype), _sample_to_full_scale(
+            raw.max(), raw.dtype)
         raw_peak = max(x_max, -x_min)
         lv = self.level_db
         res = SecondLevels(
