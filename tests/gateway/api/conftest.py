@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from argon2 import PasswordHasher
 
 from gateway.auth.users import use_hasher
-from tests.gateway.api.helpers import POSTGRES_ADMIN_URL, World, make_world
+from tests.conftest import PostgresFactory
+from tests.gateway.api.helpers import World, make_world
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -28,27 +28,9 @@ def sqlite_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 @pytest.fixture(scope="session")
-def api_postgres_url() -> Iterator[str]:
+def api_postgres_url(postgres_database: PostgresFactory) -> str:
     """A fresh PostgreSQL database of our own (other suites may share ``postgres_url``)."""
-    import sqlalchemy
-
-    name = f"whistle_api_{uuid.uuid4().hex[:10]}"
-    admin = sqlalchemy.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        pytest.fail(f"PostgreSQL on 127.0.0.1:5432 is not usable: {exc}")
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with admin.connect() as conn:
-        conn.execute(
-            sqlalchemy.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-            ),
-            {"n": name},
-        )
-        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    return postgres_database("api")
 
 
 @pytest.fixture(scope="session")

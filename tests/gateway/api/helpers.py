@@ -29,7 +29,6 @@ from gateway.service import GatewayService
 from gateway.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "correct horse battery staple"
 SECRET = "test-secret-key-0123456789abcdef"
 
