@@ -56,7 +56,7 @@ def test_demo_playground_warns_within_five_simulated_minutes(tmp_path: Path) -> 
     site = playground_site()
     start = datetime(2026, 5, 16, 9, 17, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
     workers = build_workers(site, list(site.devices),
-                            WorkerOptions(data_dir=tmp_path, sim_start=start, sim_speed=40.0))
+                            WorkerOptions(data_dir=tmp_path, sim_start=start, sim_speed=80.0))
     assert len(workers) == 1
     worker = workers[0]
     assert isinstance(worker, ParksWorker)
@@ -64,7 +64,7 @@ def test_demo_playground_warns_within_five_simulated_minutes(tmp_path: Path) -> 
     thread = threading.Thread(target=worker.run, args=(sink, stop), daemon=True)
     thread.start()
     deadline = threading.Event()
-    for _ in range(200):  # up to ~10 simulated minutes at x40
+    for _ in range(100):  # up to ~13 simulated minutes at x80
         if deadline.wait(0.1):
             break
         with sink.lock:
