@@ -41,7 +41,7 @@ def test_integer_pcm_types_read_the_same_level(dtype: type, scale: int) -> None:
     fs = 16000
     t = np.arange(fs * 2) / fs
     x = 0.1 * np.sin(2 * np.pi * 1000 * t)
-    pcm = np.round(x * scale + (128 if dtype is np.uint8 else 0)).astype(dtype)
+    pcm: np.ndarray = np.round(x * scale + (128 if dtype is np.uint8 else 0)).astype(dtype)
     ref = SoundLevelMeter(fs).process(x)[-1].laeq
     assert SoundLevelMeter(fs).process(pcm)[-1].laeq == pytest.approx(ref, abs=0.1)
 
