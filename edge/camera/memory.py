@@ -46,8 +46,9 @@ _done = False
 _lock = threading.Lock()
 
 
-def tune_malloc(arenas: int = DEFAULT_ARENAS,
-                mmap_threshold: int = DEFAULT_MMAP_THRESHOLD) -> dict[str, bool]:
+def tune_malloc(
+    arenas: int = DEFAULT_ARENAS, mmap_threshold: int = DEFAULT_MMAP_THRESHOLD
+) -> dict[str, bool]:
     """Cap glibc malloc arenas and fix the mmap threshold for this process (once).
 
     Returns which settings were applied (``{"arena_max": .., "mmap_threshold": ..}``); both

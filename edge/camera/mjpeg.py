@@ -31,8 +31,16 @@ def parse_timestamp(value: str | None) -> datetime | None:
 
 
 class MjpegSource(ThreadedSource):
-    def __init__(self, name: str, url: str, *, width: int = 640, height: int = 360,
-                 fps: float = 5.0, settings: SourceSettings | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        *,
+        width: int = 640,
+        height: int = 360,
+        fps: float = 5.0,
+        settings: SourceSettings | None = None,
+    ) -> None:
         super().__init__(name, width=width, height=height, fps=fps, settings=settings)
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -41,8 +49,7 @@ class MjpegSource(ThreadedSource):
 
     def _session(self, stop: threading.Event) -> Iterator[tuple[bytes, datetime | None]]:
         parts = urlsplit(self.url)
-        cls = http.client.HTTPSConnection if parts.scheme == "https" else \
-            http.client.HTTPConnection
+        cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         timeout = max(min(self.settings.stall_after_s, 10.0), 0.5)
         conn = cls(parts.hostname or "", parts.port, timeout=timeout)
         headers = {"Accept": "multipart/x-mixed-replace, image/jpeg"}
@@ -77,8 +84,9 @@ def _boundary(ctype: str) -> bytes | None:
     return None
 
 
-def _parts(resp: http.client.HTTPResponse, boundary: bytes, stop: threading.Event
-           ) -> Iterator[tuple[bytes, datetime | None]]:
+def _parts(
+    resp: http.client.HTTPResponse, boundary: bytes, stop: threading.Event
+) -> Iterator[tuple[bytes, datetime | None]]:
     fp = resp.fp
     pending: bytes | None = None
     while not stop.is_set():

@@ -21,9 +21,19 @@ from edge.camera.source import DeviceEnded, SourceSettings, ThreadedSource
 
 
 class OpenCvSource(ThreadedSource):
-    def __init__(self, name: str, url: str, *, is_file: bool, width: int = 640,
-                 height: int = 360, fps: float = 5.0, start: datetime | None = None,
-                 speed: float = 1.0, settings: SourceSettings | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        *,
+        is_file: bool,
+        width: int = 640,
+        height: int = 360,
+        fps: float = 5.0,
+        start: datetime | None = None,
+        speed: float = 1.0,
+        settings: SourceSettings | None = None,
+    ) -> None:
         super().__init__(name, width=width, height=height, fps=fps, settings=settings)
         self.url = url
         self.is_file = is_file

@@ -26,13 +26,24 @@ MAX_REAL_FPS = 5.0
 
 
 class SimulatorSource(MjpegSource):
-    def __init__(self, name: str, simulator: str, scenario: str | None, seed: int, *,
-                 width: int = 640, height: int = 360, fps: float = 5.0,
-                 start: datetime | None = None, speed: float = 1.0,
-                 settings: SourceSettings | None = None,
-                 max_real_fps: float = MAX_REAL_FPS) -> None:
-        super().__init__(name, "http://127.0.0.1:1/video", width=width, height=height, fps=fps,
-                         settings=settings)
+    def __init__(
+        self,
+        name: str,
+        simulator: str,
+        scenario: str | None,
+        seed: int,
+        *,
+        width: int = 640,
+        height: int = 360,
+        fps: float = 5.0,
+        start: datetime | None = None,
+        speed: float = 1.0,
+        settings: SourceSettings | None = None,
+        max_real_fps: float = MAX_REAL_FPS,
+    ) -> None:
+        super().__init__(
+            name, "http://127.0.0.1:1/video", width=width, height=height, fps=fps, settings=settings
+        )
         from firmware_sim.camera.cli import default_start
         from firmware_sim.camera.renderer import make_renderer
         from firmware_sim.camera.server import MjpegServer
@@ -40,8 +51,9 @@ class SimulatorSource(MjpegSource):
 
         renderer = make_renderer(simulator, scenario, seed, (width, height))
         clock = SimClock(start or default_start(renderer), speed)
-        self.server = MjpegServer(renderer, clock, fps=fps, port=0,
-                                  max_real_fps=min(max_real_fps, fps * speed))
+        self.server = MjpegServer(
+            renderer, clock, fps=fps, port=0, max_real_fps=min(max_real_fps, fps * speed)
+        )
         self.url = self.server.url
 
     def frames(self, stop: threading.Event) -> Iterator[Frame]:

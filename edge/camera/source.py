@@ -79,8 +79,15 @@ class ThreadedSource(FrameSource):
     #: Files block the reader instead of dropping frames the consumer has not taken yet.
     lossless = False
 
-    def __init__(self, name: str, *, width: int = 640, height: int = 360, fps: float = 5.0,
-                 settings: SourceSettings | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        width: int = 640,
+        height: int = 360,
+        fps: float = 5.0,
+        settings: SourceSettings | None = None,
+    ) -> None:
         if fps <= 0:
             raise ValueError("fps must be positive")
         self.name = name
@@ -106,8 +113,9 @@ class ThreadedSource(FrameSource):
     # -- to implement ---------------------------------------------------------------------
 
     @abstractmethod
-    def _session(self, stop: threading.Event) -> Iterator[tuple[bytes | np.ndarray, datetime |
-                                                               None]]:
+    def _session(
+        self, stop: threading.Event
+    ) -> Iterator[tuple[bytes | np.ndarray, datetime | None]]:
         """Connect and yield (JPEG bytes or BGR image, device time or None) until the
         connection fails (raise) or ``stop``; raise :class:`DeviceEnded` at a file's end."""
 
@@ -118,8 +126,9 @@ class ThreadedSource(FrameSource):
 
     def frames(self, stop: threading.Event) -> Iterator[Frame]:
         inner = threading.Event()
-        reader = threading.Thread(target=self._read_loop, args=(inner,),
-                                  name=f"camera-{self.name}", daemon=True)
+        reader = threading.Thread(
+            target=self._read_loop, args=(inner,), name=f"camera-{self.name}", daemon=True
+        )
         self._last_arrival = time.monotonic()
         reader.start()
         try:
@@ -145,14 +154,21 @@ class ThreadedSource(FrameSource):
     def health(self) -> dict[str, float]:
         f = self.faults()
         times = list(self._emit_times)
-        fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and \
-            times[-1] > times[0] else 0.0
+        fps = (
+            (len(times) - 1) / (times[-1] - times[0])
+            if len(times) > 1 and times[-1] > times[0]
+            else 0.0
+        )
         if times and time.monotonic() - times[-1] > 5.0:
             fps = 0.0
         return {
-            "fps": round(fps, 3), "frames": float(self._frames), "drops": float(self._drops),
-            "reconnects": float(self._reconnects), "stalled": float("stalled" in f),
-            "frozen": float("frozen" in f), "garbage": float("garbage" in f),
+            "fps": round(fps, 3),
+            "frames": float(self._frames),
+            "drops": float(self._drops),
+            "reconnects": float(self._reconnects),
+            "stalled": float("stalled" in f),
+            "frozen": float("frozen" in f),
+            "garbage": float("garbage" in f),
         }
 
     def faults(self) -> tuple[str, ...]:
@@ -160,8 +176,7 @@ class ThreadedSource(FrameSource):
         out = []
         if now - self._last_arrival > self.settings.stall_after_s and not self._ended:
             out.append("stalled")
-        if self._same_since is not None and now - self._same_since >= \
-                self.settings.frozen_after_s:
+        if self._same_since is not None and now - self._same_since >= self.settings.frozen_after_s:
             out.append("frozen")
         if self._garbage:
             out.append("garbage")
@@ -195,8 +210,13 @@ class ThreadedSource(FrameSource):
                     self._cond.notify_all()
                 return
             except Exception as exc:  # any device fault: log, back off, reconnect
-                log.warning("camera %s: %s: %s; reconnecting in %.1f s", self.name,
-                            type(exc).__name__, exc, delay)
+                log.warning(
+                    "camera %s: %s: %s; reconnecting in %.1f s",
+                    self.name,
+                    type(exc).__name__,
+                    exc,
+                    delay,
+                )
             self._connected = False
             if stop.wait(delay):
                 break
@@ -207,8 +227,7 @@ class ThreadedSource(FrameSource):
         last = self._last_emit_ts
         return last is None or ts < last or (ts - last).total_seconds() >= self.period_s * 0.8
 
-    def _handle(self, item: bytes | np.ndarray, ts: datetime | None, stop: threading.Event
-                ) -> bool:
+    def _handle(self, item: bytes | np.ndarray, ts: datetime | None, stop: threading.Event) -> bool:
         """Pace, decode, scale, check and post one frame; True when a good frame was posted."""
         device_ts = ts or datetime.now(UTC)
         if not self._due(device_ts):
@@ -217,8 +236,11 @@ class ThreadedSource(FrameSource):
         if isinstance(item, bytes):
             # Only JPEG (SOI marker) is decoded: other bytes are garbage, and skipping them
             # spares OpenCV's error log.
-            img = (cv2.imdecode(np.frombuffer(item, np.uint8), cv2.IMREAD_COLOR)
-                   if item[:2] == b"\xff\xd8" else None)
+            img = (
+                cv2.imdecode(np.frombuffer(item, np.uint8), cv2.IMREAD_COLOR)
+                if item[:2] == b"\xff\xd8"
+                else None
+            )
         else:
             img = item
         if img is None or img.ndim != 3 or img.size == 0:
@@ -248,8 +270,11 @@ class ThreadedSource(FrameSource):
     def _check_frozen(self, img: np.ndarray) -> None:
         small = cv2.cvtColor(img[::8, ::8], cv2.COLOR_BGR2GRAY).astype(np.int16)
         prev, self._prev_small = self._prev_small, small
-        if prev is not None and prev.shape == small.shape and \
-                float(np.mean(np.abs(small - prev))) < self.settings.frozen_mad:
+        if (
+            prev is not None
+            and prev.shape == small.shape
+            and float(np.mean(np.abs(small - prev))) < self.settings.frozen_mad
+        ):
             if self._same_since is None:
                 self._same_since = time.monotonic()
         else:
@@ -260,9 +285,15 @@ def _ts_from_pos(start: datetime, pos_ms: float) -> datetime:
     return start + timedelta(milliseconds=pos_ms)
 
 
-def open_frame_source(cfg: CameraConfig, *, width: int = 640, height: int = 360,
-                      fps: float = 5.0, sim_start: datetime | None = None,
-                      sim_speed: float = 1.0) -> FrameSource:
+def open_frame_source(
+    cfg: CameraConfig,
+    *,
+    width: int = 640,
+    height: int = 360,
+    fps: float = 5.0,
+    sim_start: datetime | None = None,
+    sim_speed: float = 1.0,
+) -> FrameSource:
     """The frame source for a camera's config (``source.kind`` mjpeg|rtsp|file|simulator).
 
     Raises ``ValueError``/``RuntimeError`` naming the camera for a config that cannot work
@@ -278,9 +309,18 @@ def open_frame_source(cfg: CameraConfig, *, width: int = 640, height: int = 360,
         from edge.camera.simulator import SimulatorSource
 
         try:
-            return SimulatorSource(name, src.simulator, src.scenario, src.seed, width=width,
-                                   height=height, fps=fps, start=sim_start, speed=sim_speed,
-                                   settings=settings)
+            return SimulatorSource(
+                name,
+                src.simulator,
+                src.scenario,
+                src.seed,
+                width=width,
+                height=height,
+                fps=fps,
+                start=sim_start,
+                speed=sim_speed,
+                settings=settings,
+            )
         except (ValueError, RuntimeError) as exc:
             raise RuntimeError(f"camera {name}: simulator {src.simulator!r}: {exc}") from exc
     if not src.url:
@@ -288,18 +328,28 @@ def open_frame_source(cfg: CameraConfig, *, width: int = 640, height: int = 360,
     if src.kind == "mjpeg":
         from edge.camera.mjpeg import MjpegSource
 
-        return MjpegSource(name, src.url, width=width, height=height, fps=fps,
-                           settings=settings)
+        return MjpegSource(name, src.url, width=width, height=height, fps=fps, settings=settings)
     from edge.camera.opencv import OpenCvSource
 
-    return OpenCvSource(name, src.url, is_file=src.kind == "file", width=width, height=height,
-                        fps=fps, start=sim_start, speed=sim_speed, settings=settings)
+    return OpenCvSource(
+        name,
+        src.url,
+        is_file=src.kind == "file",
+        width=width,
+        height=height,
+        fps=fps,
+        start=sim_start,
+        speed=sim_speed,
+        settings=settings,
+    )
 
 
 def _settings(src: object) -> SourceSettings:
     """Settings from optional ``CameraSource`` fields when present, else defaults."""
     base = SourceSettings()
-    values = {k: getattr(src, k) for k in ("stall_after_s", "frozen_after_s",
-                                            "backoff_initial_s", "backoff_max_s")
-              if getattr(src, k, None) is not None}
+    values = {
+        k: getattr(src, k)
+        for k in ("stall_after_s", "frozen_after_s", "backoff_initial_s", "backoff_max_s")
+        if getattr(src, k, None) is not None
+    }
     return SourceSettings(**{**base.__dict__, **values}) if values else base

@@ -10,8 +10,9 @@ if TYPE_CHECKING:
     from whistle.config.site import SiteConfig
 
 
-def build_workers(site: SiteConfig, devices: list[MicrophoneConfig], options: WorkerOptions
-                  ) -> list[DeviceWorker]:
+def build_workers(
+    site: SiteConfig, devices: list[MicrophoneConfig], options: WorkerOptions
+) -> list[DeviceWorker]:
     """One :class:`~edge.noise.worker.NoiseWorker` per microphone of ``site`` this agent serves."""
     from edge.noise.worker import NoiseWorker
 

@@ -72,8 +72,12 @@ class _EpisodeStats:
 
 
 class NoiseRuleEngine:
-    def __init__(self, device: MicrophoneConfig, tz: str,
-                 clip_source: Callable[[], EvidenceBlob | None] | None = None) -> None:
+    def __init__(
+        self,
+        device: MicrophoneConfig,
+        tz: str,
+        clip_source: Callable[[], EvidenceBlob | None] | None = None,
+    ) -> None:
         self.device = device
         self.rules = device.rules
         self.tz = ZoneInfo(tz)
@@ -85,15 +89,26 @@ class NoiseRuleEngine:
         self.window: deque[tuple[datetime, float]] = deque()
         self.trackers = {
             "noise_exceedance": EpisodeTracker(
-                "noise_exceedance", device.id, self.zone, Severity.WARNING,
-                HysteresisSettings(r.open_after_s, r.close_after_s, r.update_every_s)),
+                "noise_exceedance",
+                device.id,
+                self.zone,
+                Severity.WARNING,
+                HysteresisSettings(r.open_after_s, r.close_after_s, r.update_every_s),
+            ),
             "noise_impulsive": EpisodeTracker(
-                "noise_impulsive", device.id, self.zone, Severity.WARNING,
-                HysteresisSettings(0.0, r.impulsive_close_after_s, r.update_every_s)),
+                "noise_impulsive",
+                device.id,
+                self.zone,
+                Severity.WARNING,
+                HysteresisSettings(0.0, r.impulsive_close_after_s, r.update_every_s),
+            ),
             "microphone_fault": EpisodeTracker(
-                "microphone_fault", device.id, self.zone, Severity.MAJOR,
-                HysteresisSettings(r.fault_open_after_s, r.fault_close_after_s,
-                                   r.update_every_s)),
+                "microphone_fault",
+                device.id,
+                self.zone,
+                Severity.MAJOR,
+                HysteresisSettings(r.fault_open_after_s, r.fault_close_after_s, r.update_every_s),
+            ),
         }
         self.stats: dict[str, _EpisodeStats] = {}
         self.trace: dict[str, list[_Second]] = {}
@@ -124,8 +139,9 @@ class NoiseRuleEngine:
         limit = applied_limit(t.astimezone(self.tz), self.device.zone_class, r)
         self.last_limit = limit
         events: list[EpisodeEvent] = []
-        events += self._feed("microphone_fault", t, bool(flags), limit,
-                             {"fault": flags[0] if flags else None})
+        events += self._feed(
+            "microphone_fault", t, bool(flags), limit, {"fault": flags[0] if flags else None}
+        )
         if not valid:
             return obs, events
         self.window.append((t, lv.laeq))
@@ -134,31 +150,48 @@ class NoiseRuleEngine:
         win_db = energy_mean_db([x for _, x in self.window])
         enough = len(self.window) >= r.min_window_s
         over = enough and win_db > limit.laeq_db
-        events += self._feed("noise_exceedance", t, over, limit,
-                             {"laeq_window_db": round(win_db, 1), "window_s": r.window_s})
+        events += self._feed(
+            "noise_exceedance",
+            t,
+            over,
+            limit,
+            {"laeq_window_db": round(win_db, 1), "window_s": r.window_s},
+        )
         loud = limit.lafmax_db is not None and lv.lafmax > limit.lafmax_db
         events += self._feed("noise_impulsive", t, loud, limit, {})
         return obs, events
 
     # -- episodes -------------------------------------------------------------------------
-    def _feed(self, kind: str, t: datetime, active: bool, limit: AppliedLimit,
-              extra: dict[str, Any]) -> list[EpisodeEvent]:
+    def _feed(
+        self, kind: str, t: datetime, active: bool, limit: AppliedLimit, extra: dict[str, Any]
+    ) -> list[EpisodeEvent]:
         tracker = self.trackers[kind]
         was_open = tracker.is_open
         s = self.history[-1]
         if was_open:
             self._observe(kind, s)
-        threshold = (limit.lafmax_db if kind == "noise_impulsive" else
-                     None if kind == "microphone_fault" else limit.laeq_db)
+        threshold = (
+            limit.lafmax_db
+            if kind == "noise_impulsive"
+            else None
+            if kind == "microphone_fault"
+            else limit.laeq_db
+        )
         st = self.stats.get(kind) or _EpisodeStats()
         if not was_open and active:
             st = self._new_stats(kind, s)
         details = self._details(kind, limit, st, extra, t)
         measured = self._measured(kind, st, t)
         evs = tracker.update(
-            t, active, measured, threshold=threshold, unit="dB(A)" if threshold else "",
-            summary=self._summary(kind, limit, st, details), details=details,
-            evidence=lambda state: self._evidence(kind, state, limit, st))
+            t,
+            active,
+            measured,
+            threshold=threshold,
+            unit="dB(A)" if threshold else "",
+            summary=self._summary(kind, limit, st, details),
+            details=details,
+            evidence=lambda state: self._evidence(kind, state, limit, st),
+        )
         if not was_open and tracker.is_open:
             self.stats[kind] = st
         elif not was_open:
@@ -171,7 +204,7 @@ class NoiseRuleEngine:
     def _new_stats(self, kind: str, s: _Second) -> _EpisodeStats:
         st = _EpisodeStats()
         pre = self.device.evidence.pre_roll_s
-        self.trace[kind] = list(self.history)[-pre - 1:] if pre else [s]
+        self.trace[kind] = list(self.history)[-pre - 1 :] if pre else [s]
         st.add(s)
         st.hint = self._hint(kind, st)
         if self.clip_source is not None and kind != "microphone_fault":
@@ -204,14 +237,17 @@ class NoiseRuleEngine:
             return "impulsive"  # a sudden LAFmax over the limit + 15 dB, not a loop
         return hint
 
-    def _details(self, kind: str, limit: AppliedLimit, st: _EpisodeStats,
-                 extra: dict[str, Any], t: datetime) -> dict[str, Any]:
+    def _details(
+        self, kind: str, limit: AppliedLimit, st: _EpisodeStats, extra: dict[str, Any], t: datetime
+    ) -> dict[str, Any]:
         d: dict[str, Any] = {**limit.as_details(), **extra}
         if kind != "microphone_fault":
             d["source_hint"] = st.best_hint()
         if kind == "microphone_fault":
-            d["action"] = ("check the microphone: overload (clipping) or no signal; "
-                           "data from these seconds is not valid")
+            d["action"] = (
+                "check the microphone: overload (clipping) or no signal; "
+                "data from these seconds is not valid"
+            )
         d["indicative"] = "MEMS microphone: indicative data, not a certified class 1 instrument"
         return d
 
@@ -219,30 +255,35 @@ class NoiseRuleEngine:
         if not st.energy:
             return {}
         started = self.trackers[kind].started_at or t
-        return {"lafmax_peak_db": round(st.peak_lafmax, 1),
-                "laeq_mean_db": round(energy_mean_db(st.energy), 1),
-                "duration_s": round((t - started).total_seconds() + 1.0, 1)}
+        return {
+            "lafmax_peak_db": round(st.peak_lafmax, 1),
+            "laeq_mean_db": round(energy_mean_db(st.energy), 1),
+            "duration_s": round((t - started).total_seconds() + 1.0, 1),
+        }
 
-    def _summary(self, kind: str, limit: AppliedLimit, st: _EpisodeStats,
-                 d: dict[str, Any]) -> str:
+    def _summary(self, kind: str, limit: AppliedLimit, st: _EpisodeStats, d: dict[str, Any]) -> str:
         if kind == "microphone_fault":
             return "microphone fault: clipping or dead microphone, data invalid"
         what = "LAFmax" if kind == "noise_impulsive" else f"LAeq,{self.rules.window_s // 60}min"
         lim = limit.lafmax_db if kind == "noise_impulsive" else limit.laeq_db
         if lim is None:
             return f"{what}: no limit by day"
-        return (f"{what} over {lim:g} dB(A) ({limit.period}, class {limit.zone_class}); "
-                f"likely source: {d.get('source_hint', 'unknown')}")
+        return (
+            f"{what} over {lim:g} dB(A) ({limit.period}, class {limit.zone_class}); "
+            f"likely source: {d.get('source_hint', 'unknown')}"
+        )
 
-    def _evidence(self, kind: str, state: EpisodeState, limit: AppliedLimit,
-                  st: _EpisodeStats) -> tuple[EvidenceBlob, ...]:
+    def _evidence(
+        self, kind: str, state: EpisodeState, limit: AppliedLimit, st: _EpisodeStats
+    ) -> tuple[EvidenceBlob, ...]:
         if state == EpisodeState.UPDATED or kind == "microphone_fault":
             return ()
         rows = [(x.t, x.lv.laeq, x.lv.lafmax, x.valid) for x in self.trace.get(kind, [])]
         out = [evidence.level_trace(rows, limit.laeq_db)]
         if st.peak_bands is not None and st.peak_t is not None:
-            out.append(evidence.spectrum(st.peak_t, self.history[-1].lv.band_centres_hz,
-                                         st.peak_bands))
+            out.append(
+                evidence.spectrum(st.peak_t, self.history[-1].lv.band_centres_hz, st.peak_bands)
+            )
         if state == EpisodeState.OPENED and st.clip is not None:
             out.append(st.clip)
         return tuple(out)
@@ -254,8 +295,9 @@ class NoiseRuleEngine:
             if tracker.is_open:
                 st = self.stats.get(kind) or _EpisodeStats()
                 lim = self.last_limit
-                ev = tracker.close(t, {"details": {"closed_by": "worker stopped",
-                                                   "source_hint": st.best_hint()}})
+                ev = tracker.close(
+                    t, {"details": {"closed_by": "worker stopped", "source_hint": st.best_hint()}}
+                )
                 out.append(ev)
                 self.stats.pop(kind, None)
                 _ = lim

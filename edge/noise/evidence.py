@@ -15,26 +15,45 @@ import numpy.typing as npt
 from edge.device import EvidenceBlob
 
 
-def level_trace(rows: Sequence[tuple[datetime, float, float, bool]], limit_db: float
-                ) -> EvidenceBlob:
+def level_trace(
+    rows: Sequence[tuple[datetime, float, float, bool]], limit_db: float
+) -> EvidenceBlob:
     """JSON: {"unit": "dB(A)", "limit_db", "seconds": [{"t", "laeq", "lafmax", "valid"}]}."""
     doc = {
         "unit": "dB(A)",
         "limit_db": limit_db,
-        "seconds": [{"t": t.isoformat(), "laeq": round(la, 1), "lafmax": round(fm, 1),
-                     "valid": ok} for t, la, fm, ok in rows],
+        "seconds": [
+            {"t": t.isoformat(), "laeq": round(la, 1), "lafmax": round(fm, 1), "valid": ok}
+            for t, la, fm, ok in rows
+        ],
     }
-    return EvidenceBlob(str(uuid.uuid4()), "level_trace", "application/json",
-                        json.dumps(doc, separators=(",", ":")).encode())
+    return EvidenceBlob(
+        str(uuid.uuid4()),
+        "level_trace",
+        "application/json",
+        json.dumps(doc, separators=(",", ":")).encode(),
+    )
 
 
-def spectrum(t: datetime, centres_hz: npt.NDArray[np.float64], bands_db: npt.NDArray[np.float64]
-             ) -> EvidenceBlob:
-    doc = {"t": t.isoformat(), "weighting": "Z", "bandwidth": "1/3 octave", "unit": "dB",
-           "bands": [{"f_hz": round(float(f), 1), "level_db": round(float(v), 1)}
-                     for f, v in zip(centres_hz, bands_db, strict=True)]}
-    return EvidenceBlob(str(uuid.uuid4()), "spectrum", "application/json",
-                        json.dumps(doc, separators=(",", ":")).encode())
+def spectrum(
+    t: datetime, centres_hz: npt.NDArray[np.float64], bands_db: npt.NDArray[np.float64]
+) -> EvidenceBlob:
+    doc = {
+        "t": t.isoformat(),
+        "weighting": "Z",
+        "bandwidth": "1/3 octave",
+        "unit": "dB",
+        "bands": [
+            {"f_hz": round(float(f), 1), "level_db": round(float(v), 1)}
+            for f, v in zip(centres_hz, bands_db, strict=True)
+        ],
+    }
+    return EvidenceBlob(
+        str(uuid.uuid4()),
+        "spectrum",
+        "application/json",
+        json.dumps(doc, separators=(",", ":")).encode(),
+    )
 
 
 def audio_clip(samples: npt.NDArray[np.int16], fs_hz: int, max_s: float = 10.0) -> EvidenceBlob:

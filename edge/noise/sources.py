@@ -135,7 +135,7 @@ def open_wav(path: str, clock: SimClock, stop: threading.Event) -> Stream:
             clock.sleep_until((i + step) / fs)
             if stop.is_set():
                 return
-            yield np.asarray(data[i:i + step])
+            yield np.asarray(data[i : i + step])
         raise EndOfFile(f"{path}: end of file")
 
     return Stream(clock.start, fs, blocks(), None)

@@ -15,8 +15,9 @@ class WavError(Exception):
     """The file is not a readable PCM (or IEEE float) WAV; ``str()`` says what and where."""
 
 
-def read_wav(path: str | Path, channel: int = 0, warn: Callable[[str], None] | None = None
-             ) -> tuple[int, npt.NDArray[np.generic]]:
+def read_wav(
+    path: str | Path, channel: int = 0, warn: Callable[[str], None] | None = None
+) -> tuple[int, npt.NDArray[np.generic]]:
     """(sample rate, one channel of samples) without converting the sample type.
 
     A file cut short (a recorder that died: fewer data bytes than its header promises) is read

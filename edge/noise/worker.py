@@ -69,8 +69,9 @@ class NoiseWorker(DeviceWorker):
         if not self._audio:
             return None
         samples = np.concatenate(list(self._audio))
-        return evidence.audio_clip(samples.astype(np.int16), self._fs,
-                                   self.device.evidence.audio_clip_s)
+        return evidence.audio_clip(
+            samples.astype(np.int16), self._fs, self.device.evidence.audio_clip_s
+        )
 
     def _open(self, stop: threading.Event) -> Stream:
         src = self.device.source
@@ -91,9 +92,11 @@ class NoiseWorker(DeviceWorker):
             from firmware_sim.noise.server import NoiseSensorServer
 
             server = NoiseSensorServer(
-                get_scenario(self.device.source.scenario or ""), self._clock(),
+                get_scenario(self.device.source.scenario or ""),
+                self._clock(),
                 fs_hz=self.device.source.sample_rate_hz,
-                sensitivity_dbfs=self.device.sensitivity_dbfs, seed=self.device.source.seed,
+                sensitivity_dbfs=self.device.sensitivity_dbfs,
+                seed=self.device.source.seed,
             ).start()
             self.sim_url = server.url
             log.info("%s: simulated noise sensor at %s", self.device_id, server.url)
@@ -107,8 +110,9 @@ class NoiseWorker(DeviceWorker):
                 except SourceError as exc:
                     self.counters["errors"] += 1
                     log.warning("%s: %s; retrying in %.0f s", self.device_id, exc, RETRY_S)
-                    sink.health(self.device_id, {"errors": self.counters["errors"]},
-                                ("source_error",))
+                    sink.health(
+                        self.device_id, {"errors": self.counters["errors"]}, ("source_error",)
+                    )
                     stop.wait(RETRY_S)
                 except Exception:  # a worker logs, counts and carries on
                     self.counters["errors"] += 1

@@ -40,14 +40,17 @@ class ActorTable:
         for i, a in enumerate(actors):
             if len(a.colours) > MAX_COLOURS:
                 raise ValueError(f"actor {a.id}: more than {MAX_COLOURS} colours")
-            colours[i, :len(a.colours)] = a.colours
+            colours[i, : len(a.colours)] = a.colours
         # Scripted colours are whole 8-bit levels: float32 holds them exactly.
         small = colours.astype(np.float32)
         self._colours: np.ndarray = small if np.array_equal(small, colours) else colours
         lengths = np.array([len(a.path) for a in actors], np.int64)
         self._offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        self._path = (np.array([p for a in actors for p in a.path], np.float64).reshape(-1, 3)
-                      if n else np.zeros((0, 3), np.float64))
+        self._path = (
+            np.array([p for a in actors for p in a.path], np.float64).reshape(-1, 3)
+            if n
+            else np.zeros((0, 3), np.float64)
+        )
         buckets: dict[int, list[int]] = {}
         for i, a in enumerate(actors):
             lo = int(max(a.t_in, 0.0) // bucket_s)
@@ -65,11 +68,17 @@ class ActorTable:
         """Actor ``i`` (script order) rebuilt from the arrays."""
         a, b = int(self._offsets[i]), int(self._offsets[i + 1])
         path = tuple((float(t), float(x), float(z)) for t, x, z in self._path[a:b].tolist())
-        colours = tuple(tuple(c) for c in self._colours[i, :int(self._n_colours[i])].tolist())
+        colours = tuple(tuple(c) for c in self._colours[i, : int(self._n_colours[i])].tolist())
         sx, sy, sz = self._size[i].tolist()
-        return Actor(self._ids[i], CLASSES[int(self._cls[i])], path, (sx, sy, sz),
-                     colours,
-                     int(self._variant[i]), float(self._sway[i]))
+        return Actor(
+            self._ids[i],
+            CLASSES[int(self._cls[i])],
+            path,
+            (sx, sy, sz),
+            colours,
+            int(self._variant[i]),
+            float(self._sway[i]),
+        )
 
     def bucket(self, t_s: float) -> list[Actor]:
         """Every actor of the bucket holding ``t_s`` (active or not at ``t_s`` itself)."""
@@ -92,6 +101,14 @@ class ActorTable:
 
     def nbytes(self) -> int:
         """Bytes held by the arrays (not counting the cached buckets)."""
-        arrays = (self._cls, self._size, self._variant, self._sway, self._n_colours,
-                  self._colours, self._offsets, self._path)
+        arrays = (
+            self._cls,
+            self._size,
+            self._variant,
+            self._sway,
+            self._n_colours,
+            self._colours,
+            self._offsets,
+            self._path,
+        )
         return sum(a.nbytes for a in arrays) + sum(v.nbytes for v in self._buckets.values())

@@ -79,8 +79,10 @@ class Actor:
         i0 = bisect.bisect_right(self._times, t0)
         i1 = bisect.bisect_right(self._times, t1)
         if i1 > i0:
-            return all(abs(p[1] - a[0]) < 1e-9 and abs(p[2] - a[1]) < 1e-9
-                       for p in self.path[max(i0 - 1, 0):i1 + 1])
+            return all(
+                abs(p[1] - a[0]) < 1e-9 and abs(p[2] - a[1]) < 1e-9
+                for p in self.path[max(i0 - 1, 0) : i1 + 1]
+            )
         return not a[2]
 
     def box_m(self, t_s: float) -> tuple[float, float, float, float, float, float]:
@@ -116,8 +118,16 @@ class Actor:
             _rubbish(img, p, self, x, z, light)
 
 
-def _person(img: np.ndarray, p: Painter, a: Actor, t: float, x: float, z: float,
-            moving: bool, light: np.ndarray) -> None:
+def _person(
+    img: np.ndarray,
+    p: Painter,
+    a: Actor,
+    t: float,
+    x: float,
+    z: float,
+    moving: bool,
+    light: np.ndarray,
+) -> None:
     shirt, trousers, skin, hair = (lit(c, light) for c in a.colours[:4])
     h = a.size_m[2]
     if a.sway_m > 0:
@@ -130,17 +140,33 @@ def _person(img: np.ndarray, p: Painter, a: Actor, t: float, x: float, z: float,
     p.ellipse_ground(img, x, z, 0.28, 0.18, lit((50, 50, 50), light))
     p.line(img, (x - 0.08, hip, z), (x - 0.08, 0.0, z - leg), trousers, 0.14)
     p.line(img, (x + 0.08, hip, z), (x + 0.08, 0.0, z + leg), trousers, 0.14)
-    p.poly(img, [(x - 0.2, hip - 0.05, z), (x + 0.2, hip - 0.05, z), (x + 0.22, shoulder, z),
-                 (x - 0.22, shoulder, z)], shirt)
+    p.poly(
+        img,
+        [
+            (x - 0.2, hip - 0.05, z),
+            (x + 0.2, hip - 0.05, z),
+            (x + 0.22, shoulder, z),
+            (x - 0.22, shoulder, z),
+        ],
+        shirt,
+    )
     arm = 0.18 * math.sin(phase) if moving else 0.0
     for s in (-1, 1):
-        p.line(img, (x + s * 0.24, shoulder - 0.02, z), (x + s * 0.27, hip + 0.03, z + s * arm),
-               shirt, 0.09)
+        p.line(
+            img,
+            (x + s * 0.24, shoulder - 0.02, z),
+            (x + s * 0.27, hip + 0.03, z + s * arm),
+            shirt,
+            0.09,
+        )
     p.disc(img, (x, shoulder + 0.13, z), 0.11, skin)
     p.disc(img, (x, shoulder + 0.19, z + 0.02), 0.09, hair)
     if a.variant == 1:  # carrying a basket
-        p.cuboid(img, (x + 0.2, x + 0.5, hip - 0.2, hip + 0.05, z - 0.1, z + 0.15),
-                 lit((60, 120, 160), light))
+        p.cuboid(
+            img,
+            (x + 0.2, x + 0.5, hip - 0.2, hip + 0.05, z - 0.1, z + 0.15),
+            lit((60, 120, 160), light),
+        )
 
 
 @functools.lru_cache(maxsize=256)
@@ -163,12 +189,19 @@ def _stall(img: np.ndarray, p: Painter, a: Actor, x: float, z: float, light: np.
     p.cuboid(img, (x0, x1, 0.7, 0.8, z, z + d), table, top=cloth)
     for i, produce in enumerate(_produce_colours(a.id)):
         cz = z + 0.1 + i * (d - 0.2) / 4
-        p.cuboid(img, (x0 + 0.1, x1 - 0.1, 0.8, 0.95, cz, cz + (d - 0.3) / 4),
-                 lit(produce, light))
+        p.cuboid(img, (x0 + 0.1, x1 - 0.1, 0.8, 0.95, cz, cz + (d - 0.3) / 4), lit(produce, light))
     if a.variant == 1:
         p.line(img, (x, 0.8, z + d / 2), (x, 2.2, z + d / 2), lit((70, 70, 70), light), 0.04)
-        p.poly(img, [(x0 - 0.2, 2.2, z - 0.2), (x1 + 0.2, 2.2, z - 0.2), (x1 + 0.2, 2.3, z + d),
-                     (x0 - 0.2, 2.3, z + d)], canopy)
+        p.poly(
+            img,
+            [
+                (x0 - 0.2, 2.2, z - 0.2),
+                (x1 + 0.2, 2.2, z - 0.2),
+                (x1 + 0.2, 2.3, z + d),
+                (x0 - 0.2, 2.3, z + d),
+            ],
+            canopy,
+        )
 
 
 def _goods(img: np.ndarray, p: Painter, a: Actor, x: float, z: float, light: np.ndarray) -> None:
@@ -177,19 +210,27 @@ def _goods(img: np.ndarray, p: Painter, a: Actor, x: float, z: float, light: np.
     if a.variant == 0:  # a stack of crates
         n = max(round(h / 0.3), 1)
         for i in range(n):
-            p.cuboid(img, (x - w / 2, x + w / 2, i * h / n, (i + 1) * h / n - 0.02, z, z + d),
-                     body if i % 2 == 0 else lit(a.colours[2], light), top=top)
+            p.cuboid(
+                img,
+                (x - w / 2, x + w / 2, i * h / n, (i + 1) * h / n - 0.02, z, z + d),
+                body if i % 2 == 0 else lit(a.colours[2], light),
+                top=top,
+            )
     elif a.variant == 1:  # a folding table with produce
         p.cuboid(img, (x - w / 2, x + w / 2, h - 0.1, h, z, z + d), body, top=top)
-        p.cuboid(img, (x - w / 2 + 0.1, x + w / 2 - 0.1, 0.0, h - 0.1, z + 0.1, z + d - 0.1),
-                 lit((40, 40, 40), light))
+        p.cuboid(
+            img,
+            (x - w / 2 + 0.1, x + w / 2 - 0.1, 0.0, h - 0.1, z + 0.1, z + d - 0.1),
+            lit((40, 40, 40), light),
+        )
     else:  # sacks and baskets
         p.cuboid(img, (x - w / 2, x, 0.0, h, z, z + d), body, top=top)
         p.cuboid(img, (x, x + w / 2, 0.0, h * 0.7, z + 0.1, z + d), lit(a.colours[2], light))
 
 
-def _vehicle(img: np.ndarray, p: Painter, a: Actor, t: float, x: float, z: float,
-             light: np.ndarray) -> None:
+def _vehicle(
+    img: np.ndarray, p: Painter, a: Actor, t: float, x: float, z: float, light: np.ndarray
+) -> None:
     w, d, h = a.size_m
     body, glass = lit(a.colours[0], light), lit((60, 55, 50), light)
     dark = lit((25, 25, 25), light)
@@ -199,30 +240,62 @@ def _vehicle(img: np.ndarray, p: Painter, a: Actor, t: float, x: float, z: float
         for s in (-1, 1):
             p.disc(img, (x + s * (w / 2 - 0.1), 0.3, z + d - 0.3), 0.3, dark)
         p.line(img, (x, 0.5, z + 0.1), (x, 1.1, z + 0.3), lit((120, 120, 120), light), 0.05)
-        p.poly(img, [(x - 0.2, 0.9, z + 0.35), (x + 0.2, 0.9, z + 0.35), (x + 0.2, 1.45, z + 0.4),
-                     (x - 0.2, 1.45, z + 0.4)], lit(a.colours[1], light))
+        p.poly(
+            img,
+            [
+                (x - 0.2, 0.9, z + 0.35),
+                (x + 0.2, 0.9, z + 0.35),
+                (x + 0.2, 1.45, z + 0.4),
+                (x - 0.2, 1.45, z + 0.4),
+            ],
+            lit(a.colours[1], light),
+        )
         p.disc(img, (x, 1.58, z + 0.4), 0.11, lit((90, 120, 170), light))
     else:  # van seen from the front
         p.cuboid(img, (x - w / 2, x + w / 2, 0.3, h, z, z + d), body)
-        p.poly(img, [(x - w / 2 + 0.1, h * 0.62, z - 0.01), (x + w / 2 - 0.1, h * 0.62, z - 0.01),
-                     (x + w / 2 - 0.15, h - 0.1, z - 0.01), (x - w / 2 + 0.15, h - 0.1, z - 0.01)],
-               glass)
+        p.poly(
+            img,
+            [
+                (x - w / 2 + 0.1, h * 0.62, z - 0.01),
+                (x + w / 2 - 0.1, h * 0.62, z - 0.01),
+                (x + w / 2 - 0.15, h - 0.1, z - 0.01),
+                (x - w / 2 + 0.15, h - 0.1, z - 0.01),
+            ],
+            glass,
+        )
         for s in (-1, 1):
-            p.cuboid(img, (x + s * (w / 2 - 0.25) - 0.15, x + s * (w / 2 - 0.25) + 0.15, 0.0, 0.35,
-                           z + 0.3, z + 0.6), dark)
+            p.cuboid(
+                img,
+                (
+                    x + s * (w / 2 - 0.25) - 0.15,
+                    x + s * (w / 2 - 0.25) + 0.15,
+                    0.0,
+                    0.35,
+                    z + 0.3,
+                    z + 0.6,
+                ),
+                dark,
+            )
             p.disc(img, (x + s * (w / 2 - 0.3), 0.7, z - 0.02), 0.1, (230, 240, 250))
 
 
-def _rubbish(img: np.ndarray, p: Painter, a: Actor, x: float, z: float,
-             light: np.ndarray) -> None:
+def _rubbish(img: np.ndarray, p: Painter, a: Actor, x: float, z: float, light: np.ndarray) -> None:
     w, d, h = a.size_m
     col = lit(a.colours[0], light)
     if a.variant == 0:  # a tied plastic bag
         p.ellipse_ground(img, x, z + d / 2, w / 2, d / 2, col)
         p.disc(img, (x, h * 0.6, z + d / 2), h * 0.45, col)
     elif a.variant == 1:  # flattened cardboard
-        p.poly(img, [(x - w / 2, 0.01, z), (x + w / 2, 0.01, z), (x + w / 2, 0.01, z + d),
-                     (x - w / 2, 0.01, z + d)], col)
+        p.poly(
+            img,
+            [
+                (x - w / 2, 0.01, z),
+                (x + w / 2, 0.01, z),
+                (x + w / 2, 0.01, z + d),
+                (x - w / 2, 0.01, z + d),
+            ],
+            col,
+        )
     else:  # a box with scraps
         p.cuboid(img, (x - w / 2, x + w / 2, 0.0, h, z, z + d), col)
         p.ellipse_ground(img, x + w * 0.7, z + d, w * 0.3, d * 0.3, lit(a.colours[1], light))

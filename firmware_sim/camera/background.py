@@ -59,8 +59,9 @@ def _compute_world_maps(w: int, h: int) -> tuple[np.ndarray, ...]:
     with np.errstate(divide="ignore", invalid="ignore"):
         zg = np.where(dy > 1e-4, g.CAMERA_HEIGHT_M * g.FOCAL_Y / dy, big)
         xg = dx * zg / g.FOCAL_X
-        ground_ok = (zg <= g.FAR_WALL_Z_M) & ((np.abs(xg) <= g.STREET_HALF_WIDTH_M)
-                                               | (zg >= g.STREET_END_Z_M))
+        ground_ok = (zg <= g.FAR_WALL_Z_M) & (
+            (np.abs(xg) <= g.STREET_HALF_WIDTH_M) | (zg >= g.STREET_END_Z_M)
+        )
         zl = np.where(dx < -1e-4, -g.STREET_HALF_WIDTH_M * g.FOCAL_X / dx, big)
         zr = np.where(dx > 1e-4, g.STREET_HALF_WIDTH_M * g.FOCAL_X / dx, big)
         yl = g.CAMERA_HEIGHT_M - dy * zl / g.FOCAL_Y
@@ -70,20 +71,27 @@ def _compute_world_maps(w: int, h: int) -> tuple[np.ndarray, ...]:
         yf = g.CAMERA_HEIGHT_M - dy * g.FAR_WALL_Z_M / g.FOCAL_Y
         xf = dx * g.FAR_WALL_Z_M / g.FOCAL_X
         far_ok = (yf >= 0) & (yf <= FAR_WALL_HEIGHT_M)
-    depth = np.stack([
-        np.full_like(zg, big * 2),
-        np.where(ground_ok, zg, big),
-        np.where(left_ok, zl, big),
-        np.where(right_ok, zr, big),
-        np.where(far_ok, np.float32(g.FAR_WALL_Z_M), big),
-    ])
+    depth = np.stack(
+        [
+            np.full_like(zg, big * 2),
+            np.where(ground_ok, zg, big),
+            np.where(left_ok, zl, big),
+            np.where(right_ok, zr, big),
+            np.where(far_ok, np.float32(g.FAR_WALL_Z_M), big),
+        ]
+    )
     kind = np.argmin(depth, axis=0)
-    wx = np.select([kind == GROUND, kind == LEFT, kind == RIGHT, kind == FAR],
-                   [xg, np.float32(-g.STREET_HALF_WIDTH_M), np.float32(g.STREET_HALF_WIDTH_M), xf],
-                   0.0).astype(np.float32)
+    wx = np.select(
+        [kind == GROUND, kind == LEFT, kind == RIGHT, kind == FAR],
+        [xg, np.float32(-g.STREET_HALF_WIDTH_M), np.float32(g.STREET_HALF_WIDTH_M), xf],
+        0.0,
+    ).astype(np.float32)
     wy = np.select([kind == LEFT, kind == RIGHT, kind == FAR], [yl, yr, yf], 0.0).astype(np.float32)
-    wz = np.select([kind == GROUND, kind == LEFT, kind == RIGHT, kind == FAR],
-                   [zg, zl, zr, np.float32(g.FAR_WALL_Z_M)], 0.0).astype(np.float32)
+    wz = np.select(
+        [kind == GROUND, kind == LEFT, kind == RIGHT, kind == FAR],
+        [zg, zl, zr, np.float32(g.FAR_WALL_Z_M)],
+        0.0,
+    ).astype(np.float32)
     return kind, wx, wy, wz
 
 
@@ -109,8 +117,9 @@ def _albedo(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
     stall_side = wx < g.SHELF_LINE_X_M
     gr = kind == GROUND
     ground = base[None, None, :] + (tile_rand * 26.0)[..., None]
-    ground = np.where(stall_side[..., None], ground * np.array([0.92, 0.97, 1.05], np.float32),
-                      ground)
+    ground = np.where(
+        stall_side[..., None], ground * np.array([0.92, 0.97, 1.05], np.float32), ground
+    )
     ground = np.where(grout[..., None], ground * 0.72, ground)
     img[gr] = ground[gr]
     # The painted shelving line and the yellow fire-lane borders with diagonal hatching.
@@ -140,8 +149,11 @@ def _albedo(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
         if x_sign > 0:
             door = (wz > g.DOOR_Z_M[0]) & (wz < g.DOOR_Z_M[1]) & (wy < g.DOOR_HEIGHT_M)
             col[door] = (28, 30, 34)
-            frame = ((wz > g.DOOR_Z_M[0] - 0.15) & (wz < g.DOOR_Z_M[1] + 0.15)
-                     & (wy < g.DOOR_HEIGHT_M + 0.15)) & ~door
+            frame = (
+                (wz > g.DOOR_Z_M[0] - 0.15)
+                & (wz < g.DOOR_Z_M[1] + 0.15)
+                & (wy < g.DOOR_HEIGHT_M + 0.15)
+            ) & ~door
             col[frame] = (90, 95, 100)
         img[m] = col[m]
 
@@ -165,28 +177,41 @@ def _structures(img: np.ndarray, w: int, h: int) -> None:
     # Fence-style shelving along the line: posts every 1.5 m and two rails.
     z = 20.0
     while z >= 4.0:
-        p.cuboid(img, (g.SHELF_LINE_X_M - 0.05, g.SHELF_LINE_X_M + 0.05, 0.0, 1.0, z, z + 0.08),
-                 post)
+        p.cuboid(
+            img, (g.SHELF_LINE_X_M - 0.05, g.SHELF_LINE_X_M + 0.05, 0.0, 1.0, z, z + 0.08), post
+        )
         z -= 1.5
     for y in (0.55, 0.95):
-        p.line(img, (g.SHELF_LINE_X_M, y, 4.0), (g.SHELF_LINE_X_M, y, 20.0), (120, 140, 150),
-               0.05)
+        p.line(img, (g.SHELF_LINE_X_M, y, 4.0), (g.SHELF_LINE_X_M, y, 20.0), (120, 140, 150), 0.05)
     # Entrance gate: two pillars and a red beam at the street end.
     for x in (-4.7, 4.3):
-        p.cuboid(img, (x, x + 0.4, 0.0, 4.2, g.ENTRANCE_Z_M, g.ENTRANCE_Z_M + 0.4),
-                 (80, 80, 150))
+        p.cuboid(img, (x, x + 0.4, 0.0, 4.2, g.ENTRANCE_Z_M, g.ENTRANCE_Z_M + 0.4), (80, 80, 150))
     p.cuboid(img, (-4.7, 4.7, 3.6, 4.3, g.ENTRANCE_Z_M, g.ENTRANCE_Z_M + 0.3), (40, 40, 170))
     # Traffic-control post (a small booth) by the gate.
-    p.cuboid(img, (3.5, 4.6, 0.0, 2.4, g.ENTRANCE_Z_M - 1.6, g.ENTRANCE_Z_M - 0.4),
-             (190, 180, 170), top=(120, 120, 120))
-    p.cuboid(img, (3.5, 3.55, 1.0, 2.0, g.ENTRANCE_Z_M - 1.4, g.ENTRANCE_Z_M - 0.6),
-             (90, 80, 60))
+    p.cuboid(
+        img,
+        (3.5, 4.6, 0.0, 2.4, g.ENTRANCE_Z_M - 1.6, g.ENTRANCE_Z_M - 0.4),
+        (190, 180, 170),
+        top=(120, 120, 120),
+    )
+    p.cuboid(img, (3.5, 3.55, 1.0, 2.0, g.ENTRANCE_Z_M - 1.4, g.ENTRANCE_Z_M - 0.6), (90, 80, 60))
     for lx, lz in LAMP_SITES:
         inner = lx - 0.6 if lx > 0 else lx + 0.6
-        p.line(img, (lx, LAMP_HEIGHT_M + 0.3, lz), (inner, LAMP_HEIGHT_M + 0.3, lz),
-               (60, 60, 60), 0.06)
-        p.cuboid(img, (min(inner, lx) - 0.1, max(inner, lx) + 0.1, LAMP_HEIGHT_M,
-                       LAMP_HEIGHT_M + 0.2, lz - 0.2, lz + 0.2), (200, 210, 215))
+        p.line(
+            img, (lx, LAMP_HEIGHT_M + 0.3, lz), (inner, LAMP_HEIGHT_M + 0.3, lz), (60, 60, 60), 0.06
+        )
+        p.cuboid(
+            img,
+            (
+                min(inner, lx) - 0.1,
+                max(inner, lx) + 0.1,
+                LAMP_HEIGHT_M,
+                LAMP_HEIGHT_M + 0.2,
+                lz - 0.2,
+                lz + 0.2,
+            ),
+            (200, 210, 215),
+        )
 
 
 def lamp_head(x_m: float, z_m: float) -> tuple[float, float, float]:
@@ -214,13 +239,19 @@ def lighting_maps(w: int, h: int) -> LightingMaps:
     for lx, lz in LAMP_SITES:
         d2 = (wx - lx * 0.9) ** 2 + (wz - lz) ** 2
         same_side = np.where(((kind == LEFT) & (lx < 0)) | ((kind == RIGHT) & (lx > 0)), 1.0, 0.0)
-        facade = same_side * np.exp(-((wz - lz) ** 2 + (wy - LAMP_HEIGHT_M) ** 2)
-                                    / (2 * (LAMP_POOL_SIGMA_M * 0.8) ** 2))
+        facade = same_side * np.exp(
+            -((wz - lz) ** 2 + (wy - LAMP_HEIGHT_M) ** 2) / (2 * (LAMP_POOL_SIGMA_M * 0.8) ** 2)
+        )
         ground = (kind == GROUND) * np.exp(-d2 / (2 * LAMP_POOL_SIGMA_M**2))
         maps.append((ground + 0.8 * facade).astype(np.float32))
     lamp_maps = np.stack(maps)
-    out = LightingMaps(wx, wz, (kind == GROUND).astype(np.float32), lamp_maps,
-                       tuple(float(m.mean()) for m in lamp_maps))
+    out = LightingMaps(
+        wx,
+        wz,
+        (kind == GROUND).astype(np.float32),
+        lamp_maps,
+        tuple(float(m.mean()) for m in lamp_maps),
+    )
     for arr in (out.ground_x, out.ground_z, out.is_ground, out.lamp_maps):
         arr.flags.writeable = False
     return out
@@ -230,6 +261,11 @@ def build_background(w: int, h: int, seed: int) -> Background:
     """The street of ``seed`` at ``w`` x ``h``: per-seed albedo, shared lighting maps."""
     albedo = _albedo(w, h, np.random.default_rng([seed, 0xB6]))
     lm = lighting_maps(w, h)
-    return Background(albedo=albedo, ground_x=lm.ground_x, ground_z=lm.ground_z,
-                      is_ground=lm.is_ground, lamp_maps=lm.lamp_maps,
-                      lamp_coverage=lm.lamp_coverage)
+    return Background(
+        albedo=albedo,
+        ground_x=lm.ground_x,
+        ground_z=lm.ground_z,
+        is_ground=lm.is_ground,
+        lamp_maps=lm.lamp_maps,
+        lamp_coverage=lm.lamp_coverage,
+    )

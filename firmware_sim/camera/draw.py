@@ -41,8 +41,11 @@ class Painter:
         """Box X0..X1, Y0..Y1, z0..z1 (metres); draws the faces the camera at X=0, Y=4 sees."""
         x0, x1, y0, y1, z0, z1 = box
         side_c = side if side is not None else (col[0] * 0.7, col[1] * 0.7, col[2] * 0.7)
-        top_c = top if top is not None else (min(col[0] * 1.15, 255.0),
-                                             min(col[1] * 1.15, 255.0), min(col[2] * 1.15, 255.0))
+        top_c = (
+            top
+            if top is not None
+            else (min(col[0] * 1.15, 255.0), min(col[1] * 1.15, 255.0), min(col[2] * 1.15, 255.0))
+        )
         if x0 > 0:
             self.poly(img, [(x0, y0, z0), (x0, y0, z1), (x0, y1, z1), (x0, y1, z0)], side_c)
         elif x1 < 0:
@@ -73,9 +76,7 @@ class Painter:
         t = max(round(width_m * self.h / max(z, 0.1)), 1)
         cv2.line(img, self.px(*a), self.px(*b), _c(col), t)
 
-    def disc(
-        self, img: np.ndarray, c: tuple[float, float, float], r_m: float, col: Colour
-    ) -> None:
+    def disc(self, img: np.ndarray, c: tuple[float, float, float], r_m: float, col: Colour) -> None:
         r = max(round(r_m * self.h / max(c[2], 0.1)), 1)
         cv2.circle(img, self.px(*c), r, _c(col), -1)
 
@@ -102,8 +103,11 @@ class CachingPainter(Painter):
 
 
 def _c(col: Sequence[float]) -> tuple[int, int, int]:
-    return (int(min(max(col[0], 0), 255)), int(min(max(col[1], 0), 255)),
-            int(min(max(col[2], 0), 255)))
+    return (
+        int(min(max(col[0], 0), 255)),
+        int(min(max(col[1], 0), 255)),
+        int(min(max(col[2], 0), 255)),
+    )
 
 
 def lit(col: Sequence[float], light: np.ndarray) -> Colour:

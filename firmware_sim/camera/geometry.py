@@ -125,11 +125,15 @@ def standard_zones() -> list[SceneZone]:
         SceneZone("entrance", "walkway", clip_to_frame(ground_quad(*(WALKWAY_M))), WALKWAY_M),
         SceneZone("stairwell", "restricted", clip_to_frame(_restricted_polygon()), RESTRICTED_M),
         SceneZone(
-            "street", "vehicle_free", clip_to_frame(ground_quad(*(VEHICLE_FREE_M))),
+            "street",
+            "vehicle_free",
+            clip_to_frame(ground_quad(*(VEHICLE_FREE_M))),
             VEHICLE_FREE_M,
         ),
         SceneZone(
-            "street_clean", "cleanliness", clip_to_frame(ground_quad(*(CLEANLINESS_M))),
+            "street_clean",
+            "cleanliness",
+            clip_to_frame(ground_quad(*(CLEANLINESS_M))),
             CLEANLINESS_M,
         ),
     ]

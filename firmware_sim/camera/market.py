@@ -52,8 +52,11 @@ def noise_bank(w: int, h: int) -> np.ndarray:
     Read-only and shared by every renderer of the frame size; seeds differ by their offsets.
     """
     rng = np.random.default_rng(_NOISE_BANK_SEED)
-    bank = (rng.standard_normal((h + _NOISE_PAD, w + _NOISE_PAD)) * 16.0).clip(
-        -127, 127).astype(np.int8)
+    bank = (
+        (rng.standard_normal((h + _NOISE_PAD, w + _NOISE_PAD)) * 16.0)
+        .clip(-127, 127)
+        .astype(np.int8)
+    )
     bank.flags.writeable = False
     return bank
 
@@ -61,8 +64,9 @@ def noise_bank(w: int, h: int) -> np.ndarray:
 class MarketRenderer:
     """Renders one scripted market scenario; see :mod:`firmware_sim.camera.renderer`."""
 
-    def __init__(self, script: Script, size: tuple[int, int] = DEFAULT_SIZE,
-                 jpeg_quality: int | None = None) -> None:
+    def __init__(
+        self, script: Script, size: tuple[int, int] = DEFAULT_SIZE, jpeg_quality: int | None = None
+    ) -> None:
         self._w, self._h = size
         self.jpeg_quality = jpeg_quality
         with _BUILD_LOCK:
@@ -113,8 +117,9 @@ class MarketRenderer:
             return self._cache
         tod = self.script.start_tod_s + q
         plan = self.script.lighting
-        illum = illumination_map(plan, tod, self.bg.ground_x, self.bg.ground_z,
-                                 self.bg.is_ground, self.bg.lamp_maps)
+        illum = illumination_map(
+            plan, tod, self.bg.ground_x, self.bg.ground_z, self.bg.is_ground, self.bg.lamp_maps
+        )
         gain = plan.gain(tod)
         lights = illum * gain
         full = cv2.resize(lights, (self._w, self._h), interpolation=cv2.INTER_LINEAR)
@@ -139,8 +144,9 @@ class MarketRenderer:
         x, z, _ = a.position(t)
         u, v = self.painter.px(x, 0.3, z)
         lh, lw = lights.shape[:2]
-        return lights[min(max(v * lh // self._h, 0), lh - 1), min(max(u * lw // self._w, 0),
-                                                                  lw - 1)]
+        return lights[
+            min(max(v * lh // self._h, 0), lh - 1), min(max(u * lw // self._w, 0), lw - 1)
+        ]
 
     def _frame(self, t: float) -> np.ndarray:
         q = int(t)
@@ -160,8 +166,9 @@ class MarketRenderer:
                 img = decoded
         return img
 
-    def _tamper(self, img: np.ndarray, tp: Tamper, level: float,
-                gain: float) -> tuple[np.ndarray, float]:
+    def _tamper(
+        self, img: np.ndarray, tp: Tamper, level: float, gain: float
+    ) -> tuple[np.ndarray, float]:
         if tp.subtype == "covered":
             if tp.variant == 1:  # translucent bag: blurred, hazy, still bright
                 cover = cv2.blur(img, (41, 41)) // 2 + 80
@@ -191,9 +198,10 @@ class MarketRenderer:
         t); the same value is added to the three channels (in float, saturated to 8 bits)."""
         frame_key = round(t * 1000.0)
         h = zlib.crc32(frame_key.to_bytes(8, "little", signed=True)) ^ (
-            (self.script.seed * 0x9E3779B1) & 0xFFFFFFFF)
+            (self.script.seed * 0x9E3779B1) & 0xFFFFFFFF
+        )
         dy, dx = h % _NOISE_PAD, (h >> 8) % _NOISE_PAD
-        noise = self._noise[dy:dy + self._h, dx:dx + self._w]
+        noise = self._noise[dy : dy + self._h, dx : dx + self._w]
         if (h >> 16) & 1:
             noise = noise[::-1, ::-1]
         sigma = NOISE_BASE_DN + NOISE_PER_GAIN_DN * gain
@@ -211,15 +219,24 @@ class MarketRenderer:
             if box is None:
                 continue
             x, z, moving = a.position(t_s)
-            objects.append({"id": a.id, "class": a.cls, "box": list(box), "moving": moving,
-                            "ground_m": [round(x, 2), round(z, 2)]})
+            objects.append(
+                {
+                    "id": a.id,
+                    "class": a.cls,
+                    "box": list(box),
+                    "moving": moving,
+                    "ground_m": [round(x, 2), round(z, 2)],
+                }
+            )
         tod = self.script.start_tod_s + t_s
         plan = self.script.lighting
         tamper = self.tamper_at(t_s)
         return {
-            "t_s": round(t_s, 3), "objects": objects,
+            "t_s": round(t_s, 3),
+            "objects": objects,
             "tamper": tamper[0].subtype if tamper else None,
-            "lamps_on": sum(plan.lamps_on(tod)), "ambient": round(plan.ambient(tod), 5),
+            "lamps_on": sum(plan.lamps_on(tod)),
+            "ambient": round(plan.ambient(tod), 5),
             "gain": round(plan.gain(tod), 3),
         }
 
@@ -232,8 +249,9 @@ def _cover_texture(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def make_renderer(scenario: str | None, seed: int,
-                  size: tuple[int, int] = DEFAULT_SIZE) -> MarketRenderer:
+def make_renderer(
+    scenario: str | None, seed: int, size: tuple[int, int] = DEFAULT_SIZE
+) -> MarketRenderer:
     """The factory the renderer registry calls (``simulator: market``)."""
     with _BUILD_LOCK:
         return MarketRenderer(build_script(scenario or DEFAULT_SCENARIO, seed), size)

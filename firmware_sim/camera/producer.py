@@ -65,8 +65,9 @@ class RenderPool:
 
     def _ensure_threads(self) -> None:
         while len(self._threads) < self.workers:
-            t = threading.Thread(target=self._run, name=f"{self._name}-{len(self._threads)}",
-                                 daemon=True)
+            t = threading.Thread(
+                target=self._run, name=f"{self._name}-{len(self._threads)}", daemon=True
+            )
             self._threads.append(t)
             t.start()
 

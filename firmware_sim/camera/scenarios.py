@@ -61,8 +61,12 @@ def _entrance_crowd(b: ScriptBuilder) -> None:
     _day_start(b, (_hms(6, 0), _hms(6, 45)))
     b.stalls()
     b.passers_by(0.0, b.s.duration_s, per_min=4.0)
-    b.crowd(float(b.rng.uniform(40, 80)), float(b.rng.uniform(60, 100)),
-            float(b.rng.uniform(90, 150)), n=int(b.rng.integers(22, 32)))
+    b.crowd(
+        float(b.rng.uniform(40, 80)),
+        float(b.rng.uniform(60, 100)),
+        float(b.rng.uniform(90, 150)),
+        n=int(b.rng.integers(22, 32)),
+    )
 
 
 def _doorway_linger(b: ScriptBuilder) -> None:
@@ -87,6 +91,7 @@ def _tamper(subtype: str) -> Callable[[ScriptBuilder], None]:
         b.tamper(subtype, t0, float(b.rng.uniform(40, 70)))
         if subtype != "moved":
             b.tamper(subtype, float(b.rng.uniform(160, 180)), float(b.rng.uniform(20, 40)))
+
     return build
 
 
@@ -100,7 +105,8 @@ def _market_morning(b: ScriptBuilder) -> None:
     def rate(t: float) -> float:  # people per minute: quiet before dawn, busy 06:00-08:00
         tod = b.s.start_tod_s + t
         return 2.0 + 8.0 * float(np.clip((tod - _hms(5, 15)) / 2700.0, 0, 1)) * float(
-            np.clip((_hms(8, 40) - tod) / 1800.0, 0, 1))
+            np.clip((_hms(8, 40) - tod) / 1800.0, 0, 1)
+        )
 
     step = 600.0
     for t0 in np.arange(0.0, d, step):
@@ -117,44 +123,99 @@ def _market_morning(b: ScriptBuilder) -> None:
         elif kind == "vehicle_free":
             b.vehicle(t)
         elif kind == "walkway":
-            b.crowd(t, float(r.uniform(60, 100)), float(r.uniform(90, 150)),
-                    n=int(r.integers(22, 30)))
+            b.crowd(
+                t, float(r.uniform(60, 100)), float(r.uniform(90, 150)), n=int(r.integers(22, 30))
+            )
         else:
             b.people_standing(t, t + 120, n=2)
         t += float(r.uniform(420, 900))
         kind = str(r.choice(kinds))
     if r.random() < 0.3:
-        b.tamper(str(r.choice(["covered", "defocused", "moved"])), float(r.uniform(3600, 9000)),
-                 float(r.uniform(40, 90)))
+        b.tamper(
+            str(r.choice(["covered", "defocused", "moved"])),
+            float(r.uniform(3600, 9000)),
+            float(r.uniform(40, 90)),
+        )
 
 
 SCENARIOS: dict[str, ScenarioSpec] = {
     s.name: s
     for s in (
-        ScenarioSpec("dawn_quiet", "night to dawn, lamps off, sweeping shadows and clouds, "
-                     "stalls set up, passers-by; no violation (false-alarm test)",
-                     _hms(4, 45), 2700.0, _dawn_quiet),
-        ScenarioSpec("stall_outside_line", "goods put down in the roadway for 5-7 min",
-                     _hms(6, 30), 600.0, _stall_outside),
-        ScenarioSpec("people_standing", "people stop in the roadway for 40-170 s; no stall, "
-                     "no violation", _hms(6, 10), 600.0, _people_standing),
-        ScenarioSpec("vehicle_entry", "a tricycle or van drives into the pedestrian street, "
-                     "twice", _hms(6, 0), 360.0, _vehicle_entry),
-        ScenarioSpec("entrance_crowd", "a crowd builds at the entrance gate, then streams in",
-                     _hms(6, 0), 480.0, _entrance_crowd),
-        ScenarioSpec("doorway_linger", "someone lingers in the stairwell doorway 100-160 s",
-                     _hms(5, 30), 360.0, _doorway_linger),
-        ScenarioSpec("after_close_rubbish", "stalls pack up at 08:30 and leave rubbish behind",
-                     _hms(8, 22), 1200.0, _after_close),
-        ScenarioSpec("tamper_covered", "the lens is covered (opaque or translucent), twice",
-                     _hms(6, 0), 240.0, _tamper("covered")),
-        ScenarioSpec("tamper_defocus", "the camera goes out of focus, twice",
-                     _hms(6, 0), 240.0, _tamper("defocused")),
-        ScenarioSpec("tamper_moved", "the camera is turned away",
-                     _hms(6, 0), 240.0, _tamper("moved")),
-        ScenarioSpec("market_morning", "a whole morning 04:30-08:50: set-up, a violation "
-                     "every 7-15 min (the first within 5 min), pack-up; the demo's cameras",
-                     _hms(4, 30), 15600.0, _market_morning),
+        ScenarioSpec(
+            "dawn_quiet",
+            "night to dawn, lamps off, sweeping shadows and clouds, "
+            "stalls set up, passers-by; no violation (false-alarm test)",
+            _hms(4, 45),
+            2700.0,
+            _dawn_quiet,
+        ),
+        ScenarioSpec(
+            "stall_outside_line",
+            "goods put down in the roadway for 5-7 min",
+            _hms(6, 30),
+            600.0,
+            _stall_outside,
+        ),
+        ScenarioSpec(
+            "people_standing",
+            "people stop in the roadway for 40-170 s; no stall, no violation",
+            _hms(6, 10),
+            600.0,
+            _people_standing,
+        ),
+        ScenarioSpec(
+            "vehicle_entry",
+            "a tricycle or van drives into the pedestrian street, twice",
+            _hms(6, 0),
+            360.0,
+            _vehicle_entry,
+        ),
+        ScenarioSpec(
+            "entrance_crowd",
+            "a crowd builds at the entrance gate, then streams in",
+            _hms(6, 0),
+            480.0,
+            _entrance_crowd,
+        ),
+        ScenarioSpec(
+            "doorway_linger",
+            "someone lingers in the stairwell doorway 100-160 s",
+            _hms(5, 30),
+            360.0,
+            _doorway_linger,
+        ),
+        ScenarioSpec(
+            "after_close_rubbish",
+            "stalls pack up at 08:30 and leave rubbish behind",
+            _hms(8, 22),
+            1200.0,
+            _after_close,
+        ),
+        ScenarioSpec(
+            "tamper_covered",
+            "the lens is covered (opaque or translucent), twice",
+            _hms(6, 0),
+            240.0,
+            _tamper("covered"),
+        ),
+        ScenarioSpec(
+            "tamper_defocus",
+            "the camera goes out of focus, twice",
+            _hms(6, 0),
+            240.0,
+            _tamper("defocused"),
+        ),
+        ScenarioSpec(
+            "tamper_moved", "the camera is turned away", _hms(6, 0), 240.0, _tamper("moved")
+        ),
+        ScenarioSpec(
+            "market_morning",
+            "a whole morning 04:30-08:50: set-up, a violation "
+            "every 7-15 min (the first within 5 min), pack-up; the demo's cameras",
+            _hms(4, 30),
+            15600.0,
+            _market_morning,
+        ),
     )
 }
 DEFAULT_SCENARIO = "market_morning"
@@ -172,8 +233,10 @@ def build_script(name: str, seed: int, duration_s: float | None = None) -> Scrip
     spec.build(builder)
     # Clouds only after sunrise, over the whole script (start time may have been re-drawn).
     start = script.start_tod_s
-    script.lighting = dawn_lighting(np.random.default_rng([seed, 0x11]),
-                                    clouds_from_tod_s=max(start, script.lighting.sunrise_tod_s),
-                                    clouds_to_tod_s=start + duration)
+    script.lighting = dawn_lighting(
+        np.random.default_rng([seed, 0x11]),
+        clouds_from_tod_s=max(start, script.lighting.sunrise_tod_s),
+        clouds_to_tod_s=start + duration,
+    )
     script.events.sort(key=lambda e: e.start_s)
     return script

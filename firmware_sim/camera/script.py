@@ -54,8 +54,11 @@ class TruthEvent:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "kind": self.kind, "zone": self.zone, "start_s": round(self.start_s, 2),
-            "end_s": round(self.end_s, 2), "box": list(self.box),
+            "kind": self.kind,
+            "zone": self.zone,
+            "start_s": round(self.start_s, 2),
+            "end_s": round(self.end_s, 2),
+            "box": list(self.box),
         }
         if self.subtype:
             out["subtype"] = self.subtype
@@ -82,9 +85,12 @@ def _hms(h: int, m: int, s: int = 0) -> float:
     return h * 3600.0 + m * 60.0 + s
 
 
-def dawn_lighting(rng: np.random.Generator, coverage: tuple[float, ...] | None = None,
-                  clouds_from_tod_s: float | None = None, clouds_to_tod_s: float = 0.0,
-                  ) -> LightingPlan:
+def dawn_lighting(
+    rng: np.random.Generator,
+    coverage: tuple[float, ...] | None = None,
+    clouds_from_tod_s: float | None = None,
+    clouds_to_tod_s: float = 0.0,
+) -> LightingPlan:
     """The early market's dawn: midpoint about 05:00, lamps off about 05:08, sun about 05:12."""
     from firmware_sim.camera.background import LAMP_SITES
 
@@ -100,13 +106,25 @@ def dawn_lighting(rng: np.random.Generator, coverage: tuple[float, ...] | None =
         while t < clouds_to_tod_s:
             d = rng.uniform(25, 60)
             left = rng.random() < 0.5
-            clouds.append(Cloud(t, d, rng.uniform(0.4, 0.8), -12 if left else 12,
-                                12 if left else -12, rng.uniform(6, 18), rng.uniform(3, 6)))
+            clouds.append(
+                Cloud(
+                    t,
+                    d,
+                    rng.uniform(0.4, 0.8),
+                    -12 if left else 12,
+                    12 if left else -12,
+                    rng.uniform(6, 18),
+                    rng.uniform(3, 6),
+                )
+            )
             t += d + rng.uniform(120, 360)
     return LightingPlan(
-        dawn_mid_tod_s=mid, dawn_width_s=rng.uniform(300, 420),
+        dawn_mid_tod_s=mid,
+        dawn_width_s=rng.uniform(300, 420),
         sunrise_tod_s=mid + 600 + rng.uniform(-120, 120),
-        shadow_speed_m_per_s=rng.uniform(0.003, 0.006), lamps=lamps, clouds=tuple(clouds),
+        shadow_speed_m_per_s=rng.uniform(0.003, 0.006),
+        lamps=lamps,
+        clouds=tuple(clouds),
     )
 
 
@@ -125,22 +143,38 @@ class ScriptBuilder:
         self._n += 1
         return f"{prefix}{self._n}"
 
-    def person(self, path: list[Waypoint], cls: str = "person", sway: float = 0.03,
-               carrying: bool = False) -> Actor:
+    def person(
+        self, path: list[Waypoint], cls: str = "person", sway: float = 0.03, carrying: bool = False
+    ) -> Actor:
         r = self.rng
-        skin = (float(r.integers(90, 150)), float(r.integers(130, 180)),
-                float(r.integers(170, 215)))
+        skin = (
+            float(r.integers(90, 150)),
+            float(r.integers(130, 180)),
+            float(r.integers(170, 215)),
+        )
         hair = (float(r.integers(10, 40)),) * 3
-        a = Actor(self._id("p" if cls == "person" else "v"), cls, tuple(path),
-                  (0.5, 0.3, float(r.uniform(1.55, 1.85))),
-                  (_colour(r), _colour(r, 20, 120), skin, hair), int(carrying), sway)
+        a = Actor(
+            self._id("p" if cls == "person" else "v"),
+            cls,
+            tuple(path),
+            (0.5, 0.3, float(r.uniform(1.55, 1.85))),
+            (_colour(r), _colour(r, 20, 120), skin, hair),
+            int(carrying),
+            sway,
+        )
         self.s.actors.append(a)
         return a
 
     # -- passers-by -------------------------------------------------------------------------
 
-    def walk_path(self, t0: float, lane_x: float, speed: float, inbound: bool,
-                  stops: list[tuple[float, float, float]] | None = None) -> list[Waypoint]:
+    def walk_path(
+        self,
+        t0: float,
+        lane_x: float,
+        speed: float,
+        inbound: bool,
+        stops: list[tuple[float, float, float]] | None = None,
+    ) -> list[Waypoint]:
         """Walk the street from the entrance to the camera (inbound) or back, with stops
         ``(z, X, duration_s)`` on the way."""
         side = 9.0 if self.rng.random() < 0.5 else -9.0
@@ -165,8 +199,14 @@ class ScriptBuilder:
             prev = (x, z)
         return path
 
-    def passers_by(self, t0: float, t1: float, per_min: float, stop_p: float = 0.3,
-                   stop_s: tuple[float, float] = (4.0, 40.0)) -> None:
+    def passers_by(
+        self,
+        t0: float,
+        t1: float,
+        per_min: float,
+        stop_p: float = 0.3,
+        stop_s: tuple[float, float] = (4.0, 40.0),
+    ) -> None:
         r = self.rng
         t = t0 + r.exponential(60.0 / per_min)
         while t < t1:
@@ -179,12 +219,15 @@ class ScriptBuilder:
                     x = 2.5
                 stops.append((z, x, float(r.uniform(*stop_s))))
             carrying = r.random() < 0.3
-            self.person(self.walk_path(t, lane, float(r.uniform(0.9, 1.5)), r.random() < 0.5,
-                                       stops), carrying=carrying)
+            self.person(
+                self.walk_path(t, lane, float(r.uniform(0.9, 1.5)), r.random() < 0.5, stops),
+                carrying=carrying,
+            )
             t += r.exponential(60.0 / per_min)
 
-    def people_standing(self, t0: float, t1: float, n: int,
-                        dur_s: tuple[float, float] = (40.0, 170.0)) -> None:
+    def people_standing(
+        self, t0: float, t1: float, n: int, dur_s: tuple[float, float] = (40.0, 170.0)
+    ) -> None:
         """People who stop in the roadway for a while (a chat, a phone call): not stalls."""
         r = self.rng
         for _ in range(n):
@@ -194,19 +237,25 @@ class ScriptBuilder:
             group = 2 if r.random() < 0.4 else 1
             for k in range(group):
                 px = x + 0.6 * k
-                path = self.walk_path(ts + 2.0 * k, px, float(r.uniform(0.9, 1.3)), True,
-                                      [(z, px, dur)])
+                path = self.walk_path(
+                    ts + 2.0 * k, px, float(r.uniform(0.9, 1.3)), True, [(z, px, dur)]
+                )
                 a = self.person(path, sway=float(r.uniform(0.03, 0.07)))
                 t_stop = next(p[0] for p in a.path if abs(p[2] - z) < 1e-6)
                 box = a.box_norm(t_stop)
                 if box is not None:
-                    self.s.distractors.append(TruthEvent(
-                        "person_standing", "roadway", t_stop, t_stop + dur, box))
+                    self.s.distractors.append(
+                        TruthEvent("person_standing", "roadway", t_stop, t_stop + dur, box)
+                    )
 
     # -- stalls ---------------------------------------------------------------------------
 
-    def stalls(self, setup: tuple[float, float] | None = None,
-               pack_up: tuple[float, float] | None = None, rubbish_p: float = 0.0) -> None:
+    def stalls(
+        self,
+        setup: tuple[float, float] | None = None,
+        pack_up: tuple[float, float] | None = None,
+        rubbish_p: float = 0.0,
+    ) -> None:
         """Stalls inside the line with their vendors; set up / packed up in the windows given."""
         r = self.rng
         end = self.s.duration_s + 3600.0
@@ -221,11 +270,17 @@ class ScriptBuilder:
             stall_path: list[Waypoint] = []
             vendor_path: list[Waypoint] = []
             if setup:
-                stall_path += [(t_set, -1.0, ENTRY[1]), (t_set + walk, -1.0, z),
-                               (t_set + walk + 4.0, sx, z)]
-                vendor_path += [(t_set, -1.0, ENTRY[1] + 0.8), (t_set + walk, -1.0, z + 0.8),
-                                (t_set + walk + 4.0, -1.5, z + 1.0),
-                                (t_set + walk + 8.0, vx, vz)]
+                stall_path += [
+                    (t_set, -1.0, ENTRY[1]),
+                    (t_set + walk, -1.0, z),
+                    (t_set + walk + 4.0, sx, z),
+                ]
+                vendor_path += [
+                    (t_set, -1.0, ENTRY[1] + 0.8),
+                    (t_set + walk, -1.0, z + 0.8),
+                    (t_set + walk + 4.0, -1.5, z + 1.0),
+                    (t_set + walk + 8.0, vx, vz),
+                ]
             else:
                 stall_path.append((-1.0, sx, z))
                 vendor_path.append((-1.0, vx, vz))
@@ -233,16 +288,28 @@ class ScriptBuilder:
             vendor_path.append((t_pack - 6.0, vx, vz))
             back = (ENTRY[1] - z) / 1.0
             stall_path += [(t_pack + 4.0, -1.0, z), (t_pack + 4.0 + back, -1.0, ENTRY[1] + 2)]
-            vendor_path += [(t_pack, -1.6, z + 0.6), (t_pack + 4.0, -1.0, z + 0.8),
-                            (t_pack + 4.0 + back, -1.0, ENTRY[1] + 2.8)]
-            self.s.actors.append(Actor(
-                self._id("s"), "stall", tuple(stall_path), (1.3, 1.8, 0.95),
-                (_colour(r, 40, 120), _colour(r, 120, 240), _colour(r, 30, 230)),
-                int(r.random() < 0.5)))
+            vendor_path += [
+                (t_pack, -1.6, z + 0.6),
+                (t_pack + 4.0, -1.0, z + 0.8),
+                (t_pack + 4.0 + back, -1.0, ENTRY[1] + 2.8),
+            ]
+            self.s.actors.append(
+                Actor(
+                    self._id("s"),
+                    "stall",
+                    tuple(stall_path),
+                    (1.3, 1.8, 0.95),
+                    (_colour(r, 40, 120), _colour(r, 120, 240), _colour(r, 30, 230)),
+                    int(r.random() < 0.5),
+                )
+            )
             self.person(vendor_path, cls="vendor", sway=0.0)
             if pack_up and r.random() < rubbish_p:
-                rubbish.append(self.rubbish_item(t_pack + 1.0, float(r.uniform(-4.2, -1.0)),
-                                                 float(r.uniform(z, z + 1.6))))
+                rubbish.append(
+                    self.rubbish_item(
+                        t_pack + 1.0, float(r.uniform(-4.2, -1.0)), float(r.uniform(z, z + 1.6))
+                    )
+                )
         if rubbish:
             self._cleanliness_event(rubbish)
 
@@ -253,30 +320,56 @@ class ScriptBuilder:
         them back: a no_stall episode from ``t_place`` to the removal."""
         r = self.rng
         variant = int(r.integers(0, 3))
-        size = {0: (0.8, 0.6, float(r.uniform(0.6, 1.0))), 1: (1.3, 0.7, 0.8),
-                2: (1.1, 0.7, 0.6)}[variant]
+        size = {0: (0.8, 0.6, float(r.uniform(0.6, 1.0))), 1: (1.3, 0.7, 0.8), 2: (1.1, 0.7, 0.6)}[
+            variant
+        ]
         x = float(r.uniform(-1.2 + size[0] / 2, 3.0 - size[0] / 2))
         z = float(r.uniform(6.0, 10.5))
         home = (-3.6, z + 0.5)
         carry = math.hypot(x - home[0], z - home[1]) / 0.8
         t0, t_rm = t_place - carry, t_place + stay_s
-        goods_path: list[Waypoint] = [(t0, *home), (t_place, x, z), (t_rm, x, z),
-                                      (t_rm + 4.0 + carry, *home)]
-        self.s.actors.append(Actor(self._id("g"), "goods", tuple(goods_path), size,
-                                   (_colour(r, 40, 200), _colour(r, 60, 230),
-                                    _colour(r, 40, 200)), variant))
-        vendor: list[Waypoint] = [(t0, home[0], home[1] + 0.7), (t_place, x, z + 0.7),
-                                  (t_place + float(r.uniform(5, 20)), x, z + 0.7),
-                                  (t_place + 25 + carry, home[0] - 0.5, home[1] + 1.5)]
+        goods_path: list[Waypoint] = [
+            (t0, *home),
+            (t_place, x, z),
+            (t_rm, x, z),
+            (t_rm + 4.0 + carry, *home),
+        ]
+        self.s.actors.append(
+            Actor(
+                self._id("g"),
+                "goods",
+                tuple(goods_path),
+                size,
+                (_colour(r, 40, 200), _colour(r, 60, 230), _colour(r, 40, 200)),
+                variant,
+            )
+        )
+        vendor: list[Waypoint] = [
+            (t0, home[0], home[1] + 0.7),
+            (t_place, x, z + 0.7),
+            (t_place + float(r.uniform(5, 20)), x, z + 0.7),
+            (t_place + 25 + carry, home[0] - 0.5, home[1] + 1.5),
+        ]
         self.person(vendor, cls="vendor", sway=0.02)
-        vendor2: list[Waypoint] = [(t_rm - carry - 4.0, home[0] - 0.5, home[1] + 1.5),
-                                   (t_rm, x, z + 0.7), (t_rm + 4.0, x, z + 0.7),
-                                   (t_rm + 4.0 + carry, home[0], home[1] + 0.7)]
+        vendor2: list[Waypoint] = [
+            (t_rm - carry - 4.0, home[0] - 0.5, home[1] + 1.5),
+            (t_rm, x, z + 0.7),
+            (t_rm + 4.0, x, z + 0.7),
+            (t_rm + 4.0 + carry, home[0], home[1] + 0.7),
+        ]
         self.person(vendor2, cls="vendor", sway=0.02)
         box = self.s.actors[-3].box_norm(t_place + 1.0)
         assert box is not None
-        self.s.events.append(TruthEvent("no_stall", "roadway", t_place, t_rm, box,
-                                        details={"object": ("crates", "table", "sacks")[variant]}))
+        self.s.events.append(
+            TruthEvent(
+                "no_stall",
+                "roadway",
+                t_place,
+                t_rm,
+                box,
+                details={"object": ("crates", "table", "sacks")[variant]},
+            )
+        )
 
     def vehicle(self, t_enter: float, kind: str | None = None) -> None:
         r = self.rng
@@ -289,10 +382,13 @@ class ScriptBuilder:
         stop = float(r.uniform(20.0, 80.0))
         t1 = t_enter + 5.0 / speed
         t2 = t1 + (g.STREET_END_Z_M - z_stop) / speed
-        path: list[Waypoint] = [(t_enter - 8.0 / speed, 10.0, g.STREET_END_Z_M + 3.0),
-                                (t_enter, lane + 2, g.STREET_END_Z_M + 1.0),
-                                (t1, lane, g.STREET_END_Z_M - 3.0), (t2, lane, z_stop),
-                                (t2 + stop, lane, z_stop)]
+        path: list[Waypoint] = [
+            (t_enter - 8.0 / speed, 10.0, g.STREET_END_Z_M + 3.0),
+            (t_enter, lane + 2, g.STREET_END_Z_M + 1.0),
+            (t1, lane, g.STREET_END_Z_M - 3.0),
+            (t2, lane, z_stop),
+            (t2 + stop, lane, z_stop),
+        ]
         if r.random() < 0.5:  # drives on through the market towards the camera
             t3 = t2 + stop + (z_stop - 0.5) / speed
             path.append((t3, lane, 0.5))
@@ -301,15 +397,17 @@ class ScriptBuilder:
             t3 = t2 + stop + (g.STREET_END_Z_M + 3 - z_stop) / (speed * 0.6)
             path.append((t3, lane, g.STREET_END_Z_M + 3.0))
             t_end = t2 + stop + (g.STREET_END_Z_M - z_stop) / (speed * 0.6)
-        colours = ((float(r.integers(150, 240)),) * 3 if van else _colour(r, 60, 220),
-                   _colour(r), (0.0, 0.0, 0.0))
+        colours = (
+            (float(r.integers(150, 240)),) * 3 if van else _colour(r, 60, 220),
+            _colour(r),
+            (0.0, 0.0, 0.0),
+        )
         a = Actor(self._id("c"), "vehicle", tuple(path), size, colours, int(van))
         self.s.actors.append(a)
         box = a.box_norm(t2 + 1.0)
         assert box is not None
         t_in = t_enter + 1.0 / speed  # front crosses the street end
-        self.s.events.append(TruthEvent("vehicle_free", "street", t_in, t_end, box,
-                                        subtype=kind))
+        self.s.events.append(TruthEvent("vehicle_free", "street", t_in, t_end, box, subtype=kind))
 
     def crowd(self, t0: float, build_s: float, hold_s: float, n: int) -> None:
         """People gather at the entrance (traffic-control point), then stream in."""
@@ -329,8 +427,7 @@ class ScriptBuilder:
                 z2 = min(max(z + float(r.uniform(-0.4, 0.4)), z0 + 0.3), z1 - 0.5)
                 path += [(t - 1.0, x, z), (t, x2, z2)]
                 x, z = x2, z2
-            path += [(td, x, z), (td + (z - EXIT_Z_M) / 1.1, float(r.uniform(-1.5, 4.0)),
-                                  EXIT_Z_M)]
+            path += [(td, x, z), (td + (z - EXIT_Z_M) / 1.1, float(r.uniform(-1.5, 4.0)), EXIT_Z_M)]
             members.append(self.person(path, sway=0.04))
         self._crowd_event(t0, t0 + build_s + hold_s + 200, n)
 
@@ -338,13 +435,19 @@ class ScriptBuilder:
         """Truth: spans with at least CROWD_COUNT people in the entrance zone (sampled every
         second; gaps under 20 s bridged, spans under 15 s dropped)."""
         zone = g.zone_of_kind("walkway")
-        people = [a for a in self.s.actors if a.cls in ("person", "vendor")
-                  and a.t_out >= t0 and a.t_in <= t1]
+        people = [
+            a
+            for a in self.s.actors
+            if a.cls in ("person", "vendor") and a.t_out >= t0 and a.t_in <= t1
+        ]
         spans: list[list[float]] = []
         peak = 0
         for t in np.arange(t0, t1, 1.0):
-            count = sum(1 for a in people if a.active(float(t))
-                        and g.in_ground_zone(zone, *a.position(float(t))[:2]))
+            count = sum(
+                1
+                for a in people
+                if a.active(float(t)) and g.in_ground_zone(zone, *a.position(float(t))[:2])
+            )
             if count >= CROWD_COUNT:
                 peak = max(peak, count)
                 if spans and t - spans[-1][1] <= 20.0:
@@ -353,55 +456,93 @@ class ScriptBuilder:
                     spans.append([float(t), float(t)])
         for a, b in spans:
             if b - a >= 15.0:
-                self.s.events.append(TruthEvent(
-                    "walkway", zone.id, a, b, _zone_box(zone.polygon),
-                    details={"people_peak": peak, "crowd_count": CROWD_COUNT, "people": n}))
+                self.s.events.append(
+                    TruthEvent(
+                        "walkway",
+                        zone.id,
+                        a,
+                        b,
+                        _zone_box(zone.polygon),
+                        details={"people_peak": peak, "crowd_count": CROWD_COUNT, "people": n},
+                    )
+                )
 
     def linger(self, t0: float, dur_s: float) -> None:
         """Someone walks to the stairwell door and lingers there."""
         r = self.rng
-        x, z = float(r.uniform(4.3, 4.7)), float(r.uniform(g.DOOR_Z_M[0] + 0.2,
-                                                            g.DOOR_Z_M[1] - 0.2))
+        x, z = (
+            float(r.uniform(4.3, 4.7)),
+            float(r.uniform(g.DOOR_Z_M[0] + 0.2, g.DOOR_Z_M[1] - 0.2)),
+        )
         lane = float(r.uniform(1.5, 3.0))
         speed = float(r.uniform(0.9, 1.3))
         inbound = r.random() < 0.5
         t_arrive = t0
         if inbound:
-            approach: list[Waypoint] = [(t_arrive - (g.STREET_END_Z_M - z) / speed - 3, lane,
-                                         g.STREET_END_Z_M), (t_arrive - 3, lane, z + 1.0)]
+            approach: list[Waypoint] = [
+                (t_arrive - (g.STREET_END_Z_M - z) / speed - 3, lane, g.STREET_END_Z_M),
+                (t_arrive - 3, lane, z + 1.0),
+            ]
         else:
-            approach = [(t_arrive - (z - EXIT_Z_M) / speed - 3, lane, EXIT_Z_M),
-                        (t_arrive - 3, lane, z - 1.0)]
+            approach = [
+                (t_arrive - (z - EXIT_Z_M) / speed - 3, lane, EXIT_Z_M),
+                (t_arrive - 3, lane, z - 1.0),
+            ]
         t_leave = t_arrive + dur_s
-        path = [*approach, (t_arrive, x, z), (t_leave, x, z), (t_leave + 3.0, lane, z - 1.0),
-                (t_leave + 3.0 + (z - 1.0 - EXIT_Z_M) / speed, lane, EXIT_Z_M)]
+        path = [
+            *approach,
+            (t_arrive, x, z),
+            (t_leave, x, z),
+            (t_leave + 3.0, lane, z - 1.0),
+            (t_leave + 3.0 + (z - 1.0 - EXIT_Z_M) / speed, lane, EXIT_Z_M),
+        ]
         a = self.person(path, sway=float(r.uniform(0.03, 0.06)))
         x0 = g.RESTRICTED_M[0]
-        t_in = next((t for t in np.arange(path[0][0], t_arrive + 0.1, 0.1)
-                     if a.position(float(t))[0] >= x0), t_arrive)
-        t_out = next((t for t in np.arange(t_leave, t_leave + 10.0, 0.1)
-                      if a.position(float(t))[0] < x0), t_leave + 3.0)
+        t_in = next(
+            (
+                t
+                for t in np.arange(path[0][0], t_arrive + 0.1, 0.1)
+                if a.position(float(t))[0] >= x0
+            ),
+            t_arrive,
+        )
+        t_out = next(
+            (t for t in np.arange(t_leave, t_leave + 10.0, 0.1) if a.position(float(t))[0] < x0),
+            t_leave + 3.0,
+        )
         box = a.box_norm(t_arrive + 1.0)
         assert box is not None
-        self.s.events.append(TruthEvent("restricted", "stairwell", float(t_in), float(t_out),
-                                        box))
+        self.s.events.append(TruthEvent("restricted", "stairwell", float(t_in), float(t_out), box))
 
     def rubbish_item(self, t: float, x: float, z: float) -> Actor:
         r = self.rng
         variant = int(r.integers(0, 3))
         size = {0: (0.5, 0.4, 0.5), 1: (0.9, 0.7, 0.02), 2: (0.5, 0.4, 0.35)}[variant]
-        col = {0: (float(r.integers(20, 60)),) * 3 if r.random() < 0.5 else (230.0, 235.0, 235.0),
-               1: (110.0, 160.0, 190.0), 2: (90.0, 140.0, 170.0)}[variant]
-        a = Actor(self._id("r"), "rubbish", ((t, x, z), (self.s.duration_s + 3600.0, x, z)),
-                  size, (col, (60.0, 170.0, 80.0)), variant)
+        col = {
+            0: (float(r.integers(20, 60)),) * 3 if r.random() < 0.5 else (230.0, 235.0, 235.0),
+            1: (110.0, 160.0, 190.0),
+            2: (90.0, 140.0, 170.0),
+        }[variant]
+        a = Actor(
+            self._id("r"),
+            "rubbish",
+            ((t, x, z), (self.s.duration_s + 3600.0, x, z)),
+            size,
+            (col, (60.0, 170.0, 80.0)),
+            variant,
+        )
         self.s.actors.append(a)
         return a
 
     def litter(self, t0: float, t1: float, n: int) -> None:
         """Rubbish dropped in the street between ``t0`` and ``t1``."""
         r = self.rng
-        items = [self.rubbish_item(float(r.uniform(t0, t1)), float(r.uniform(-4.2, 3.8)),
-                                   float(r.uniform(6.0, 15.0))) for _ in range(n)]
+        items = [
+            self.rubbish_item(
+                float(r.uniform(t0, t1)), float(r.uniform(-4.2, 3.8)), float(r.uniform(6.0, 15.0))
+            )
+            for _ in range(n)
+        ]
         self._cleanliness_event(items)
 
     def _cleanliness_event(self, items: list[Actor]) -> None:
@@ -414,26 +555,50 @@ class ScriptBuilder:
                 t0 = min(t0, ev.start_s)
                 self.s.events.remove(ev)
                 break
-        union = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
-                 max(b[3] for b in boxes))
-        self.s.events.append(TruthEvent("cleanliness", "street_clean", t0, self.s.duration_s,
-                                        union, details={"items": boxes}))
+        union = (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+        self.s.events.append(
+            TruthEvent(
+                "cleanliness",
+                "street_clean",
+                t0,
+                self.s.duration_s,
+                union,
+                details={"items": boxes},
+            )
+        )
 
     def tamper(self, subtype: str, t0: float, dur_s: float) -> None:
         r = self.rng
         if subtype == "covered":
-            tp = Tamper(subtype, t0, t0 + dur_s, float(r.uniform(0.4, 1.5)),
-                        variant=int(r.random() < 0.4))
+            tp = Tamper(
+                subtype, t0, t0 + dur_s, float(r.uniform(0.4, 1.5)), variant=int(r.random() < 0.4)
+            )
         elif subtype == "defocused":
-            tp = Tamper(subtype, t0, t0 + dur_s, float(r.uniform(0.5, 2.0)),
-                        strength=float(r.uniform(3.5, 7.0)))
+            tp = Tamper(
+                subtype,
+                t0,
+                t0 + dur_s,
+                float(r.uniform(0.5, 2.0)),
+                strength=float(r.uniform(3.5, 7.0)),
+            )
         else:
-            tp = Tamper(subtype, t0, t0 + dur_s, float(r.uniform(1.0, 3.0)),
-                        strength=float(r.uniform(0.25, 0.45)) * float(r.choice([-1, 1])),
-                        angle_deg=float(r.uniform(-12, 12)))
+            tp = Tamper(
+                subtype,
+                t0,
+                t0 + dur_s,
+                float(r.uniform(1.0, 3.0)),
+                strength=float(r.uniform(0.25, 0.45)) * float(r.choice([-1, 1])),
+                angle_deg=float(r.uniform(-12, 12)),
+            )
         self.s.tampers.append(tp)
-        self.s.events.append(TruthEvent("tamper", None, t0, t0 + dur_s, (0.0, 0.0, 1.0, 1.0),
-                                        subtype=subtype))
+        self.s.events.append(
+            TruthEvent("tamper", None, t0, t0 + dur_s, (0.0, 0.0, 1.0, 1.0), subtype=subtype)
+        )
 
 
 def _zone_box(poly: list[tuple[float, float]]) -> tuple[float, float, float, float]:

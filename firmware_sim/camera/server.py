@@ -49,9 +49,18 @@ FAULTS = ("stall", "freeze", "garbage", "disconnect")
 
 
 class MjpegServer:
-    def __init__(self, renderer: SceneRenderer, clock: SimClock, *, fps: float = 5.0,
-                 host: str = "127.0.0.1", port: int = 0, quality: int = 80,
-                 max_real_fps: float | None = None, pool: RenderPool | None = None) -> None:
+    def __init__(
+        self,
+        renderer: SceneRenderer,
+        clock: SimClock,
+        *,
+        fps: float = 5.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        quality: int = 80,
+        max_real_fps: float | None = None,
+        pool: RenderPool | None = None,
+    ) -> None:
         if fps <= 0:
             raise ValueError("fps must be positive")
         if max_real_fps is not None and max_real_fps <= 0:
@@ -100,16 +109,20 @@ class MjpegServer:
 
     def schedule_faults(self, plan: list[tuple[str, float, float]]) -> None:
         """Switch faults ``(mode, start_s, duration_s)`` on and off at real times from now."""
+
         def run() -> None:
             t0 = time.monotonic()
-            events = sorted([(s, m) for m, s, _ in plan] + [(s + d, None) for _, s, d in plan],
-                            key=lambda e: e[0])
+            events = sorted(
+                [(s, m) for m, s, _ in plan] + [(s + d, None) for _, s, d in plan],
+                key=lambda e: e[0],
+            )
             for at, mode in events:
                 while self._running and time.monotonic() - t0 < at:
                     time.sleep(0.05)
                 if not self._running:
                     return
                 self.set_fault(mode)
+
         self._spawn(run, "fault-plan")
 
     def start(self) -> MjpegServer:
@@ -193,8 +206,11 @@ class MjpegServer:
         return self._render(index)
 
     def _ready(self, seen: int) -> bool:
-        return (not self._running or self._fault == "disconnect"
-                or (self._latest is not None and self._latest[0] > seen))
+        return (
+            not self._running
+            or self._fault == "disconnect"
+            or (self._latest is not None and self._latest[0] > seen)
+        )
 
     def stream(self, write: Any) -> None:
         """Write parts to ``write`` until the client goes, a disconnect fault or stop."""
@@ -216,8 +232,10 @@ class MjpegServer:
                 if fault == "stall":
                     continue
                 _, data, ts = latest
-                head = (f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
-                        f"Content-Length: {len(data)}\r\nX-Timestamp: {ts.isoformat()}\r\n\r\n")
+                head = (
+                    f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
+                    f"Content-Length: {len(data)}\r\nX-Timestamp: {ts.isoformat()}\r\n\r\n"
+                )
                 write(head.encode("ascii") + data + b"\r\n")
         finally:
             with self._cond:
@@ -247,8 +265,7 @@ def _handler_for(server: MjpegServer) -> type[BaseHTTPRequestHandler]:
                 return  # drop without a response, like a camera going off the network
             if url.path in ("/", "/video", "/mjpeg"):
                 self.send_response(200)
-                self.send_header("Content-Type",
-                                 f"multipart/x-mixed-replace; boundary={BOUNDARY}")
+                self.send_header("Content-Type", f"multipart/x-mixed-replace; boundary={BOUNDARY}")
                 self.send_header("Cache-Control", "no-cache")
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError, TimeoutError):

@@ -30,8 +30,10 @@ def ground_truth(renderer: MarketRenderer, fps: float) -> dict[str, Any]:
         "duration_s": s.duration_s,
         "start_time_of_day": renderer.start_time_of_day.isoformat(),
         "timezone": TIMEZONE,
-        "zones": [{"id": z.id, "kind": z.kind, "polygon": [list(p) for p in z.polygon]}
-                  for z in standard_zones()],
+        "zones": [
+            {"id": z.id, "kind": z.kind, "polygon": [list(p) for p in z.polygon]}
+            for z in standard_zones()
+        ],
         "lighting": {
             "lamps_off_s": round(min(lp.off_tod_s for lp in plan.lamps) - s.start_tod_s, 1),
             "dawn_mid_s": round(plan.dawn_mid_tod_s - s.start_tod_s, 1),
@@ -52,8 +54,9 @@ def frame_truth(renderer: MarketRenderer, fps: float, every_s: float) -> Iterato
         yield rec
 
 
-def write_truth(renderer: MarketRenderer, out_dir: Path, stem: str, fps: float,
-                frames_every_s: float = 1.0) -> Path:
+def write_truth(
+    renderer: MarketRenderer, out_dir: Path, stem: str, fps: float, frames_every_s: float = 1.0
+) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     truth = ground_truth(renderer, fps)
     frames_path = out_dir / f"{stem}.frames.jsonl"

@@ -9,8 +9,9 @@ import cv2
 from firmware_sim.camera.renderer import SceneRenderer
 
 
-def render_video(renderer: SceneRenderer, path: Path, duration_s: float, fps: float = 5.0,
-                 quality: int = 80) -> int:
+def render_video(
+    renderer: SceneRenderer, path: Path, duration_s: float, fps: float = 5.0, quality: int = 80
+) -> int:
     """Write ``duration_s`` of ``renderer`` at ``fps`` to ``path`` (.avi: MJPG, .mp4: mp4v).
 
     Returns the number of frames written. The MJPG codec adds the JPEG artefacts an IP

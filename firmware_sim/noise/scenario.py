@@ -43,8 +43,13 @@ class Track:
     @property
     def hint(self) -> Hint:
         hints: dict[str, Hint] = {
-            "sales_pitch": "loudspeaker_loop", "horn": "impulsive", "crate": "impulsive",
-            "crowd": "broadband", "rumble": "broadband", "ambience": "broadband"}
+            "sales_pitch": "loudspeaker_loop",
+            "horn": "impulsive",
+            "crate": "impulsive",
+            "crowd": "broadband",
+            "rumble": "broadband",
+            "ambience": "broadband",
+        }
         return hints[self.source]
 
     @property
@@ -123,7 +128,8 @@ class Renderer:
                 continue
             idx_t = (n0 + np.arange(n)) / fs
             active = (idx_t >= track.start_s) & (
-                idx_t < (track.end_s if track.end_s is not None else math.inf))
+                idx_t < (track.end_s if track.end_s is not None else math.inf)
+            )
             if track.level_end_db is not None:
                 lv = np.array([track.level_at(t0), track.level_at(t1)])
                 amp = np.interp(idx_t, [t0, t1], 10 ** (lv / 20)) * 20e-6

@@ -36,9 +36,17 @@ CONTENT_TYPE = "audio/L16;rate={rate};channels=1"
 class NoiseSensorServer:
     """Serves one scenario on ``host:port`` (port 0: an ephemeral port) from a thread."""
 
-    def __init__(self, scenario: Scenario, clock: SimClock, *, fs_hz: int = 48000,
-                 sensitivity_dbfs: float = -26.0, seed: int = 0, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        clock: SimClock,
+        *,
+        fs_hz: int = 48000,
+        sensitivity_dbfs: float = -26.0,
+        seed: int = 0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         self.scenario = scenario
         self.clock = clock
         self.fs_hz = fs_hz
@@ -58,8 +66,12 @@ class NoiseSensorServer:
         return f"http://{host!s}:{port}/audio.l16"
 
     def start(self) -> NoiseSensorServer:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="noise-sim",
-                                        kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever,
+            name="noise-sim",
+            kwargs={"poll_interval": 0.1},
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -81,7 +93,7 @@ class NoiseSensorServer:
                 self.clock.sleep_until((n0 + (j + 1) * chunk) / fs)
                 if self._stop.is_set():
                     return
-                write(pcm[j * chunk * 2:(j + 1) * chunk * 2])
+                write(pcm[j * chunk * 2 : (j + 1) * chunk * 2])
             n0 += fs
 
     def first_sample(self) -> int:
@@ -106,8 +118,13 @@ def _make_handler(server: NoiseSensorServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             if self.path.split("?")[0] == "/status":
-                body = json.dumps({"scenario": server.scenario.name, "rate": server.fs_hz,
-                                   "now": server.clock.now().isoformat()}).encode()
+                body = json.dumps(
+                    {
+                        "scenario": server.scenario.name,
+                        "rate": server.fs_hz,
+                        "now": server.clock.now().isoformat(),
+                    }
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))

@@ -66,15 +66,13 @@ class FilteredNoise:
 
 def crowd(fs_hz: int, seed: int) -> FilteredNoise:
     """Market babble: speech-shaped noise (band 200 Hz - 4 kHz) with slow level movement."""
-    sos = signal.butter(2, [200, min(4000, 0.45 * fs_hz)], btype="bandpass", fs=fs_hz,
-                        output="sos")
+    sos = signal.butter(2, [200, min(4000, 0.45 * fs_hz)], btype="bandpass", fs=fs_hz, output="sos")
     return FilteredNoise(fs_hz, np.asarray(sos), seed, modulation_depth=0.4)
 
 
 def ambience(fs_hz: int, seed: int) -> FilteredNoise:
     """Quiet night background: distant traffic, pinkish, mostly low frequencies."""
-    sos = signal.butter(1, [40, min(2500, 0.45 * fs_hz)], btype="bandpass", fs=fs_hz,
-                        output="sos")
+    sos = signal.butter(1, [40, min(2500, 0.45 * fs_hz)], btype="bandpass", fs=fs_hz, output="sos")
     return FilteredNoise(fs_hz, np.asarray(sos), seed)
 
 
@@ -127,8 +125,7 @@ def sales_pitch(fs_hz: int, seed: int, period_s: float = 4.6) -> Recording:
         end = min(pos + dur, n)
         wave[pos:end] += (syl * env)[: end - pos]
         pos = end + int(rng.uniform(0.03, 0.09) * fs_hz)
-    sos = signal.butter(2, [300, min(4000, 0.45 * fs_hz)], btype="bandpass", fs=fs_hz,
-                        output="sos")
+    sos = signal.butter(2, [300, min(4000, 0.45 * fs_hz)], btype="bandpass", fs=fs_hz, output="sos")
     wave = signal.sosfiltfilt(sos, wave)
     return Recording(fs_hz, _normalise(np.tanh(wave / np.max(np.abs(wave)) * 2), fs_hz), True)
 

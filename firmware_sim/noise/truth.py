@@ -22,8 +22,14 @@ import numpy as np
 from firmware_sim.noise.scenario import Scenario, nominal_levels
 
 #: GB 3096-2008 Table 1, LAeq limits in dB(A): class -> (day, night).
-GB3096_LIMITS = {"0": (50, 40), "1": (55, 45), "2": (60, 50), "3": (65, 55), "4a": (70, 55),
-                 "4b": (70, 60)}
+GB3096_LIMITS = {
+    "0": (50, 40),
+    "1": (55, 45),
+    "2": (60, 50),
+    "3": (65, 55),
+    "4a": (70, 55),
+    "4b": (70, 60),
+}
 
 
 @dataclass(frozen=True)
@@ -79,9 +85,13 @@ def _hysteresis(active: np.ndarray, open_after: int, close_after: int) -> list[t
     return out
 
 
-def ground_truth(scenario: Scenario, day: date | None = None, tz: str = "Asia/Shanghai",
-                 seconds: int | None = None, rules: RuleAssumptions | None = None
-                 ) -> list[ExpectedEpisode]:
+def ground_truth(
+    scenario: Scenario,
+    day: date | None = None,
+    tz: str = "Asia/Shanghai",
+    seconds: int | None = None,
+    rules: RuleAssumptions | None = None,
+) -> list[ExpectedEpisode]:
     r = rules or RuleAssumptions()
     n = int(seconds if seconds is not None else scenario.duration_s)
     start = datetime.combine(day or date(2024, 5, 1), scenario.start, tzinfo=ZoneInfo(tz))
@@ -92,7 +102,7 @@ def ground_truth(scenario: Scenario, day: date | None = None, tz: str = "Asia/Sh
     limit = np.where(is_night, night_lim, day_lim).astype(float)
     valid = np.ones(n, dtype=bool)
     for f in scenario.faults:
-        valid[int(f.start_s): int(np.ceil(f.end_s))] = False
+        valid[int(f.start_s) : int(np.ceil(f.end_s))] = False
     energy = np.where(valid, 10 ** (laeq / 10), 0.0)
     cum_e = np.concatenate([[0.0], np.cumsum(energy)])
     cum_n = np.concatenate([[0], np.cumsum(valid)])
@@ -128,28 +138,39 @@ def ground_truth(scenario: Scenario, day: date | None = None, tz: str = "Asia/Sh
             hint_idx = int(np.argmax(track_energy[:, span].sum(axis=1)))
             hint = "impulsive" if kind == "noise_impulsive" else scenario.tracks[hint_idx].hint
             closed = [x for x in closes if x >= 0]
-            out.append(ExpectedEpisode(
-                type=kind,
-                open_earliest=start + timedelta(seconds=max(min(opens) - r.slack_s, 0)),
-                open_latest=start + timedelta(seconds=max(opens) + r.slack_s),
-                close_earliest=at(min(closed) - r.slack_s) if len(closed) == len(closes) else None,
-                close_latest=at(max(closed) + r.slack_s) if len(closed) == len(closes) else None,
-                limit_db=float(limit[o] + (15 if kind == "noise_impulsive" else 0)),
-                period="night" if is_night[o] else "day",
-                source_hint=hint,
-            ))
+            out.append(
+                ExpectedEpisode(
+                    type=kind,
+                    open_earliest=start + timedelta(seconds=max(min(opens) - r.slack_s, 0)),
+                    open_latest=start + timedelta(seconds=max(opens) + r.slack_s),
+                    close_earliest=at(min(closed) - r.slack_s)
+                    if len(closed) == len(closes)
+                    else None,
+                    close_latest=at(max(closed) + r.slack_s)
+                    if len(closed) == len(closes)
+                    else None,
+                    limit_db=float(limit[o] + (15 if kind == "noise_impulsive" else 0)),
+                    period="night" if is_night[o] else "day",
+                    source_hint=hint,
+                )
+            )
     for f in scenario.faults:
         if f.start_s >= n:
             continue
         o = int(f.start_s) + r.fault_open_after_s
         c = int(np.ceil(f.end_s)) + r.fault_close_after_s
-        out.append(ExpectedEpisode(
-            type="microphone_fault",
-            open_earliest=start + timedelta(seconds=max(o - r.fault_open_after_s - r.slack_s, 0)),
-            open_latest=start + timedelta(seconds=o + r.slack_s),
-            close_earliest=at(c - r.slack_s) if c < n else None,
-            close_latest=at(c + r.slack_s) if c < n else None,
-            limit_db=None, period=None, source_hint=None,
-        ))
+        out.append(
+            ExpectedEpisode(
+                type="microphone_fault",
+                open_earliest=start
+                + timedelta(seconds=max(o - r.fault_open_after_s - r.slack_s, 0)),
+                open_latest=start + timedelta(seconds=o + r.slack_s),
+                close_earliest=at(c - r.slack_s) if c < n else None,
+                close_latest=at(c + r.slack_s) if c < n else None,
+                limit_db=None,
+                period=None,
+                source_hint=None,
+            )
+        )
     out.sort(key=lambda e: e.open_earliest)
     return out

@@ -37,7 +37,8 @@ class MicrophoneSource(StrictModel):
     def _complete(self) -> MicrophoneSource:
         if self.kind == "simulator" and not self.scenario:
             raise ValueError(
-                "a simulator source needs a scenario (see `whistle sim noise scenarios`)")
+                "a simulator source needs a scenario (see `whistle sim noise scenarios`)"
+            )
         if self.kind in ("tcp", "file") and not self.url:
             raise ValueError(f"a {self.kind} source needs a url")
         return self
