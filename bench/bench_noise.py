@@ -20,6 +20,7 @@ import os
 import time
 from collections.abc import Callable
 
+import cv2
 import numpy as np
 from scipy import signal
 
@@ -93,11 +94,13 @@ def breakdown(x: np.ndarray, repeat: int) -> list[dict[str, object]]:
     whole = SoundLevelMeter(FS, -26.0)
     sos = plain_bilinear_a_sos(FS)
     ref = best_time(lambda: signal.sosfilt(sos, sec.astype(np.float64) / 32768.0), repeat)
-    buf = np.empty(FS)
+    buf, sq = np.empty(FS), np.empty(FS)
     stages: dict[str, Callable[[], object]] = {
         "convert_int16": lambda: np.copyto(buf, sec),
         "c_weighting_order4": lambda: signal.lfilter(c_b, m._c_a, xf, zi=zc),
         "a_from_c_1_biquad": lambda: signal.lfilter(m._a_b, m._a_a, c, zi=m._za),
+        "energies_peak_squares": lambda: (cv2.norm(a, cv2.NORM_L2SQR), cv2.norm(c, cv2.NORM_L2SQR),
+                                          cv2.norm(c, cv2.NORM_INF), np.square(a, out=sq)),
         "fast_time_weighting": lambda: m._fast.process(a2),
         "slow_time_weighting": lambda: m._slow.process(a2),
         "bands_and_envelope": lambda: m._bands.analyse(sec, scale),

@@ -5,7 +5,8 @@ Design (units: Hz, sample rate ``fs_hz``):
 * The analog weightings of IEC 61672-1:2013 Annex E have poles at f1 = 20.598997,
   f2 = 107.652649, f3 = 737.862231 and f4 = 12194.217 Hz. C(s) = Kc s^2 / ((s+w1)^2 (s+w4)^2);
   A(s) = C(s) * Ka/Kc * s^2 / ((s+w2)(s+w3)). So the meter filters once through the C sections
-  and then through one more section to get A: A and C together cost three biquads.
+  and then through one more section to get A: A and C together cost three biquads (the meter
+  runs the two C sections as one 4th-order recursion, :func:`c_transfer_function`).
 * The high-pass parts (f1, f2, f3) use the bilinear transform: at 16-48 kHz their warping error
   is negligible because their corners are far below Nyquist.
 * The low-pass double pole at f4 is where the plain bilinear transform over-attenuates near
