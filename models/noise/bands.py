@@ -55,7 +55,8 @@ class BandAnalyser:
     def __post_init__(self) -> None:
         if self.fs_hz % self.frames_per_s:
             raise ValueError(
-                f"sample rate {self.fs_hz} Hz is not a multiple of {self.frames_per_s}")
+                f"sample rate {self.fs_hz} Hz is not a multiple of {self.frames_per_s}"
+            )
         self.frame_len = n = self.fs_hz // self.frames_per_s
         self.centres_hz = third_octave_centres_hz(self.fs_hz)
         self._frames = np.empty((self.frames_per_s, n), dtype=np.float32)
@@ -76,8 +77,7 @@ class BandAnalyser:
         # octaves: three adjacent thirds centred on each OCTAVE_CENTRE_N; at low sample rates
         # the top groups lose bands (they read the floor when empty)
         pos = {k: i for i, k in enumerate(ns)}
-        self._groups = [[pos[k] for k in (c - 1, c, c + 1) if k in pos]
-                        for c in OCTAVE_CENTRE_N]
+        self._groups = [[pos[k] for k in (c - 1, c, c + 1) if k in pos] for c in OCTAVE_CENTRE_N]
         self._oct_starts = np.array([g[0] for g in self._groups if g], dtype=np.intp)
         complete = all(len(g) == 3 for g in self._groups)
         self._oct_end = self._groups[-1][-1] + 1 if complete else -1

@@ -53,15 +53,25 @@ def calibrate_from_tone(
     x = x[skip:]
     problems: list[str] = []
     if x.size < fs_hz // 2:
-        return CalibrationResult(float("nan"), float("nan"), float("nan"), x.size / fs_hz,
-                                 ("recording shorter than 0.5 s",))
+        return CalibrationResult(
+            float("nan"),
+            float("nan"),
+            float("nan"),
+            x.size / fs_hz,
+            ("recording shorter than 0.5 s",),
+        )
     x = x - x.mean()
     frame = fs_hz // 10
     nframes = x.size // frame
     ms = np.mean(x[: nframes * frame].reshape(nframes, frame) ** 2, axis=1)
     if np.any(ms <= 0):
-        return CalibrationResult(float("nan"), float("nan"), float("nan"), x.size / fs_hz,
-                                 ("digital silence in the recording: no tone",))
+        return CalibrationResult(
+            float("nan"),
+            float("nan"),
+            float("nan"),
+            x.size / fs_hz,
+            ("digital silence in the recording: no tone",),
+        )
     lv = 10 * np.log10(ms)
     spread = float(lv.max() - lv.min())
     rms = math.sqrt(float(np.mean(x * x)))
@@ -97,7 +107,9 @@ def drift_db(before_dbfs: float, after_dbfs: float) -> float:
 def drift_problem(before_dbfs: float, after_dbfs: float) -> str | None:
     d = drift_db(before_dbfs, after_dbfs)
     if abs(d) > MAX_DRIFT_DB:
-        return (f"sensitivity drifted {d:+.2f} dB since the last calibration "
-                f"({before_dbfs:.2f} -> {after_dbfs:.2f} dBFS; limit {MAX_DRIFT_DB} dB): "
-                "data measured in between is not valid")
+        return (
+            f"sensitivity drifted {d:+.2f} dB since the last calibration "
+            f"({before_dbfs:.2f} -> {after_dbfs:.2f} dBFS; limit {MAX_DRIFT_DB} dB): "
+            "data measured in between is not valid"
+        )
     return None

@@ -39,8 +39,11 @@ CLIP_FRACTION = 0.999
 
 
 #: Integer PCM types and their full-scale divisor.
-_PCM_TYPES = {np.dtype(np.int16): 32768.0, np.dtype(np.int32): 2147483648.0,
-              np.dtype(np.uint8): 128.0}
+_PCM_TYPES = {
+    np.dtype(np.int16): 32768.0,
+    np.dtype(np.int32): 2147483648.0,
+    np.dtype(np.uint8): 128.0,
+}
 #: Signed PCM types whose full-scale factor the C filter's numerator absorbs: the factors are
 #: powers of two, so (b * 2^-15) * s rounds exactly like b * (s * 2^-15) (same output bits).
 _SCALED_PCM = {np.dtype(np.int16): 2.0**-15, np.dtype(np.int32): 2.0**-31}
@@ -193,8 +196,9 @@ class SoundLevelMeter:
     def level_db(self, mean_square: float) -> float:
         return 10.0 * math.log10(max(mean_square, _MS_FLOOR)) + self.offset_db
 
-    def _second(self, x: npt.NDArray[np.float64], raw: npt.NDArray[Any] | None = None,
-                scale: float = 1.0) -> SecondLevels:
+    def _second(
+        self, x: npt.NDArray[np.float64], raw: npt.NDArray[Any] | None = None, scale: float = 1.0
+    ) -> SecondLevels:
         """One second: ``x * scale`` in full-scale units (``scale`` 1.0 or a key of
         ``_SCALED_PCM``); ``raw`` the same samples as received (the extremes and the band FFT
         read the narrower integer samples when there are some)."""
@@ -216,16 +220,17 @@ class SoundLevelMeter:
         self._fast.flush_below(STATE_FLUSH)
         self._slow.flush_below(STATE_FLUSH)
         third, octave = self._bands.analyse(raw, full_scale_factor(raw.dtype))
-        x_min, x_max = _sample_to_full_scale(raw.min(), raw.dtype), _sample_to_full_scale(
-            raw.max(), raw.dtype)
+        x_min, x_max = (
+            _sample_to_full_scale(raw.min(), raw.dtype),
+            _sample_to_full_scale(raw.max(), raw.dtype),
+        )
         raw_peak = max(x_max, -x_min)
         n = a2.size
         # every mean square (full-scale units) to dB SPL in one pass: levels, bands, envelope
         ms = self._ms
-        ms[:6] = (a_energy / n, fast.max(), fast.min(), slow.max(), c_peak * c_peak,
-                  c_energy / n)
-        ms[6:6 + third.size] = third
-        ms[6 + third.size:] = octave.ravel()
+        ms[:6] = (a_energy / n, fast.max(), fast.min(), slow.max(), c_peak * c_peak, c_energy / n)
+        ms[6 : 6 + third.size] = third
+        ms[6 + third.size :] = octave.ravel()
         db = np.maximum(ms, _MS_FLOOR)
         np.log10(db, out=db)
         db *= 10.0
@@ -239,9 +244,9 @@ class SoundLevelMeter:
             lasmax=levels[3],
             lcpeak=levels[4],
             lceq=levels[5],
-            bands_db=db[6:6 + third.size],
+            bands_db=db[6 : 6 + third.size],
             band_centres_hz=self._bands.centres_hz,
-            envelope_db=db[6 + third.size:].reshape(octave.shape),
+            envelope_db=db[6 + third.size :].reshape(octave.shape),
             clipped_samples=int(np.count_nonzero(np.abs(x) >= CLIP_FRACTION / scale))
             if raw_peak >= CLIP_FRACTION
             else 0,

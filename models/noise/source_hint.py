@@ -28,8 +28,9 @@ class Periodicity:
     period_s: float
 
 
-def envelope_periodicity(env_db: npt.NDArray[np.float64], min_period_s: float = 1.5,
-                         max_period_s: float = 15.0) -> Periodicity:
+def envelope_periodicity(
+    env_db: npt.NDArray[np.float64], min_period_s: float = 1.5, max_period_s: float = 15.0
+) -> Periodicity:
     """Repetition of a (frames, bands) dB envelope at 10 frames/s."""
     n = env_db.shape[0]
     lo, hi = int(min_period_s * FRAMES_PER_S), int(max_period_s * FRAMES_PER_S)
@@ -68,8 +69,9 @@ def spectral_breadth(bands_db: npt.NDArray[np.float64]) -> int:
     return int(np.count_nonzero(bands_db >= bands_db.max() - 10.0))
 
 
-def classify(env_db: npt.NDArray[np.float64], crest_db: float, bands_db: npt.NDArray[np.float64]
-             ) -> tuple[Hint, Periodicity]:
+def classify(
+    env_db: npt.NDArray[np.float64], crest_db: float, bands_db: npt.NDArray[np.float64]
+) -> tuple[Hint, Periodicity]:
     """The hint for a stretch of sound: envelope (frames, bands), the peak second's
     LAFmax - LAeq,1s, and the 1/3-octave spectrum at the peak."""
     per = envelope_periodicity(env_db)
