@@ -12,7 +12,7 @@ from edge.parks.engine import ParksEngine
 from edge.parks.replay import ReplayResult, replay
 from firmware_sim.counters.scenarios import SimDay, simulate_day
 from whistle.config.common import TimeWindow
-from whistle.config.counter import AreaConfig, CounterConfig
+from whistle.config.counter import AreaConfig, CounterConfig, CounterSource
 
 TZ = ZoneInfo("Asia/Shanghai")
 #: The simulated counters' side-by-side undercount as a manual count would measure it
@@ -36,7 +36,7 @@ class PlayedDay:
 def play_day(scenario: str, seed: int, capacity: int = 1200) -> PlayedDay:
     d0 = datetime(2026, 5, 16, tzinfo=TZ)
     day = simulate_day(scenario, seed, d0)
-    counters = [CounterConfig(id=g, name=g, kind="counter", source={"kind": "simulator"},
+    counters = [CounterConfig(id=g, name=g, kind="counter", source=CounterSource(kind="simulator"),
                               serial=f"HC2-{seed % 1000:03d}-{i:02d}",
                               undercount_ratio=CALIBRATED_UNDERCOUNT)
                 for i, g in enumerate(day.gates)]

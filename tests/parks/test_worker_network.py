@@ -17,6 +17,7 @@ import pytest
 from edge.device import EpisodeEvent, Observation, WorkerOptions
 from edge.parks import build_workers
 from edge.parks.worker import ParksWorker
+from whistle.config.counter import AreaConfig, CounterConfig
 from whistle.config.site import SiteConfig
 
 
@@ -55,7 +56,8 @@ def playground_site() -> SiteConfig:
 def test_demo_playground_warns_within_five_simulated_minutes(tmp_path: Path) -> None:
     site = playground_site()
     start = datetime(2026, 5, 16, 9, 17, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
-    workers = build_workers(site, list(site.devices),
+    devices = [d for d in site.devices if isinstance(d, CounterConfig | AreaConfig)]
+    workers = build_workers(site, devices,
                             WorkerOptions(data_dir=tmp_path, sim_start=start, sim_speed=80.0))
     assert len(workers) == 1
     worker = workers[0]
