@@ -154,3 +154,16 @@ def test_grafana_provisioning_points_at_the_dashboards(rendered: dict[str, Any])
         for panel in json.loads(dashboard.read_text())["panels"]:
             for target in panel["targets"]:
                 assert target["datasource"]["uid"] in uids, dashboard
+
+
+def test_the_image_copies_files_that_exist() -> None:
+    """Every COPY of the Dockerfile the compose file builds names files of the repository."""
+    copies = [
+        line.split()[1:-1]
+        for line in (REPO_ROOT / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ") and "--from=" not in line
+    ]
+    assert copies
+    for sources in copies:
+        for source in sources:
+            assert (REPO_ROOT / source).exists(), f"the Dockerfile copies missing {source}"
