@@ -10,8 +10,9 @@ if TYPE_CHECKING:
     from whistle.config.site import SiteConfig
 
 
-def build_workers(site: SiteConfig, devices: list[CameraConfig],
-                  options: WorkerOptions) -> list[DeviceWorker]:
+def build_workers(
+    site: SiteConfig, devices: list[CameraConfig], options: WorkerOptions
+) -> list[DeviceWorker]:
     """One :class:`~edge.parking.worker.CarparkWorker` per camera with spaces."""
     from edge.parking.worker import CarparkWorker
 

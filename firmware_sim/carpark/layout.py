@@ -37,8 +37,16 @@ def bays() -> list[Bay]:
     for r, top in enumerate(ROW_TOPS):
         entry = -1 if r in (0, 2) else 1  # rows 1 and 2 face the middle aisle
         for k in range(BAYS_PER_ROW):
-            out.append(Bay(f"r{r}-{k:02d}", round(X0 + k * w, 4), top,
-                           round(X0 + (k + 1) * w, 4), round(top + BAY_DEPTH, 4), entry))
+            out.append(
+                Bay(
+                    f"r{r}-{k:02d}",
+                    round(X0 + k * w, 4),
+                    top,
+                    round(X0 + (k + 1) * w, 4),
+                    round(top + BAY_DEPTH, 4),
+                    entry,
+                )
+            )
     return out
 
 

@@ -55,8 +55,14 @@ class Lighting:
 
 
 class CarparkRenderer:
-    def __init__(self, scene: CarparkScene, lighting: Lighting, seed: int,
-                 size: tuple[int, int] = (640, 360), start: time = time(5, 20)) -> None:
+    def __init__(
+        self,
+        scene: CarparkScene,
+        lighting: Lighting,
+        seed: int,
+        size: tuple[int, int] = (640, 360),
+        start: time = time(5, 20),
+    ) -> None:
         self.scene = scene
         self.lighting = lighting
         self.seed = seed
@@ -99,22 +105,29 @@ class CarparkRenderer:
                 x += rng.normal(0, 12)
                 y += rng.normal(0, 12)
                 pts.append((x, y))
-            cv2.polylines(img, [np.array(pts, np.int32)], False, (0.16, 0.16, 0.17), 1,
-                          cv2.LINE_AA)
+            cv2.polylines(img, [np.array(pts, np.int32)], False, (0.16, 0.16, 0.17), 1, cv2.LINE_AA)
         lw = max(1, round(w / 400))
         for b in self.scene.bays:
             x0, y0 = self._px(b.x0, b.y0)
             x1, y1 = self._px(b.x1, b.y1)
             for x in (x0, x1):
-                cv2.line(img, (round(x), round(y0)), (round(x), round(y1)), LINE.tolist(), lw,
-                         cv2.LINE_AA)
+                cv2.line(
+                    img,
+                    (round(x), round(y0)),
+                    (round(x), round(y1)),
+                    LINE.tolist(),
+                    lw,
+                    cv2.LINE_AA,
+                )
             yb = y0 if b.entry > 0 else y1  # the back line of the bay
-            cv2.line(img, (round(x0), round(yb)), (round(x1), round(yb)), LINE.tolist(), lw,
-                     cv2.LINE_AA)
+            cv2.line(
+                img, (round(x0), round(yb)), (round(x1), round(yb)), LINE.tolist(), lw, cv2.LINE_AA
+            )
         return np.clip(img, 0, 1)
 
-    def _car_poly(self, bay: Bay, car: Car, progress: float) -> tuple[np.ndarray, float, float,
-                                                                    float, float, float]:
+    def _car_poly(
+        self, bay: Bay, car: Car, progress: float
+    ) -> tuple[np.ndarray, float, float, float, float, float]:
         x0, y0 = self._px(bay.x0, bay.y0)
         x1, y1 = self._px(bay.x1, bay.y1)
         bw, bh = x1 - x0, y1 - y0
@@ -124,25 +137,42 @@ class CarparkRenderer:
         return np.zeros(0), cx, cy, length, width, car.angle_deg * (0.3 + 0.7 * progress)
 
     @staticmethod
-    def _rect(cx: float, cy: float, w: float, h: float, ang: float,
-              dy0: float = -0.5, dy1: float = 0.5, inset: float = 0.0) -> np.ndarray:
+    def _rect(
+        cx: float,
+        cy: float,
+        w: float,
+        h: float,
+        ang: float,
+        dy0: float = -0.5,
+        dy1: float = 0.5,
+        inset: float = 0.0,
+    ) -> np.ndarray:
         c, s = math.cos(math.radians(ang)), math.sin(math.radians(ang))
         xs = (-w / 2 + inset, w / 2 - inset)
         ys = (dy0 * h, dy1 * h)
         pts = [(xs[0], ys[0]), (xs[1], ys[0]), (xs[1], ys[1]), (xs[0], ys[1])]
-        return np.array([(cx + x * c - y * s, cy + x * s + y * c) for x, y in pts],
-                        dtype=np.float32)
+        return np.array(
+            [(cx + x * c - y * s, cy + x * s + y * c) for x, y in pts], dtype=np.float32
+        )
 
-    def _draw_car(self, img: np.ndarray, shade: np.ndarray, bay: Bay, car: Car,
-                  progress: float, sun: tuple[float, float]) -> None:
+    def _draw_car(
+        self,
+        img: np.ndarray,
+        shade: np.ndarray,
+        bay: Bay,
+        car: Car,
+        progress: float,
+        sun: tuple[float, float],
+    ) -> None:
         _, cx, cy, length, width, ang = self._car_poly(bay, car, progress)
         sh_strength, sh_dir = sun
         if sh_strength > 0:
             off = 0.28 * width
             sx, sy = cx + off * math.cos(sh_dir), cy + off * math.sin(sh_dir)
             poly = self._rect(sx, sy, width, length, ang)
-            cv2.fillConvexPoly(shade, (poly * 16).astype(np.int32), 1.0 - sh_strength,
-                               cv2.LINE_AA, 4)
+            cv2.fillConvexPoly(
+                shade, (poly * 16).astype(np.int32), 1.0 - sh_strength, cv2.LINE_AA, 4
+            )
         body = np.array(car.colour, np.float32)
         outline = (body * 0.55).tolist()
         poly = self._rect(cx, cy, width, length, ang)
@@ -151,13 +181,14 @@ class CarparkRenderer:
         cv2.fillConvexPoly(img, (inner * 16).astype(np.int32), body.tolist(), cv2.LINE_AA, 4)
         f = car.facing
         # windscreen, roof, rear window along the car's length (front towards ``facing``)
-        for (a, b), colour in (((0.12, 0.30), GLASS * 0.8 + body * 0.1),
-                               ((-0.36, -0.24), GLASS + body * 0.1),
-                               ((-0.24, 0.12), np.minimum(body * 1.12 + 0.03, 1.0))):
+        for (a, b), colour in (
+            ((0.12, 0.30), GLASS * 0.8 + body * 0.1),
+            ((-0.36, -0.24), GLASS + body * 0.1),
+            ((-0.24, 0.12), np.minimum(body * 1.12 + 0.03, 1.0)),
+        ):
             lo, hi = (a, b) if f > 0 else (-b, -a)
             part = self._rect(cx, cy, width, length, ang, lo, hi, inset=width * 0.12)
-            cv2.fillConvexPoly(img, (part * 16).astype(np.int32), colour.tolist(), cv2.LINE_AA,
-                               4)
+            cv2.fillConvexPoly(img, (part * 16).astype(np.int32), colour.tolist(), cv2.LINE_AA, 4)
 
     def frame_at(self, t_s: float) -> np.ndarray:
         img = self._ground.copy()

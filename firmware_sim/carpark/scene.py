@@ -73,8 +73,9 @@ class CarparkScene:
         return out
 
 
-def make_scene(seed: int, duration_s: float, occupancy: float = 0.55,
-               mean_stay_s: float = 900.0) -> CarparkScene:
+def make_scene(
+    seed: int, duration_s: float, occupancy: float = 0.55, mean_stay_s: float = 900.0
+) -> CarparkScene:
     rng = np.random.default_rng(seed)
     colours = [c for c, _ in PALETTE]
     probs = np.array([p for _, p in PALETTE])
@@ -83,8 +84,11 @@ def make_scene(seed: int, duration_s: float, occupancy: float = 0.55,
     stays: dict[str, list[Stay]] = {}
     all_bays = bays()
     for b in all_bays:
-        t = -float(rng.uniform(0, mean_stay_s)) if rng.random() < occupancy else \
-            float(rng.exponential(mean_free_s))
+        t = (
+            -float(rng.uniform(0, mean_stay_s))
+            if rng.random() < occupancy
+            else float(rng.exponential(mean_free_s))
+        )
         lst = []
         while t < duration_s:
             stay = float(rng.exponential(mean_stay_s)) + 60.0

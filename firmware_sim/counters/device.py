@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 def post_json(url: str, body: object, timeout_s: float = 5.0) -> int:
     """POST ``body`` as JSON; return the HTTP status."""
     data = json.dumps(body).encode("utf-8")
-    req = urllib.request.Request(url, data=data, method="POST",
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url, data=data, method="POST", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(req, timeout=timeout_s) as resp:
         return int(resp.status)
 
@@ -33,8 +34,15 @@ def post_json(url: str, body: object, timeout_s: float = 5.0) -> int:
 class SimulatedCounter(threading.Thread):
     """Pushes ``deliveries`` (send times in seconds after ``day_offset_s``) to ``url``."""
 
-    def __init__(self, url: str, deliveries: Sequence[Delivery], clock: SimClock,
-                 clock_offset_s: float, stop: threading.Event, name: str = "sim-counter") -> None:
+    def __init__(
+        self,
+        url: str,
+        deliveries: Sequence[Delivery],
+        clock: SimClock,
+        clock_offset_s: float,
+        stop: threading.Event,
+        name: str = "sim-counter",
+    ) -> None:
         super().__init__(name=name, daemon=True)
         self.url = url
         self.deliveries = list(deliveries)
@@ -50,8 +58,9 @@ class SimulatedCounter(threading.Thread):
             if d.send_s < self.clock_offset_s:
                 continue  # before the simulation starts
             while not self.stop_event.is_set():
-                remaining = (d.send_s - self.clock_offset_s - self.clock.elapsed_s()) / \
-                    self.clock.speed
+                remaining = (
+                    d.send_s - self.clock_offset_s - self.clock.elapsed_s()
+                ) / self.clock.speed
                 if remaining <= 0:
                     break
                 self.stop_event.wait(min(remaining, 0.2))

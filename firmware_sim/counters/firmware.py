@@ -56,7 +56,8 @@ class Faults:
             offline=((float(rng.uniform(8, 17)), float(rng.uniform(20, 60))),),
             skew_s=float(rng.uniform(-400, 400)),
             drift_ppm=float(rng.uniform(-50, 50)),
-            stuck=((float(rng.uniform(8, 17)), float(rng.uniform(1.5, 3.0))),) if stuck_gate
+            stuck=((float(rng.uniform(8, 17)), float(rng.uniform(1.5, 3.0))),)
+            if stuck_gate
             else (),
             glitch_prob=0.0005,
         )
@@ -150,7 +151,7 @@ def generate_reports(
             continue
         if burst:
             for i in range(0, len(burst), BURST_CHUNK):
-                deliveries.append(Delivery(burst_end + 0.5 + i * 1e-3, burst[i:i + BURST_CHUNK]))
+                deliveries.append(Delivery(burst_end + 0.5 + i * 1e-3, burst[i : i + BURST_CHUNK]))
             burst = []
         send = t + float(rng.uniform(0.05, 0.5))
         if f.reorder_prob and rng.random() < f.reorder_prob:

@@ -30,20 +30,39 @@ class DayShape:
 
     @staticmethod
     def weekday() -> DayShape:
-        return DayShape(bumps=((6.5, 0.7, 0.35, 50.0), (10.0, 1.5, 0.15, 70.0),
-                               (15.5, 1.5, 0.15, 80.0), (19.3, 1.0, 0.35, 60.0)))
+        return DayShape(
+            bumps=(
+                (6.5, 0.7, 0.35, 50.0),
+                (10.0, 1.5, 0.15, 70.0),
+                (15.5, 1.5, 0.15, 80.0),
+                (19.3, 1.0, 0.35, 60.0),
+            )
+        )
 
     @staticmethod
     def early() -> DayShape:
         """A neighbourhood park open from 04:00: morning exercisers from first light (04:30 in
         a Weihai summer; the feature's early market opens then too), a bigger morning bump."""
-        return DayShape(bumps=((5.6, 0.8, 0.40, 50.0), (9.5, 1.5, 0.12, 70.0),
-                               (15.5, 1.5, 0.13, 80.0), (19.3, 1.0, 0.35, 60.0)), open_h=4.0)
+        return DayShape(
+            bumps=(
+                (5.6, 0.8, 0.40, 50.0),
+                (9.5, 1.5, 0.12, 70.0),
+                (15.5, 1.5, 0.13, 80.0),
+                (19.3, 1.0, 0.35, 60.0),
+            ),
+            open_h=4.0,
+        )
 
     @staticmethod
     def weekend() -> DayShape:
-        return DayShape(bumps=((6.8, 0.8, 0.2, 50.0), (10.5, 1.5, 0.3, 110.0),
-                               (15.0, 1.8, 0.3, 120.0), (19.3, 1.0, 0.2, 60.0)))
+        return DayShape(
+            bumps=(
+                (6.8, 0.8, 0.2, 50.0),
+                (10.5, 1.5, 0.3, 110.0),
+                (15.0, 1.8, 0.3, 120.0),
+                (19.3, 1.0, 0.2, 60.0),
+            )
+        )
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,15 @@ import numpy as np
 from firmware_sim.counters.firmware import Delivery, Faults, GateSpec, generate_reports
 from firmware_sim.counters.flows import Crossings, DayShape, generate_day
 
-SCENARIOS = ("clean", "all_faults", "demo_playground", "weekend_all_faults", "wetland_morning",
-             "haiyuan_morning", "running_morning")
+SCENARIOS = (
+    "clean",
+    "all_faults",
+    "demo_playground",
+    "weekend_all_faults",
+    "wetland_morning",
+    "haiyuan_morning",
+    "running_morning",
+)
 
 
 @dataclass(frozen=True)
@@ -49,23 +56,34 @@ class SimDay:
 
 def park_spec(name: str) -> ParkSpec:
     """Scenario name -> park. Wetland park: 4 gates, ~6000 visitors; playground: 1 gate."""
-    wetland = dict(gates=("gate-n", "gate-e", "gate-s", "gate-w"),
-                   gate_weights=(0.35, 0.25, 0.25, 0.15), visitors=6000)
+    wetland = dict(
+        gates=("gate-n", "gate-e", "gate-s", "gate-w"),
+        gate_weights=(0.35, 0.25, 0.25, 0.15),
+        visitors=6000,
+    )
     if name == "clean":
         return ParkSpec(**wetland)  # type: ignore[arg-type]
     if name == "all_faults":
         return ParkSpec(**wetland, all_faults=True)  # type: ignore[arg-type]
     if name == "weekend_all_faults":
-        return ParkSpec(**{**wetland, "visitors": 9000}, weekend=True,  # type: ignore[arg-type]
-                        all_faults=True)
+        return ParkSpec(
+            **{**wetland, "visitors": 9000},
+            weekend=True,  # type: ignore[arg-type]
+            all_faults=True,
+        )
     if name == "wetland_morning":  # the Yangting River wetland park, every fault on
         return ParkSpec(**wetland, all_faults=True, early=True)  # type: ignore[arg-type]
     if name == "haiyuan_morning":  # Haiyuan park: three gates
-        return ParkSpec(gates=("gate-n", "gate-e", "gate-s"), gate_weights=(0.45, 0.3, 0.25),
-                        visitors=4000, early=True)
+        return ParkSpec(
+            gates=("gate-n", "gate-e", "gate-s"),
+            gate_weights=(0.45, 0.3, 0.25),
+            visitors=4000,
+            early=True,
+        )
     if name == "running_morning":  # the running-themed park: runners at dawn, two gates
-        return ParkSpec(gates=("gate-e", "gate-w"), gate_weights=(0.6, 0.4), visitors=2500,
-                        early=True)
+        return ParkSpec(
+            gates=("gate-e", "gate-w"), gate_weights=(0.6, 0.4), visitors=2500, early=True
+        )
     if name == "demo_playground":
         return ParkSpec(gates=("gate-play",), gate_weights=(1.0,), visitors=600, start_s=0.0)
     raise KeyError(f"unknown counter scenario {name!r}; known: {', '.join(SCENARIOS)}")
@@ -101,9 +119,12 @@ def simulate_day(
     stuck_gate = int(rng.integers(len(spec.gates)))
     for g, gate in enumerate(spec.gates):
         faults = Faults.all_on(rng, g == stuck_gate) if spec.all_faults else Faults()
-        gspec = GateSpec(serial=(serials or {}).get(gate, f"HC2-{seed % 1000:03d}-{g:02d}"),
-                         resolving_time_s=spec.resolving_time_s, period_s=spec.period_s,
-                         faults=faults)
+        gspec = GateSpec(
+            serial=(serials or {}).get(gate, f"HC2-{seed % 1000:03d}-{g:02d}"),
+            resolving_time_s=spec.resolving_time_s,
+            period_s=spec.period_s,
+            faults=faults,
+        )
         tin, tout = crossings.for_gate(g)
         day.deliveries[gate] = generate_reports(rng, gspec, tin, tout, day_start, begin, end)
         day.faults[gate] = faults

@@ -113,8 +113,9 @@ class SpaceClassifier:
 
     def __post_init__(self) -> None:
         s = self.settings
-        self._spaces = [space_geometry(p, self.frame_size, s.shrink, s.grid)
-                        for p in self.polygons_px]
+        self._spaces = [
+            space_geometry(p, self.frame_size, s.shrink, s.grid) for p in self.polygons_px
+        ]
         n = len(self._spaces)
         self._state = np.zeros(n, bool)
         self._ref_cur = [None] * n
@@ -137,8 +138,12 @@ class SpaceClassifier:
         if empty is not None:
             return cell_diff(cells, empty) > s.empty_diff
         car = self._ref_occ[i]
-        if (self._state[i] and car is not None and cell_diff(cells, car) > s.left_diff
-                and p_generic < s.left_max_p):
+        if (
+            self._state[i]
+            and car is not None
+            and cell_diff(cells, car) > s.left_diff
+            and p_generic < s.left_max_p
+        ):
             return False  # the parked car's look has gone and no car is clearly there
         if self._lot is not None and s.doubt_p[0] < p_generic < s.doubt_p[1]:
             # a doubtful generic guess: does the space look like the lot's empty spaces?
@@ -148,8 +153,10 @@ class SpaceClassifier:
     def update(self, frame_bgr: np.ndarray) -> np.ndarray:
         """Classify ``frame_bgr``; returns occupied per space (bool array)."""
         if frame_bgr.shape[1::-1] != tuple(self.frame_size):
-            raise ValueError(f"frame is {frame_bgr.shape[1]}x{frame_bgr.shape[0]}, expected "
-                             f"{self.frame_size[0]}x{self.frame_size[1]}")
+            raise ValueError(
+                f"frame is {frame_bgr.shape[1]}x{frame_bgr.shape[0]}, expected "
+                f"{self.frame_size[0]}x{self.frame_size[1]}"
+            )
         s = self.settings
         norm = normalise(frame_bgr)
         a = s.frame_alpha
@@ -161,8 +168,9 @@ class SpaceClassifier:
         """Advance every space's state with one frame's measures; returns occupied per space."""
         s = self.settings
         empties = [r for r in self._ref_empty if r is not None]
-        self._lot = (np.median(np.concatenate(empties), axis=0)
-                     if len(empties) >= s.lot_min_spaces else None)
+        self._lot = (
+            np.median(np.concatenate(empties), axis=0) if len(empties) >= s.lot_min_spaces else None
+        )
         for i, cells in enumerate(m.cells):
             p = float(m.p_generic[i])
             cur, prev = self._ref_cur[i], self._prev[i]

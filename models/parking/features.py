@@ -42,8 +42,9 @@ class SpaceGeometry:
     n_cells: int
 
 
-def space_geometry(poly: np.ndarray, frame_size: tuple[int, int], shrink: float,
-                   grid: tuple[int, int]) -> SpaceGeometry:
+def space_geometry(
+    poly: np.ndarray, frame_size: tuple[int, int], shrink: float, grid: tuple[int, int]
+) -> SpaceGeometry:
     """Shrink ``poly`` (pixels) towards its centre by ``shrink`` of its size on each side and
     split its bounding box into ``grid`` (columns, rows) cells along its long axis."""
     w, h = frame_size
@@ -93,11 +94,16 @@ def measure(img: np.ndarray, spaces: Sequence[SpaceGeometry]) -> FrameMeasures:
     for i, s in enumerate(spaces):
         px = img[s.ys, s.xs][s.mask]
         g = grey[s.ys, s.xs][s.mask]
-        feats[i] = (float(mag[s.ys, s.xs][s.mask].mean()), float(g.std()),
-                    float((g < 0.55).mean()), float((g > 1.6).mean()))
+        feats[i] = (
+            float(mag[s.ys, s.xs][s.mask].mean()),
+            float(g.std()),
+            float((g < 0.55).mean()),
+            float((g > 1.6).mean()),
+        )
         counts = np.bincount(s.cell, minlength=s.n_cells).astype(np.float64)
-        sums = np.stack([np.bincount(s.cell, px[:, c], minlength=s.n_cells) for c in range(3)],
-                        axis=1)
+        sums = np.stack(
+            [np.bincount(s.cell, px[:, c], minlength=s.n_cells) for c in range(3)], axis=1
+        )
         cells.append(sums / np.maximum(counts, 1.0)[:, None])
     z = np.c_[np.log(feats[:, 0] + 1e-3), np.log(feats[:, 1] + 1e-3), feats[:, 2], feats[:, 3]]
     z = (z - _MU) / _SD
