@@ -11,29 +11,33 @@ high.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from whistle.config.camera import GroundPlane
 
 
-@dataclass(frozen=True)
 class Ground:
-    """:class:`GroundPlane` at a working image size (width, height) in pixels."""
+    """:class:`GroundPlane` at a working image size (width, height) in pixels.
 
-    plane: GroundPlane
-    size: tuple[int, int]
+    The plane's numbers are copied into plain floats once: detectors call these per blob and
+    per frame.
+    """
 
-    @property
-    def focal_x(self) -> float:
-        w, h = self.size
-        return self.plane.focal_y * h / w
+    __slots__ = ("focal_x", "focal_y", "height_m", "horizon_y", "plane", "size")
+
+    def __init__(self, plane: GroundPlane, size: tuple[int, int]) -> None:
+        self.plane = plane
+        self.size = size
+        w, h = size
+        self.focal_y = float(plane.focal_y)
+        self.focal_x = self.focal_y * h / w
+        self.height_m = float(plane.height_m)
+        self.horizon_y = float(plane.horizon_y)
 
     def depth_m(self, row_px: float) -> float | None:
         """Depth (m) of the ground seen at pixel row ``row_px``; None above the horizon."""
-        y = row_px / self.size[1] - self.plane.horizon_y
+        y = row_px / self.size[1] - self.horizon_y
         if y <= 1e-3:
             return None
-        return self.plane.focal_y * self.plane.height_m / y
+        return self.focal_y * self.height_m / y
 
     def foot(self, x_px: float, row_px: float) -> tuple[float, float] | None:
         """Ground position (X across, z along; metres) of a foot point; None above horizon."""
@@ -45,10 +49,11 @@ class Ground:
     def width_m(self, width_px: float, z_m: float) -> float:
         return width_px / self.size[0] * z_m / self.focal_x
 
-    def height_m(self, height_px: float, z_m: float) -> float:
-        return height_px / self.size[1] * z_m / self.plane.focal_y
+    def height_m_of(self, height_px: float, z_m: float) -> float:
+        """Height (m) of an upright object spanning ``height_px`` rows at depth ``z_m``."""
+        return height_px / self.size[1] * z_m / self.focal_y
 
     def person_height_px(self, row_px: float, person_m: float = 1.7) -> float:
         """Image height (px) of a standing person whose feet are on row ``row_px``."""
         z = self.depth_m(row_px)
-        return 0.0 if z is None else person_m * self.plane.focal_y / z * self.size[1]
+        return 0.0 if z is None else person_m * self.focal_y / z * self.size[1]

@@ -304,22 +304,32 @@ class VehicleDetector:
         ]
 
     def _ground_candidates(self, ctx: FrameContext, ground: Ground) -> list[Blob]:
-        blobs, labels = find_blobs(ctx.fg.astype(bool) & self.mask, 4)
-        moving = ctx.moving.astype(bool)
+        """Solid, mostly moving blobs at least ``min_width_m`` wide, then followed.
+
+        Vectorised over all components (label statistics and one ``bincount`` for the moving
+        share) so a busy scene costs little more than an empty one.
+        """
+        m = (ctx.fg.astype(bool) & self.mask).view(np.uint8)
+        if cv2.countNonZero(m) < 8:
+            return self._follow(ctx.t_s, [])
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+        x, y, w, h, area = (stats[1:, k].astype(np.float64) for k in range(5))
+        row = (y + h - 0.5) / ground.size[1] - ground.horizon_y
+        ok = (area >= 8) & (row > 1e-3) & (area >= 0.4 * w * h)
+        z = ground.focal_y * ground.height_m / np.where(row > 1e-3, row, 1.0)
+        width_m = w / ground.size[0] * z / ground.focal_x
+        ok &= width_m >= self.cfg.min_width_m
+        if not ok.any():
+            return self._follow(ctx.t_s, [])
+        moving = np.bincount(labels.ravel(), weights=ctx.moving.ravel(), minlength=n)[1:]
+        # mostly short-term foreground too: not something stopped with a person by it
+        ok &= moving >= MOVING_FRACTION * area
         wide: list[tuple[Blob, tuple[float, float, float]]] = []
-        for b in blobs:
-            foot = ground.foot(b.centre[0], b.y1 - 0.5)
-            if foot is None:
-                continue
-            width_m = ground.width_m(b.width, foot[1])
-            if width_m < self.cfg.min_width_m:
-                continue
-            if b.area < 0.4 * b.width * b.height:
-                continue  # ragged: people, not a body
-            region = labels[b.y0 : b.y1, b.x0 : b.x1] == b.label
-            if float(moving[b.y0 : b.y1, b.x0 : b.x1][region].mean()) < MOVING_FRACTION:
-                continue  # mostly something stopped (goods, a stall) with a person by it
-            wide.append((b, (foot[0], foot[1], width_m)))
+        for i in np.nonzero(ok)[0].tolist():
+            b = Blob(int(x[i]), int(y[i]), int(x[i] + w[i]), int(y[i] + h[i]), int(area[i]),
+                     i + 1)
+            x_m = (b.centre[0] / ground.size[0] - 0.5) * float(z[i]) / ground.focal_x
+            wide.append((b, (x_m, float(z[i]), float(width_m[i]))))
         return self._follow(ctx.t_s, wide)
 
     def _follow(
@@ -373,8 +383,7 @@ class VehicleDetector:
             return False
         assert self.ground is not None
         z = float(pts[-1, 2])
-        row_m = z * z / (self.ground.plane.focal_y * self.ground.plane.height_m
-                         * self.ground.size[1])
+        row_m = z * z / (self.ground.focal_y * self.ground.height_m * self.ground.size[1])
         if row_m > MAX_ROW_M:
             return False
         t = pts[:, 0] - pts[:, 0].mean()
