@@ -76,14 +76,21 @@ def apply_status(
     payload: StatusPayload,
     listeners: Sequence[AlertListener] = (),
     now: datetime | None = None,
+    kind: str = "",
 ) -> str:
-    """Apply a status message; "stored" if presence changed, else "duplicate"."""
+    """Apply a status message; "stored" if presence changed, else "duplicate".
+
+    ``kind`` is what the site files say the device is ("camera", "microphone", "agent"...).
+    """
     now = now or utcnow()
     device = _get_device(session, site, device_id)
+    if device is not None and kind and device.kind != kind:
+        device.kind = kind
     if device is None:
         device = Device(
             site=site,
             device_id=device_id,
+            kind=kind,
             state=DeviceState.OFFLINE.value,
             agent=payload.agent,
             is_agent=device_id == payload.agent,

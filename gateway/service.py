@@ -147,6 +147,18 @@ class GatewayService:
     #: periodic tasks, routes), then the web pages (routes; they may link to incidents).
     EXTENSIONS = ("gateway.incidents", "gateway.web")
 
+    def device_kind(self, site_id: str, device_id: str) -> str:
+        """What the site files say a device is: its ``kind``, "agent", or "" when unknown."""
+        for site in self.sites:
+            if site.id != site_id:
+                continue
+            if any(agent.id == device_id for agent in site.agents):
+                return "agent"
+            for device in site.devices:
+                if device.id == device_id:
+                    return str(device.kind)
+        return ""
+
     def _setup_extensions(self) -> None:
         for name in self.EXTENSIONS:
             try:

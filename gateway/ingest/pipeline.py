@@ -317,7 +317,10 @@ class IngestPipeline:
             outcome = store_alert(session, payload, chosen)
             self._mark_seen(address.site, address.device)
         elif isinstance(payload, StatusPayload):
-            outcome = apply_status(session, address.site, address.device, payload, chosen)
+            kind = self.service.device_kind(address.site, address.device)
+            outcome = apply_status(
+                session, address.site, address.device, payload, chosen, kind=kind
+            )
         elif isinstance(payload, EvidencePayload):
             outcome = self.service.evidence.save(session, payload)
             self._mark_seen(address.site, address.device)

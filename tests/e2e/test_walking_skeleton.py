@@ -117,6 +117,8 @@ def test_noise_alert_reaches_the_api(
 
     devices = {d["device_id"]: d for d in api.get(f"/api/devices?site={site_id}")}
     assert devices["noise-01"]["state"] == "online"
+    assert devices["noise-01"]["kind"] == "microphone", "the kind comes from the site file"
+    assert devices[f"edge-{site_id}"]["kind"] == "agent"
     assert devices[f"edge-{site_id}"]["state"] == "online"
 
     def laeq_minutes() -> list[dict[str, object]]:

@@ -285,3 +285,13 @@ def test_times_come_back_aware_utc(store: Store) -> None:
     with store.session() as s:
         row = s.scalar(select(Alert).where(Alert.site == site))
         assert row is not None and row.started_at == T0 and row.started_at.tzinfo == UTC
+
+
+def test_presence_records_the_kind_the_site_files_give(store: Store) -> None:
+    site = new_site()
+    with store.session() as s:
+        apply_status(s, site, "mic1", status("agent1", boot_epoch=1), kind="microphone")
+        apply_status(s, site, "mic1", status("agent1", boot_epoch=2))  # kind unknown: kept
+    with store.session() as s:
+        device = s.scalar(select(Device).where(Device.site == site, Device.device_id == "mic1"))
+        assert device is not None and device.kind == "microphone"
