@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def occupancy(seeds: list[int], scenario: str) -> None:
-    from tests.parks.helpers import play_day
+    from tests.parks.counter_days import play_day
 
     for seed in seeds:
         t0 = time.perf_counter()

@@ -105,7 +105,7 @@ class ParksEngine:
                 continue
             st = self.gates[gate]
             st.last_report_s = max(st.last_report_s, recv_s)
-            verdict, inc = st.tracker.feed(rep.reading, recv_s)
+            verdict, incs = st.tracker.feed_all(rep.reading, recv_s)
             if verdict is Verdict.IMPLAUSIBLE:
                 st.implausible_since_tick += 1
                 log.info("counter %s: implausible totals (seq %d) skipped", gate,
@@ -118,14 +118,17 @@ class ParksEngine:
                 log.warning("counter %s re-based after repeated implausible totals", gate)
             elif verdict is Verdict.DUPLICATE:
                 st.flags.add("duplicate")
-            if inc is None:
+            elif verdict is Verdict.LATE:
+                st.flags.add("late")
+            if not incs:
                 continue
             accepted += 1
-            st.minute_in += inc.d_in
-            st.minute_out += inc.d_out
-            for area in self.areas.values():
-                if gate in area.agg.gates:
-                    area.agg.add(gate, inc)
+            for inc in incs:
+                st.minute_in += inc.d_in
+                st.minute_out += inc.d_out
+                for area in self.areas.values():
+                    if gate in area.agg.gates:
+                        area.agg.add(gate, inc)
         return accepted
 
     # --- output ----------------------------------------------------------------------------

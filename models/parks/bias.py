@@ -25,13 +25,20 @@ class BiasModel:
         if not 0 <= self.ratio < 0.5 or self.resolving_time_s < 0:
             raise ValueError("undercount ratio must be in [0, 0.5) and resolving time >= 0")
 
-    def correct(self, counted: int, dt_s: float) -> float:
-        """Estimated true people for ``counted`` registered over ``dt_s`` seconds."""
+    def correct(self, counted: int, dt_s: float, rate_per_s: float | None = None) -> float:
+        """Estimated true people for ``counted`` registered over ``dt_s`` seconds.
+
+        ``rate_per_s``: the registered rate to use in the dead-time term, measured over a
+        longer window than one report (a 10 s report of one group's members is not a high
+        rate: those merges are the side-by-side ``ratio``); default ``counted / dt_s``.
+        """
         if counted <= 0:
             return 0.0
         n = float(counted)
-        if self.resolving_time_s > 0 and dt_s > 0:
-            m_tau = min(counted / dt_s * self.resolving_time_s, 0.5)
+        if rate_per_s is None and dt_s > 0:
+            rate_per_s = counted / dt_s
+        if self.resolving_time_s > 0 and rate_per_s is not None:
+            m_tau = min(rate_per_s * self.resolving_time_s, 0.5)
             n = n / (1.0 - m_tau)
         return n / (1.0 - self.ratio)
 

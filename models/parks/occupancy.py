@@ -20,6 +20,22 @@ from models.parks.bias import BiasModel
 from models.parks.increments import Increment
 
 
+def _signed(bias: BiasModel, counted: int, dt_s: float, rate_per_s: float) -> float:
+    """Bias-corrected people; a negative count (a take-back) is corrected like its positive."""
+    if counted < 0:
+        return -bias.correct(-counted, dt_s, rate_per_s)
+    return bias.correct(counted, dt_s, rate_per_s)
+
+
+def poisson_silence_threshold(p_false: float, mean_group: float) -> float:
+    """Expected people above which a silent gate is stuck with false-alarm chance ``p_false``.
+
+    Groups arrive as a Poisson process, so P(no group | mean m groups) = exp(-m); with
+    ``mean_group`` people a group, m = expected people / mean_group.
+    """
+    return -math.log(p_false) * mean_group
+
+
 @dataclass(frozen=True)
 class Correction:
     """One drift correction: what, when (edge POSIX s), by how many people."""
@@ -50,6 +66,8 @@ class OccupancySeries:
     imputed: np.ndarray  # bool: some gate imputed in this minute
     clamped: np.ndarray  # bool: clamped at zero in this minute
     raw: np.ndarray  # the running sum without clamping (the drift shows here)
+    #: People imputed in each minute (in + out) for gates offline or stuck then.
+    imputed_people: np.ndarray
 
 
 @dataclass
@@ -59,6 +77,19 @@ class AreaAggregator:
     stuck_after_s: float = 900.0
     #: Expected people through a silent gate before it is declared stuck.
     stuck_min_expected: float = 25.0
+    #: Early (Poisson) stuck test: a gate silent for at least ``stuck_min_silence_s`` is stuck
+    #: as soon as the chance of its silence, ``exp(-expected / mean_group)``, falls below
+    #: ``stuck_p_false`` (people cross in groups, so groups, not people, are the Poisson
+    #: events; see :func:`poisson_silence_threshold`).
+    stuck_p_false: float = 1e-7
+    stuck_min_silence_s: float = 180.0
+    mean_group: float = 1.8
+    #: Minutes over which a gate's registered rate is measured for the dead-time correction.
+    rate_window_min: int = 5
+    #: Error variance per person (people^2) of counted and of imputed flow, for spreading the
+    #: closing residual back over the day (:meth:`_reconciled`).
+    measured_var_per_person: float = 0.05
+    imputed_var_per_person: float = 2.8
     #: Pseudo-count of the equal-share prior for gate shares.
     share_prior: float = 50.0
     start_minute: int | None = None
@@ -84,24 +115,36 @@ class AreaAggregator:
             self.start_minute = minute
         if minute < self.start_minute:
             return  # belongs to before the last re-zero
-        c_in, c_out = st.bias.correct(inc.d_in, inc.dt_s), st.bias.correct(inc.d_out, inc.dt_s)
-        b = st.bins.setdefault(minute, [0.0, 0.0])
-        b[0] += c_in
-        b[1] += c_out
         r = st.raw.setdefault(minute, [0, 0])
         r[0] += inc.d_in
         r[1] += inc.d_out
+        rate_in, rate_out = self._registered_rate(st, minute, inc.t_s)
+        b = st.bins.setdefault(minute, [0.0, 0.0])
+        b[0] += _signed(st.bias, inc.d_in, inc.dt_s, rate_in)
+        b[1] += _signed(st.bias, inc.d_out, inc.dt_s, rate_out)
         first_touched = minute
         if math.isfinite(st.covered_until_s):
             first_touched = min(minute, int(st.covered_until_s // 60))
         self._dirty_from = min(self._dirty_from, first_touched)
         st.covered_until_s = max(st.covered_until_s, inc.t_s)
-        if inc.d_in or inc.d_out:
+        if inc.d_in > 0 or inc.d_out > 0:
             if st.stuck and st.stuck[-1][1] == math.inf:
                 st.stuck[-1][1] = inc.t_s
                 self.corrections.append(Correction(
                     "stuck_impute", inc.t_s, gate, 0.0, "counting again: imputation ends"))
             st.last_change_s = max(st.last_change_s, inc.t_s)
+
+    def _registered_rate(self, st: _Gate, minute: int, t_s: float) -> tuple[float, float]:
+        """The gate's registered (in, out) rates, people/s, over the ``rate_window_min``
+        minutes up to ``t_s`` (this increment included): the rate of the dead-time term."""
+        span_s = 60.0 * (self.rate_window_min - 1) + max(t_s - 60.0 * minute, 1.0)
+        n_in = n_out = 0
+        for m in range(minute - self.rate_window_min + 1, minute + 1):
+            r = st.raw.get(m)
+            if r is not None:
+                n_in += r[0]
+                n_out += r[1]
+        return n_in / span_s, n_out / span_s
 
     def gate_status(self, gate: str, now_s: float, offline_after_s: float) -> str:
         st = self._gates[gate]
@@ -120,10 +163,13 @@ class AreaAggregator:
             if st.stuck and st.stuck[-1][1] == math.inf:
                 continue
             since = max(st.last_change_s, 60.0 * (self.start_minute or 0))
-            if not math.isfinite(since) or st.covered_until_s - since < self.stuck_after_s:
+            silence = st.covered_until_s - since
+            if not math.isfinite(since) or silence < self.stuck_min_silence_s:
                 continue
             expected = self._expected(g, since, st.covered_until_s, shares)
-            if expected >= self.stuck_min_expected:
+            early = expected >= poisson_silence_threshold(self.stuck_p_false, self.mean_group)
+            late = silence >= self.stuck_after_s and expected >= self.stuck_min_expected
+            if early or late:
                 st.stuck.append([since, math.inf])
                 self._dirty_from = min(self._dirty_from, int(since // 60))
                 self._share_upto = None  # shares must leave the stuck minutes out
@@ -180,7 +226,7 @@ class AreaAggregator:
         if self.start_minute is None:
             empty = np.zeros(0)
             return OccupancySeries(empty.astype(int), empty, empty, empty,
-                                   empty.astype(bool), empty.astype(bool), empty)
+                                   empty.astype(bool), empty.astype(bool), empty, empty)
         m0, m1 = self.start_minute, int(until_s // 60)
         n = max(m1 - m0 + 1, 0)
         shares = self._shares()
@@ -203,7 +249,8 @@ class AreaAggregator:
                 level = 0.0
             occ[i] = level
         raw = np.cumsum(cin - cout)
-        return OccupancySeries(np.arange(m0, m1 + 1), occ, cin, cout, imputed, clamped, raw)
+        return OccupancySeries(np.arange(m0, m1 + 1), occ, cin, cout, imputed, clamped, raw,
+                               imp_amount)
 
     def _minute_flow(self, m: int, shares: dict[str, float]) -> tuple[float, float, float]:
         """(in, out, people imputed) of minute ``m``."""
@@ -219,22 +266,29 @@ class AreaAggregator:
         add_in, add_out = f_in * s_bad / s_ok, f_out * s_bad / s_ok
         return f_in + add_in, f_out + add_out, add_in + add_out + 1e-9
 
-    @staticmethod
-    def _reconciled(day: OccupancySeries, residual: float) -> OccupancySeries:
-        """The day's curve with the closing residual taken back where it most likely came from:
-        spread over the imputed minutes in proportion to the people imputed (or, with nothing
-        imputed, over every minute in proportion to its flow, the bias estimate's error)."""
+    def _reconciled(self, day: OccupancySeries, residual: float) -> OccupancySeries:
+        """The day's curve with the closing residual taken back where it most likely came from.
+
+        The running sum's error is a sum of independent per-minute errors; given their total
+        (the residual, known when the area is known empty), the expected error accumulated by
+        minute m is ``residual * V(m) / V(end)``, V the running sum of the per-minute error
+        variances (the conditional mean of a random walk pinned at both ends, a Brownian
+        bridge). Variances: an imputed person carries ``mean_group * (1 + s_bad / s_ok)``
+        (Poisson groups through the silent gate plus the working gates' own noise scaled to
+        it); a counted person ``measured_var_per_person`` (the undercount's binomial noise
+        and reboot gaps).
+        """
         if day.occupancy.size == 0 or residual == 0:
             return day
-        weight = np.where(day.imputed, day.in_counts + day.out_counts, 0.0)
-        if weight.sum() <= 0:
-            weight = day.in_counts + day.out_counts
+        measured = np.maximum(day.in_counts + day.out_counts - day.imputed_people, 0.0)
+        weight = (self.imputed_var_per_person * day.imputed_people
+                  + self.measured_var_per_person * measured)
         if weight.sum() <= 0:
             return day
         fix = residual * np.cumsum(weight) / weight.sum()
         occ = np.maximum(day.raw - fix, 0.0)
         return OccupancySeries(day.minutes, occ, day.in_counts, day.out_counts, day.imputed,
-                               day.clamped, day.raw - fix)
+                               day.clamped, day.raw - fix, day.imputed_people)
 
     def rezero(self, t_s: float) -> Correction:
         """The area is known empty at ``t_s``: start counting afresh; record the drift removed.

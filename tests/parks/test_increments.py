@@ -18,8 +18,8 @@ def reading(seq: int, tin: int, tout: int, boot: float = BOOT, skew: float = 0.0
 def feed_all(tracker: CounterTracker, readings: list[CounterReading]) -> tuple[int, int]:
     tin = tout = 0
     for r in readings:
-        _, inc = tracker.feed(r, r.ts_s + 0.2)
-        if inc is not None:
+        _, incs = tracker.feed_all(r, r.ts_s + 0.2)
+        for inc in incs:
             tin += inc.d_in
             tout += inc.d_out
     return tin, tout

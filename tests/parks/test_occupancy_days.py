@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.parks.helpers import play_day
+from tests.parks.counter_days import play_day
 
 
 @pytest.fixture(scope="module", params=[("all_faults", 100), ("all_faults", 101),
