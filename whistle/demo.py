@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from whistle.broker import EmbeddedBroker
 from whistle.config.site import SiteConfig, load_site
+from whistle.procs import alive, descendants
 
 log = logging.getLogger(__name__)
 
@@ -239,8 +240,14 @@ class Demo:
 
     def stop(self) -> None:
         # agents first (they publish `stopped`), then the gateway, then the broker
+        leftovers = descendants(os.getpid())
         for child in reversed(self.children):
             child.stop(timeout_s=15)
+        for pid in leftovers:  # anything a child started and left behind
+            if alive(pid):
+                log.warning("process %d outlived its parent; killing it", pid)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
         if self.broker is not None:
             self.broker.stop()
             self.broker = None
