@@ -32,6 +32,7 @@ class GatewayProcess:
         http_port: int | None = None,
         sites_dir: Path | None = None,
         extra_env: dict[str, str] | None = None,
+        extra_args: tuple[str, ...] = (),
     ) -> None:
         self.log_path = data_dir.parent / f"{client_id}.log"
         args = [
@@ -42,6 +43,7 @@ class GatewayProcess:
         if db_url:
             args += ["--db-url", db_url]
         args += ["--port", str(http_port)] if http_port else ["--no-http"]
+        args += extra_args
         env = dict(os.environ, WHISTLE_FLUSH_INTERVAL_S="0.2", **(extra_env or {}))
         self.ready = threading.Event()
         self.proc = subprocess.Popen(

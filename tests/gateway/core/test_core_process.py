@@ -3,10 +3,6 @@ two instances sharing the load, and the production-mode guard."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,46 +16,8 @@ from sqlalchemy import func, select
 from gateway.db.models import Alert, AlertMessage, Event, TelemetryMinute
 from gateway.db.session import Store
 from tests.gateway.core.core_helpers import T0, Publisher, alert, new_site, telemetry, wait_until
+from tests.reliability.procs import GatewayProcess
 from whistle.cli import main
-
-WHISTLE = str(Path(sys.executable).with_name("whistle"))
-
-
-class GatewayProcess:
-    """`whistle gateway` in a subprocess; ``ready`` is set when it has subscribed."""
-
-    def __init__(self, args: list[str], env: dict[str, str], log_path: Path) -> None:
-        self.log_path = log_path
-        self.ready = threading.Event()
-        self.proc = subprocess.Popen(
-            [WHISTLE, "gateway", *args],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        with self.log_path.open("ab") as log:
-            for line in self.proc.stdout:
-                log.write(line)
-                if b"ingest ready" in line:
-                    self.ready.set()
-
-    def kill9(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def terminate(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 @pytest.fixture
@@ -69,29 +27,17 @@ def spawn(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
     def start(
         broker_url: str, db_url: str, client_id: str, *extra: str, wait: bool = True
     ) -> GatewayProcess:
-        env = dict(os.environ, WHISTLE_FLUSH_INTERVAL_S="0.2")
-        args = [
-            "--demo",
-            "--demo-password",
-            "x",
-            "--no-http",
-            "--broker",
-            broker_url,
-            "--db-url",
-            db_url,
-            "--data-dir",
-            str(tmp_path / client_id),
-            "--sites-dir",
-            str(tmp_path / "none"),
-            "--client-id",
-            client_id,
-            *extra,
-        ]
-        proc = GatewayProcess(args, env, tmp_path / f"{client_id}.log")
+        proc = GatewayProcess(
+            broker_url=broker_url,
+            data_dir=tmp_path / client_id,
+            client_id=client_id,
+            db_url=db_url,
+            sites_dir=tmp_path / "none",
+            extra_args=extra,
+        )
         procs.append(proc)
-        if wait and not proc.ready.wait(60):
-            proc.terminate()
-            raise AssertionError(f"gateway did not get ready: {proc.log_path.read_text()}")
+        if wait:
+            proc.wait_ready()
         return proc
 
     yield start
@@ -220,30 +166,21 @@ def test_demo_gateway_serves_http_and_stops_cleanly_on_sigterm(
 
     broker = mosquitto_factory()
     port = free_port()
-    args = [
-        "--demo",
-        "--demo-password",
-        "X",
-        "--port",
-        str(port),
-        "--broker",
-        broker.url,
-        "--data-dir",
-        str(tmp_path / "demo"),
-        "--sites-dir",
-        str(tmp_path / "none"),
-        "--client-id",
-        "gw-demo",
-    ]
-    proc = GatewayProcess(args, dict(os.environ), tmp_path / "demo.log")
+    proc = GatewayProcess(
+        broker_url=broker.url,
+        data_dir=tmp_path / "demo",
+        client_id="gw-demo",
+        http_port=port,
+        sites_dir=tmp_path / "none",
+    )
     try:
-        assert proc.ready.wait(60), (tmp_path / "demo.log").read_text()
+        proc.wait_ready()
         assert wait_until(lambda: _healthz(port) == 200, timeout_s=30)
         assert (tmp_path / "demo" / "whistle.db").is_file()
     finally:
         proc.terminate()
     assert proc.proc.returncode == 0
-    assert "ingest stopped:" in (tmp_path / "demo.log").read_text()
+    assert "ingest stopped:" in proc.log_path.read_text()
 
 
 def _healthz(port: int) -> int | None:
