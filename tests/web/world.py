@@ -5,8 +5,6 @@ functions (the same code the MQTT ingest calls)."""
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ from gateway.db.session import Store
 from gateway.ingest.alerts import store_alert
 from gateway.service import GatewayService
 from gateway.settings import Settings
+from tests.uvicorn_thread import ServerThread
 from whistle.contract import AlertPayload, EvidencePayload
 
 REPO = Path(__file__).resolve().parents[2]
@@ -239,43 +238,6 @@ class World:
         self.telemetry(
             "gumo", "cam-05", "health", {"fps": 0.0, "stalled": 1.0, "frozen": 0.0, "drops": 40.0}
         )
-
-
-class ServerThread:
-    """uvicorn serving ``app`` on a free port in a thread."""
-
-    def __init__(self, app: Any) -> None:
-        import socket
-
-        import uvicorn
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> ServerThread:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.server.force_exit = True
-        self.thread.join(timeout=10)
 
 
 def make_world(tmp: Path) -> Iterator[World]:

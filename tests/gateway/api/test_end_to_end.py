@@ -23,7 +23,7 @@ from gateway.metrics import GatewayMetrics
 from gateway.service import GatewayService
 from gateway.settings import Settings
 from tests.conftest import MosquittoFactory
-from tests.gateway.api.helpers import ServerThread
+from tests.uvicorn_thread import ServerThread
 from whistle.contract import (
     SCHEMA_VERSION,
     AlertPayload,

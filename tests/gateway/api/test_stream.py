@@ -11,7 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.db.events import record_event
-from tests.gateway.api.helpers import ServerThread, World
+from tests.gateway.api.helpers import World
+from tests.uvicorn_thread import ServerThread
 
 
 @pytest.fixture
