@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from edge.device import EpisodeEvent, Observation, Severity
 from edge.episodes import EpisodeTracker, HysteresisSettings
+from edge.parks.revisions import PublishedCurve, Revision
 from edge.parks.vendor import VendorFormatError, parse_body
 from models.parks.bias import BiasModel
 from models.parks.increments import CounterTracker, Verdict
@@ -25,6 +26,10 @@ from whistle.config.counter import AreaConfig, CounterConfig
 log = logging.getLogger(__name__)
 
 FAULT_SUBTYPES = ("offline", "stuck", "implausible")
+
+
+def _largest(revised: list[Revision]) -> float:
+    return max((r.largest_people for r in revised), key=abs, default=0.0)
 
 
 def _dt(t_s: float) -> datetime:
@@ -52,6 +57,7 @@ class _AreaState:
     reported_corrections: int = 0
     rezeroed_window: str | None = None
     level: float = 0.0
+    published: PublishedCurve = field(default_factory=PublishedCurve)
 
 
 class ParksEngine:
@@ -179,6 +185,7 @@ class ParksEngine:
         flags: set[str] = set()
         series = agg.series(now_s - 1.0)
         level = float(series.occupancy[-1]) if series.occupancy.size else 0.0
+        revisions = [area.published.revise(series.minutes[:-1], series.occupancy[:-1])]
         if series.clamped.size and series.clamped[-1]:
             flags.add("clamped")
             agg.corrections.append(Correction("clamp", now_s, None, 0.0,
@@ -199,6 +206,18 @@ class ParksEngine:
             agg.rezero(now_s)
             flags.add("rezeroed")
             level = 0.0
+            if agg.previous is not None:  # the day's curve, reconciled with the drift
+                revisions.append(area.published.revise(agg.previous.minutes,
+                                                       agg.previous.occupancy))
+        if series.minutes.size:
+            area.published.publish(int(series.minutes[-1]), level)
+        revised = [r for r in revisions if r is not None]
+        for r in revised:
+            log.info("area %s: %d published minutes %s-%s revised, by up to %+.1f people",
+                     cfg.id, r.minutes, self._local_hm(60.0 * r.first_minute),
+                     self._local_hm(60.0 * r.last_minute), r.largest_people)
+        if revised:
+            flags.add("revised")
         in_total = float(series.in_counts.sum()) if series.in_counts.size else 0.0
         out_total = float(series.out_counts.sum()) if series.out_counts.size else 0.0
         if "rezeroed" in flags:
@@ -214,6 +233,8 @@ class ParksEngine:
             "occupancy": round(level, 1), "capacity": float(cfg.capacity),
             "ratio": round(ratio, 4), "in_total": round(in_total, 1),
             "out_total": round(out_total, 1), "corrections": float(len(agg.corrections)),
+            "revised_minutes": float(sum(r.minutes for r in revised)),
+            "revision_people": round(_largest(revised), 1),
         }, flags=tuple(sorted(flags)))
         events: list[EpisodeEvent] = []
         for tracker, limit, name in ((area.warn, cfg.warn_ratio, "warning"),
@@ -226,6 +247,9 @@ class ParksEngine:
                 summary=f"{cfg.name}: {level:.0f} of {cfg.capacity} people ({ratio:.0%})",
                 details={"level": name, "capacity": cfg.capacity})
         return obs, events
+
+    def _local_hm(self, t_s: float) -> str:
+        return _dt(t_s).astimezone(self.tz).strftime("%H:%M")
 
     def close_all(self, now_s: float) -> list[EpisodeEvent]:
         """Close every open episode (shutdown)."""
