@@ -11,7 +11,6 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from gateway.api.config import ApiConfig
 from gateway.auth.deps import SESSION_COOKIE, Principal
 from gateway.auth.roles import DEPARTMENTS, MANAGER
 from gateway.auth.scope import alert_clause, scope_of
@@ -61,40 +60,29 @@ def login_submit(
     password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    from gateway.auth.tokens import issue_token
-    from gateway.auth.users import authenticate
+    from gateway.auth.signin import SignInRefused, set_session_cookie, sign_in
 
-    config: ApiConfig = request.app.state.api_config
     with request.app.state.service.store.session() as session:
-        user = authenticate(session, username, password) if username and password else None
-        if user is None:
-            return render(
+        try:
+            if not (username and password):
+                raise SignInRefused(401, "username and password are required")
+            user = sign_in(request, session, username, password)
+        except SignInRefused as refused:
+            page = render(
                 request,
                 "login.html",
                 None,
-                status_code=401,
+                status_code=refused.status_code,
                 next=_safe_next(next) or "",
                 error=True,
                 username=username,
             )
-        token = issue_token(
-            config.secret_key, user.username, "session", user.password_hash, config.session_ttl_s
-        )
+            if refused.retry_after_s:
+                page.headers["Retry-After"] = str(refused.retry_after_s)
+            return page
         principal = Principal(user.username, user.role, user.site, user.department)
-    target = _safe_next(next) or home(principal)
-    response = RedirectResponse(target, status_code=303)
-    secure = config.cookie_secure
-    if secure is None:
-        secure = request.url.scheme == "https"
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=config.session_ttl_s,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-        path="/",
-    )
+        response = RedirectResponse(_safe_next(next) or home(principal), status_code=303)
+        set_session_cookie(response, request, user)
     return response
 
 

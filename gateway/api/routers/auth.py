@@ -8,17 +8,15 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, 
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.orm import Session
 
-from gateway.api.config import ApiConfig
 from gateway.api.schemas import MeOut, TokenOut
 from gateway.auth.deps import SESSION_COOKIE, CurrentPrincipal, DbSession
-from gateway.auth.throttle import LoginThrottle
+from gateway.auth.signin import SignInRefused, api_config, set_session_cookie, sign_in
 from gateway.auth.tokens import issue_token
-from gateway.auth.users import authenticate, get_user
+from gateway.auth.users import get_user
 from gateway.db.models import User
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
-_BAD_LOGIN = "incorrect username or password"
 _SIGN_IN_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Wrong username or password"},
     429: {"description": "Too many failed sign-ins from this client for this user"},
@@ -27,37 +25,17 @@ Username = Annotated[str, Form(min_length=1, max_length=200)]
 Password = Annotated[str, Form(min_length=1, max_length=1024)]
 
 
-def _config(request: Request) -> ApiConfig:
-    config: ApiConfig = request.app.state.api_config
-    return config
-
-
-def _throttle(request: Request) -> LoginThrottle:
-    throttle = getattr(request.app.state, "login_throttle", None)
-    if throttle is None:
-        throttle = request.app.state.login_throttle = LoginThrottle()
-    return throttle
-
-
 def _sign_in(request: Request, session: Session, username: str, password: str) -> User:
     """The user, or 401 (wrong credentials) / 429 (too many failures from this client)."""
-    throttle = _throttle(request)
-    client = request.client.host if request.client else "?"
-    wait_s = throttle.retry_after_s(username, client)
-    if wait_s:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            "too many failed sign-ins; try again later",
-            headers={"Retry-After": str(wait_s)},
+    try:
+        return sign_in(request, session, username, password)
+    except SignInRefused as refused:
+        headers = (
+            {"Retry-After": str(refused.retry_after_s)}
+            if refused.retry_after_s
+            else {"WWW-Authenticate": "Bearer"}
         )
-    user = authenticate(session, username, password)
-    if user is None:
-        throttle.failed(username, client)
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, _BAD_LOGIN, headers={"WWW-Authenticate": "Bearer"}
-        )
-    throttle.succeeded(username, client)
-    return user
+        raise HTTPException(refused.status_code, refused.detail, headers=headers) from None
 
 
 def _me(display_name: str, username: str, role: str, site: str | None, dep: str | None) -> MeOut:
@@ -76,7 +54,7 @@ def token(
 ) -> TokenOut:
     """OAuth2 password flow: form fields ``username`` and ``password`` give a bearer token."""
     user = _sign_in(request, session, form.username, form.password)
-    config = _config(request)
+    config = api_config(request)
     value = issue_token(
         config.secret_key, user.username, "bearer", user.password_hash, config.token_ttl_s
     )
@@ -93,22 +71,7 @@ def login(
 ) -> MeOut:
     """Start a cookie session (HttpOnly, SameSite=Lax, Secure over https) for the pages."""
     user = _sign_in(request, session, username, password)
-    config = _config(request)
-    value = issue_token(
-        config.secret_key, user.username, "session", user.password_hash, config.session_ttl_s
-    )
-    secure = config.cookie_secure
-    if secure is None:
-        secure = request.url.scheme == "https"
-    response.set_cookie(
-        SESSION_COOKIE,
-        value,
-        max_age=config.session_ttl_s,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-        path="/",
-    )
+    set_session_cookie(response, request, user)
     return _me(user.display_name, user.username, user.role, user.site, user.department)
 
 
