@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -34,7 +35,8 @@ def test_manager_sees_live_noise_alert_and_its_evidence(
     expect(page.locator("[data-device='cam-05']")).to_have_attribute("data-state", "s-stale")
     # an hour of 1-minute LAeq per sensor with the limit in force now
     chart = page.locator("#noise-noise-02")
-    expect(chart).to_have_attribute("data-points", "60")
+    # the world seeded the hour before it started; the session may since have run a few minutes
+    expect(chart).to_have_attribute("data-points", re.compile(r"^(5\d|60)$"))
     expect(chart).to_have_attribute("data-limit", f"{expected_limit_db():g}")
 
     alert_id = str(world.alert(type="noise_exceedance", device="noise-02"))
