@@ -71,8 +71,9 @@ class _Boot:
     uptime_s: float
     in_total: int
     out_total: int
-    #: Reports taken, seq -> (uptime s, in total, out total, edge time s).
-    known: dict[int, tuple[float, int, int, float]] = field(default_factory=dict)
+    #: Reports taken, seq -> (uptime s, in total, out total, edge time s, seconds its
+    #: increment covered when it was counted).
+    known: dict[int, tuple[float, int, int, float, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -149,11 +150,11 @@ class CounterTracker:
             self._boots.sort(key=lambda b: b.start_s)
             del self._boots[: -self.max_boots]
             if first:
-                self._remember(boot, r, t_edge)
+                self._remember(boot, r, t_edge, 0.0)
                 return Verdict.FIRST, Increment(t_edge, 0, 0, 0.0)
             if not newer:  # a report from a boot older than every known one: too late to use
                 return Verdict.DUPLICATE, None
-            boot.known[-1] = (0.0, 0, 0, t_edge - r.uptime_s)  # zero totals at boot
+            boot.known[-1] = (0.0, 0, 0, t_edge - r.uptime_s, 0.0)  # zero totals at boot
             d_in, d_out = r.in_total % modulo, r.out_total % modulo
             if self._plausible(d_in, d_out, r.uptime_s):
                 self._advance(boot, r, t_edge)
@@ -196,19 +197,20 @@ class CounterTracker:
         if not (self._plausible(d_in, d_out, dt)
                 and self._plausible(r_in, r_out, max(q[0] - r.uptime_s, 0.0))):
             return Verdict.IMPLAUSIBLE, None
-        self._remember(boot, r, t_edge)
-        self._take_back = Increment(q[3], -d_in, -d_out, dt)
+        self._remember(boot, r, t_edge, dt)
+        # taken back over the same span the later report's increment was counted over
+        self._take_back = Increment(q[3], -d_in, -d_out, q[4])
         return Verdict.LATE, Increment(t_edge, d_in, d_out, dt)
 
-    def _remember(self, boot: _Boot, r: CounterReading, t_edge: float) -> None:
-        boot.known[r.seq] = (r.uptime_s, r.in_total, r.out_total, t_edge)
+    def _remember(self, boot: _Boot, r: CounterReading, t_edge: float, dt_s: float) -> None:
+        boot.known[r.seq] = (r.uptime_s, r.in_total, r.out_total, t_edge, dt_s)
         if len(boot.known) > self.max_known:
             for k in sorted(boot.known)[: len(boot.known) - self.max_known]:
                 del boot.known[k]
 
-    def _advance(self, boot: _Boot, r: CounterReading, t_edge: float | None = None) -> None:
+    def _advance(self, boot: _Boot, r: CounterReading, t_edge: float) -> None:
         self._implausible_run = 0
+        dt = max(r.uptime_s - boot.uptime_s, 0.0)
         boot.seq, boot.uptime_s = r.seq, r.uptime_s
         boot.in_total, boot.out_total = r.in_total, r.out_total
-        if t_edge is not None:
-            self._remember(boot, r, t_edge)
+        self._remember(boot, r, t_edge, dt)

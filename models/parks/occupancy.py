@@ -51,7 +51,7 @@ class Correction:
 class _Gate:
     bias: BiasModel
     bins: dict[int, list[float]] = field(default_factory=dict)  # minute -> [in, out] corrected
-    raw: dict[int, list[int]] = field(default_factory=dict)  # minute -> [in, out] as counted
+    raw: dict[int, list[float]] = field(default_factory=dict)  # minute -> [in, out] as counted
     covered_until_s: float = -math.inf
     last_change_s: float = -math.inf
     stuck: list[list[float]] = field(default_factory=list)  # [start_s, end_s or inf]
@@ -84,6 +84,8 @@ class AreaAggregator:
     stuck_p_false: float = 1e-7
     stuck_min_silence_s: float = 180.0
     mean_group: float = 1.8
+    #: An increment spanning more than this (s) is spread over its minutes (:meth:`_add_spread`).
+    spread_after_s: float = 120.0
     #: Minutes over which a gate's registered rate is measured for the dead-time correction.
     rate_window_min: int = 5
     #: Error variance per person (people^2) of counted and of imputed flow, for spreading the
@@ -115,13 +117,16 @@ class AreaAggregator:
             self.start_minute = minute
         if minute < self.start_minute:
             return  # belongs to before the last re-zero
-        r = st.raw.setdefault(minute, [0, 0])
-        r[0] += inc.d_in
-        r[1] += inc.d_out
-        rate_in, rate_out = self._registered_rate(st, minute, inc.t_s)
-        b = st.bins.setdefault(minute, [0.0, 0.0])
-        b[0] += _signed(st.bias, inc.d_in, inc.dt_s, rate_in)
-        b[1] += _signed(st.bias, inc.d_out, inc.dt_s, rate_out)
+        if inc.dt_s > self.spread_after_s:
+            minute = self._add_spread(gate, st, inc)
+        else:
+            r = st.raw.setdefault(minute, [0.0, 0.0])
+            r[0] += inc.d_in
+            r[1] += inc.d_out
+            rate_in, rate_out = self._registered_rate(st, minute, inc.t_s)
+            b = st.bins.setdefault(minute, [0.0, 0.0])
+            b[0] += _signed(st.bias, inc.d_in, inc.dt_s, rate_in)
+            b[1] += _signed(st.bias, inc.d_out, inc.dt_s, rate_out)
         first_touched = minute
         if math.isfinite(st.covered_until_s):
             first_touched = min(minute, int(st.covered_until_s // 60))
@@ -134,11 +139,40 @@ class AreaAggregator:
                     "stuck_impute", inc.t_s, gate, 0.0, "counting again: imputation ends"))
             st.last_change_s = max(st.last_change_s, inc.t_s)
 
+    def _add_spread(self, gate: str, st: _Gate, inc: Increment) -> int:
+        """An increment over a long span (a counter back after an offline spell that sent no
+        buffered reports, or whose burst has not come yet): its people are spread over the
+        minutes of the span in proportion to the other gates' flow then (evenly when they
+        counted nobody); returns the first minute touched. A take-back of a split interval
+        carries the same span and is spread the same way."""
+        a_s, b_s = inc.t_s - inc.dt_s, inc.t_s
+        m_a = max(int(a_s // 60), self.start_minute or 0)
+        minutes = range(m_a, int(b_s // 60) + 1)
+        others = [g for g in self.gates if g != gate]
+        w_in, w_out = [], []
+        for m in minutes:
+            overlap = max(min(b_s, 60.0 * m + 60.0) - max(a_s, 60.0 * m), 0.0) / 60.0
+            f_in = sum(self._gates[g].bins.get(m, (0.0, 0.0))[0] for g in others)
+            f_out = sum(self._gates[g].bins.get(m, (0.0, 0.0))[1] for g in others)
+            w_in.append(overlap * (f_in + 0.1))
+            w_out.append(overlap * (f_out + 0.1))
+        c_in = _signed(st.bias, inc.d_in, inc.dt_s, abs(inc.d_in) / inc.dt_s)
+        c_out = _signed(st.bias, inc.d_out, inc.dt_s, abs(inc.d_out) / inc.dt_s)
+        s_in, s_out = sum(w_in) or 1.0, sum(w_out) or 1.0
+        for m, wi, wo in zip(minutes, w_in, w_out, strict=True):
+            b = st.bins.setdefault(m, [0.0, 0.0])
+            b[0] += c_in * wi / s_in
+            b[1] += c_out * wo / s_out
+            r = st.raw.setdefault(m, [0.0, 0.0])
+            r[0] += inc.d_in * wi / s_in
+            r[1] += inc.d_out * wo / s_out
+        return m_a
+
     def _registered_rate(self, st: _Gate, minute: int, t_s: float) -> tuple[float, float]:
         """The gate's registered (in, out) rates, people/s, over the ``rate_window_min``
         minutes up to ``t_s`` (this increment included): the rate of the dead-time term."""
         span_s = 60.0 * (self.rate_window_min - 1) + max(t_s - 60.0 * minute, 1.0)
-        n_in = n_out = 0
+        n_in = n_out = 0.0
         for m in range(minute - self.rate_window_min + 1, minute + 1):
             r = st.raw.get(m)
             if r is not None:
