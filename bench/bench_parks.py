@@ -13,10 +13,14 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+if TYPE_CHECKING:
+    from tests.parks.counter_days import PlayedDay
 
 
 def occupancy(seeds: list[int], scenario: str) -> list[dict[str, float]]:
@@ -51,6 +55,9 @@ def occupancy(seeds: list[int], scenario: str) -> list[dict[str, float]]:
             "live_max_err_pct_of_truth": 100 * float((err_l[busy_l] / truth_l[busy_l]).max()),
             "min_occupancy": float(min(live.min(), day.occupancy.min())),
         }
+        floor_drift, floor_curve = stuck_floor(p)
+        row["floor_drift_pct_of_visitors"] = floor_drift
+        row["floor_curve_pct_of_peak"] = floor_curve
         rows.append(row)
         print(json.dumps({"bench": "occupancy_day", "scenario": scenario, "seed": seed,
                           **{k: round(v, 3) for k, v in row.items()},
@@ -62,6 +69,39 @@ def occupancy(seeds: list[int], scenario: str) -> list[dict[str, float]]:
     return rows
 
 
+def stuck_floor(p: PlayedDay) -> tuple[float, float]:
+    """What even a perfect share imputation gets wrong on this day (judged by the truth).
+
+    The stuck gate's people during its stuck spell, estimated as its true share of the other
+    gates' *true* flow (no undercount, no other fault): the error of that estimate's net at
+    the spell's end (% of visitors; it stays in the running sum until closing), and the
+    largest error inside the spell once both ends are pinned to the truth (a bridge: the
+    best the closing reconciliation can do; % of the day's peak). A lower bound for any
+    estimator that sees only the other gates while one is blind.
+    """
+    from firmware_sim.counters.scenarios import park_spec
+
+    cr = p.day.crossings
+    weights = np.asarray(park_spec(p.scenario).gate_weights, dtype=float)
+    edges = np.arange(cr.open_s, cr.close_s + 61, 60.0)
+    net = np.array([np.cumsum(np.histogram(cr.for_gate(g)[0], edges)[0]
+                              - np.histogram(cr.for_gate(g)[1], edges)[0])
+                    for g in range(len(p.day.gates))], dtype=float)
+    worst_end = worst_bridge = 0.0
+    for g, gate in enumerate(p.day.gates):
+        for start_h, hours in p.day.faults[gate].stuck:
+            i0 = int((start_h * 3600 - cr.open_s) // 60)
+            i1 = min(int(((start_h + hours) * 3600 - cr.open_s) // 60), net.shape[1] - 1)
+            k = weights[g] / (1 - weights[g])
+            others = net.sum(0) - net[g]
+            err = k * (others[i0:i1 + 1] - others[i0]) - (net[g][i0:i1 + 1] - net[g][i0])
+            bridge = err - err[-1] * np.linspace(0.0, 1.0, err.size)
+            worst_end = max(worst_end, abs(float(err[-1])))
+            worst_bridge = max(worst_bridge, float(np.abs(bridge).max()))
+    peak = float(net.sum(0).max())
+    return 100 * worst_end / cr.visitors, 100 * worst_bridge / peak
+
+
 def occupancy_summary(rows: list[dict[str, float]]) -> None:
     def col(k: str) -> np.ndarray:
         return np.array([r[k] for r in rows])
@@ -70,12 +110,15 @@ def occupancy_summary(rows: list[dict[str, float]]) -> None:
     out: dict[str, float | str] = {"bench": "occupancy_summary", "days": len(rows)}
     for k in ("end_of_day_drift_pct_of_visitors", "curve_max_err_pct_of_peak",
               "curve_max_err_pct_of_truth", "live_max_err_pct_of_peak",
-              "live_median_err_pct_of_peak", "live_max_err_pct_of_truth"):
+              "live_median_err_pct_of_peak", "live_max_err_pct_of_truth",
+              "floor_drift_pct_of_visitors", "floor_curve_pct_of_peak"):
         out[f"{k}_mean"] = round(float(col(k).mean()), 3)
         out[f"{k}_worst"] = round(float(col(k).max()), 3)
     out["days_drift_under_1pct"] = int((drift < 1.0).sum())
     out["days_curve_within_5pct_of_peak"] = int((curve <= 5.0).sum())
     out["days_curve_within_5pct_of_truth"] = int((col("curve_max_err_pct_of_truth") <= 5).sum())
+    out["days_floor_drift_over_1pct"] = int((col("floor_drift_pct_of_visitors") >= 1).sum())
+    out["days_floor_curve_over_5pct"] = int((col("floor_curve_pct_of_peak") > 5).sum())
     out["min_occupancy"] = float(col("min_occupancy").min())
     print(json.dumps(out))
 

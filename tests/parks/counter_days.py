@@ -33,6 +33,7 @@ class PlayedDay:
     engine: ParksEngine
     result: ReplayResult
     base_s: float
+    scenario: str = ""
 
     def live(self) -> tuple[np.ndarray, np.ndarray]:
         """(seconds after local midnight, occupancy as published at each minute's tick)."""
@@ -58,7 +59,7 @@ def play_day(scenario: str, seed: int, capacity: int = 1200,
     deliveries = [(base + d.send_s, d.body) for g in day.gates for d in day.deliveries[g]]
     result = replay(engine, deliveries, base + day.crossings.open_s - 600,
                     base + 22.5 * 3600 + 60)
-    return PlayedDay(day, engine, result, base)
+    return PlayedDay(day, engine, result, base, scenario)
 
 
 def calibrate_undercount(seeds: tuple[int, ...] = (1, 2, 3, 4, 5)) -> float:
