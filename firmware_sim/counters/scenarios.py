@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -56,23 +56,19 @@ class SimDay:
 
 def park_spec(name: str) -> ParkSpec:
     """Scenario name -> park. Wetland park: 4 gates, ~6000 visitors; playground: 1 gate."""
-    wetland = dict(
+    wetland = ParkSpec(
         gates=("gate-n", "gate-e", "gate-s", "gate-w"),
         gate_weights=(0.35, 0.25, 0.25, 0.15),
         visitors=6000,
     )
     if name == "clean":
-        return ParkSpec(**wetland)  # type: ignore[arg-type]
+        return wetland
     if name == "all_faults":
-        return ParkSpec(**wetland, all_faults=True)  # type: ignore[arg-type]
+        return replace(wetland, all_faults=True)
     if name == "weekend_all_faults":
-        return ParkSpec(
-            **{**wetland, "visitors": 9000},
-            weekend=True,  # type: ignore[arg-type]
-            all_faults=True,
-        )
+        return replace(wetland, visitors=9000, weekend=True, all_faults=True)
     if name == "wetland_morning":  # the Yangting River wetland park, every fault on
-        return ParkSpec(**wetland, all_faults=True, early=True)  # type: ignore[arg-type]
+        return replace(wetland, all_faults=True, early=True)
     if name == "haiyuan_morning":  # Haiyuan park: three gates
         return ParkSpec(
             gates=("gate-n", "gate-e", "gate-s"),
