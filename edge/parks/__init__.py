@@ -10,8 +10,9 @@ if TYPE_CHECKING:
     from whistle.config.site import SiteConfig
 
 
-def build_workers(site: SiteConfig, devices: list[CounterConfig | AreaConfig],
-                  options: WorkerOptions) -> list[DeviceWorker]:
+def build_workers(
+    site: SiteConfig, devices: list[CounterConfig | AreaConfig], options: WorkerOptions
+) -> list[DeviceWorker]:
     """One :class:`~edge.parks.worker.ParksWorker` for all the agent's counters and areas.
 
     An area's gates must be counters of the same agent; unknown gates are an error.
@@ -25,8 +26,9 @@ def build_workers(site: SiteConfig, devices: list[CounterConfig | AreaConfig],
     for a in areas:
         missing = [g for g in a.gates if g not in known]
         if missing:
-            raise ValueError(f"area {a.id}: gates {', '.join(missing)} are not counters served "
-                             "by this agent")
+            raise ValueError(
+                f"area {a.id}: gates {', '.join(missing)} are not counters served by this agent"
+            )
     if not counters:
         return []
     return [ParksWorker(site, counters, areas, options)]

@@ -63,8 +63,12 @@ class _AreaState:
 class ParksEngine:
     """Counters and the areas they bound, for one edge agent."""
 
-    def __init__(self, counters: list[CounterConfig], areas: list[AreaConfig],
-                 timezone: str = "Asia/Shanghai") -> None:
+    def __init__(
+        self,
+        counters: list[CounterConfig],
+        areas: list[AreaConfig],
+        timezone: str = "Asia/Shanghai",
+    ) -> None:
         self.tz = ZoneInfo(timezone)
         self.gates: dict[str, _GateState] = {}
         self.by_serial: dict[str, str] = {}
@@ -74,22 +78,31 @@ class ParksEngine:
             st = _GateState(c, CounterTracker(bits=c.counter_bits))
             for sub in FAULT_SUBTYPES:
                 st.faults[sub] = EpisodeTracker(
-                    "counter_fault", c.id, None, Severity.WARNING,
-                    HysteresisSettings(open_after_s=0, close_after_s=300, update_every_s=600))
+                    "counter_fault",
+                    c.id,
+                    None,
+                    Severity.WARNING,
+                    HysteresisSettings(open_after_s=0, close_after_s=300, update_every_s=600),
+                )
             self.gates[c.id] = st
             self.by_serial[c.serial_number] = c.id
         self.areas: dict[str, _AreaState] = {}
         for a in areas:
-            biases = {g: BiasModel(self.gates[g].cfg.resolving_time_s,
-                                   self.gates[g].cfg.undercount_ratio)
-                      for g in a.gates if g in self.gates}
-            stuck_after = min((self.gates[g].cfg.stuck_after_s for g in a.gates
-                               if g in self.gates), default=900.0)
+            biases = {
+                g: BiasModel(self.gates[g].cfg.resolving_time_s, self.gates[g].cfg.undercount_ratio)
+                for g in a.gates
+                if g in self.gates
+            }
+            stuck_after = min(
+                (self.gates[g].cfg.stuck_after_s for g in a.gates if g in self.gates), default=900.0
+            )
             hyst = HysteresisSettings(open_after_s=0, close_after_s=120, update_every_s=300)
             self.areas[a.id] = _AreaState(
-                a, AreaAggregator(list(a.gates), biases, stuck_after_s=stuck_after),
+                a,
+                AreaAggregator(list(a.gates), biases, stuck_after_s=stuck_after),
                 EpisodeTracker("park_capacity", a.id, None, Severity.WARNING, hyst),
-                EpisodeTracker("park_capacity", a.id, None, Severity.CRITICAL, hyst))
+                EpisodeTracker("park_capacity", a.id, None, Severity.CRITICAL, hyst),
+            )
 
     # --- input -----------------------------------------------------------------------------
     def receive(self, body: Any, recv_s: float) -> int:
@@ -114,8 +127,7 @@ class ParksEngine:
             verdict, incs = st.tracker.feed_all(rep.reading, recv_s)
             if verdict is Verdict.IMPLAUSIBLE:
                 st.implausible_since_tick += 1
-                log.info("counter %s: implausible totals (seq %d) skipped", gate,
-                            rep.reading.seq)
+                log.info("counter %s: implausible totals (seq %d) skipped", gate, rep.reading.seq)
             elif verdict is Verdict.REBOOT:
                 st.flags.add("reboot")
                 log.info("counter %s rebooted; counting from its new totals", gate)
@@ -160,16 +172,32 @@ class ParksEngine:
                 flags.add(status)
             if st.implausible_since_tick:
                 flags.add("implausible")
-            obs.append(Observation(gid, "counts", now,
-                                   {"in": float(st.minute_in), "out": float(st.minute_out),
-                                    "implausible": float(st.implausible_since_tick)},
-                                   flags=tuple(sorted(flags))))
-            active = {"offline": status == "offline", "stuck": status == "stuck",
-                      "implausible": st.implausible_since_tick > 0}
+            obs.append(
+                Observation(
+                    gid,
+                    "counts",
+                    now,
+                    {
+                        "in": float(st.minute_in),
+                        "out": float(st.minute_out),
+                        "implausible": float(st.implausible_since_tick),
+                    },
+                    flags=tuple(sorted(flags)),
+                )
+            )
+            active = {
+                "offline": status == "offline",
+                "stuck": status == "stuck",
+                "implausible": st.implausible_since_tick > 0,
+            }
             for sub, tracker in st.faults.items():
                 events += tracker.update(
-                    now, active[sub], {"implausible_reports": float(st.implausible_since_tick)},
-                    summary=f"counter {gid}: {sub}", details={"subtype": sub})
+                    now,
+                    active[sub],
+                    {"implausible_reports": float(st.implausible_since_tick)},
+                    summary=f"counter {gid}: {sub}",
+                    details={"subtype": sub},
+                )
             st.minute_in = st.minute_out = 0
             st.implausible_since_tick = 0
             st.flags.clear()
@@ -188,8 +216,9 @@ class ParksEngine:
         revisions = [area.published.revise(series.minutes[:-1], series.occupancy[:-1])]
         if series.clamped.size and series.clamped[-1]:
             flags.add("clamped")
-            agg.corrections.append(Correction("clamp", now_s, None, 0.0,
-                                              "occupancy would go negative: held at 0"))
+            agg.corrections.append(
+                Correction("clamp", now_s, None, 0.0, "occupancy would go negative: held at 0")
+            )
         if series.imputed.size and series.imputed[-1]:
             flags.add("imputed")
         local = now.astimezone(self.tz)
@@ -207,45 +236,72 @@ class ParksEngine:
             flags.add("rezeroed")
             level = 0.0
             if agg.previous is not None:  # the day's curve, reconciled with the drift
-                revisions.append(area.published.revise(agg.previous.minutes,
-                                                       agg.previous.occupancy))
+                revisions.append(
+                    area.published.revise(agg.previous.minutes, agg.previous.occupancy)
+                )
         if series.minutes.size:
             area.published.publish(int(series.minutes[-1]), level)
         revised = [r for r in revisions if r is not None]
         for r in revised:
-            log.info("area %s: %d published minutes %s-%s revised, by up to %+.1f people",
-                     cfg.id, r.minutes, self._local_hm(60.0 * r.first_minute),
-                     self._local_hm(60.0 * r.last_minute), r.largest_people)
+            log.info(
+                "area %s: %d published minutes %s-%s revised, by up to %+.1f people",
+                cfg.id,
+                r.minutes,
+                self._local_hm(60.0 * r.first_minute),
+                self._local_hm(60.0 * r.last_minute),
+                r.largest_people,
+            )
         if revised:
             flags.add("revised")
         in_total = float(series.in_counts.sum()) if series.in_counts.size else 0.0
         out_total = float(series.out_counts.sum()) if series.out_counts.size else 0.0
         if "rezeroed" in flags:
             in_total = out_total = 0.0
-        for corr in agg.corrections[area.reported_corrections:]:
-            log.info("area %s drift correction: %s%s %+.1f people (%s)", cfg.id, corr.kind,
-                     f" gate {corr.gate}" if corr.gate else "", corr.amount, corr.note)
+        for corr in agg.corrections[area.reported_corrections :]:
+            log.info(
+                "area %s drift correction: %s%s %+.1f people (%s)",
+                cfg.id,
+                corr.kind,
+                f" gate {corr.gate}" if corr.gate else "",
+                corr.amount,
+                corr.note,
+            )
             flags.add(f"correction_{corr.kind}")
         area.reported_corrections = len(agg.corrections)
         area.level = level
         ratio = level / cfg.capacity
-        obs = Observation(cfg.id, "occupancy", now, {
-            "occupancy": round(level, 1), "capacity": float(cfg.capacity),
-            "ratio": round(ratio, 4), "in_total": round(in_total, 1),
-            "out_total": round(out_total, 1), "corrections": float(len(agg.corrections)),
-            "revised_minutes": float(sum(r.minutes for r in revised)),
-            "revision_people": round(_largest(revised), 1),
-        }, flags=tuple(sorted(flags)))
+        obs = Observation(
+            cfg.id,
+            "occupancy",
+            now,
+            {
+                "occupancy": round(level, 1),
+                "capacity": float(cfg.capacity),
+                "ratio": round(ratio, 4),
+                "in_total": round(in_total, 1),
+                "out_total": round(out_total, 1),
+                "corrections": float(len(agg.corrections)),
+                "revised_minutes": float(sum(r.minutes for r in revised)),
+                "revision_people": round(_largest(revised), 1),
+            },
+            flags=tuple(sorted(flags)),
+        )
         events: list[EpisodeEvent] = []
-        for tracker, limit, name in ((area.warn, cfg.warn_ratio, "warning"),
-                                     (area.critical, cfg.critical_ratio, "critical")):
+        for tracker, limit, name in (
+            (area.warn, cfg.warn_ratio, "warning"),
+            (area.critical, cfg.critical_ratio, "critical"),
+        ):
             # level hysteresis: an open episode stays open down to 95 % of its threshold
             active = ratio >= limit or (tracker.is_open and ratio >= 0.95 * limit)
             events += tracker.update(
-                now, active, {"occupancy": level, "ratio": ratio},
-                threshold=limit * cfg.capacity, unit="people",
+                now,
+                active,
+                {"occupancy": level, "ratio": ratio},
+                threshold=limit * cfg.capacity,
+                unit="people",
                 summary=f"{cfg.name}: {level:.0f} of {cfg.capacity} people ({ratio:.0%})",
-                details={"level": name, "capacity": cfg.capacity})
+                details={"level": name, "capacity": cfg.capacity},
+            )
         return obs, events
 
     def _local_hm(self, t_s: float) -> str:

@@ -20,8 +20,9 @@ MAX_BODY_BYTES = 1 << 20
 
 
 class CountsReceiver:
-    def __init__(self, on_body: Callable[[Any], None], host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+    def __init__(
+        self, on_body: Callable[[Any], None], host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.on_body = on_body
         self.rejected = 0
         receiver = self
@@ -53,14 +54,16 @@ class CountsReceiver:
                     receiver.on_body(body)
                 except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                     receiver.rejected += 1
-                    log.warning("counts receiver: body from %s is not JSON: %s",
-                                self.client_address[0], exc)
+                    log.warning(
+                        "counts receiver: body from %s is not JSON: %s", self.client_address[0], exc
+                    )
                     self._reply(400, f"not JSON: {exc}")
                     return
                 except ValueError as exc:
                     receiver.rejected += 1
-                    log.warning("counts receiver: bad report from %s: %s",
-                                self.client_address[0], exc)
+                    log.warning(
+                        "counts receiver: bad report from %s: %s", self.client_address[0], exc
+                    )
                     self._reply(400, str(exc))
                     return
                 self._reply(204)
@@ -78,8 +81,9 @@ class CountsReceiver:
         return f"http://127.0.0.1:{self.port}/counts"
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="counts-http",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="counts-http", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

@@ -23,8 +23,9 @@ class ReplayResult:
         return [o for o in self.observations if o.device == device and o.stream == stream]
 
 
-def replay(engine: ParksEngine, deliveries: Iterable[tuple[float, Any]],
-           start_s: float, end_s: float) -> ReplayResult:
+def replay(
+    engine: ParksEngine, deliveries: Iterable[tuple[float, Any]], start_s: float, end_s: float
+) -> ReplayResult:
     """Feed ``(receive POSIX s, body)`` pairs in time order, ticking every whole minute."""
     out = ReplayResult()
     items = sorted(deliveries, key=lambda d: d[0])

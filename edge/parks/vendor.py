@@ -49,13 +49,16 @@ def parse_report(obj: Any) -> ParsedReport:
     period = obj.get("period_s", 10.0)
     if isinstance(period, bool) or not isinstance(period, int | float) or period <= 0:
         raise VendorFormatError(f"field 'period_s': expected a positive number, got {period!r}")
-    return ParsedReport(serial, CounterReading(
-        ts_s=ts.timestamp(),
-        seq=_int_field(obj, "seq"),
-        uptime_s=float(_int_field(obj, "uptime_s")),
-        in_total=_int_field(obj, "in_total"),
-        out_total=_int_field(obj, "out_total"),
-    ))
+    return ParsedReport(
+        serial,
+        CounterReading(
+            ts_s=ts.timestamp(),
+            seq=_int_field(obj, "seq"),
+            uptime_s=float(_int_field(obj, "uptime_s")),
+            in_total=_int_field(obj, "in_total"),
+            out_total=_int_field(obj, "out_total"),
+        ),
+    )
 
 
 def parse_body(obj: Any) -> list[ParsedReport]:

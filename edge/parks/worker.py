@@ -34,8 +34,13 @@ def _listen_address(counters: list[CounterConfig]) -> tuple[str, int]:
 
 
 class ParksWorker(DeviceWorker):
-    def __init__(self, site: SiteConfig, counters: list[CounterConfig], areas: list[AreaConfig],
-                 options: WorkerOptions) -> None:
+    def __init__(
+        self,
+        site: SiteConfig,
+        counters: list[CounterConfig],
+        areas: list[AreaConfig],
+        options: WorkerOptions,
+    ) -> None:
         super().__init__(areas[0].id if areas else counters[0].id)
         self.site = site
         self.counters = counters
@@ -73,19 +78,26 @@ class ParksWorker(DeviceWorker):
             if key not in days:
                 serials = {}
                 for other in self.counters:
-                    if (other.source.kind == "simulator"
-                            and (other.source.scenario or "clean", other.source.seed) == key):
+                    if (
+                        other.source.kind == "simulator"
+                        and (other.source.scenario or "clean", other.source.seed) == key
+                    ):
                         serials[other.source.sim_gate] = other.serial_number
                 days[key] = (simulate_day(key[0], key[1], midnight, start_s=offset_s), serials)
             day, serials = days[key]
             if c.source.sim_gate >= len(day.gates):
-                log.error("counter %s: scenario %s has only %d gates", c.id, key[0],
-                          len(day.gates))
+                log.error("counter %s: scenario %s has only %d gates", c.id, key[0], len(day.gates))
                 continue
             gate = day.gates[c.source.sim_gate]
             deliveries = [_with_serial(d, c.serial_number) for d in day.deliveries[gate]]
-            t = SimulatedCounter(self.receiver.url, deliveries, self.clock, offset_s, stop,
-                                 name=f"sim-counter-{c.id}")
+            t = SimulatedCounter(
+                self.receiver.url,
+                deliveries,
+                self.clock,
+                offset_s,
+                stop,
+                name=f"sim-counter-{c.id}",
+            )
             t.start()
             self.sim_threads.append(t)
 
@@ -96,8 +108,12 @@ class ParksWorker(DeviceWorker):
         host, port = _listen_address(self.counters)
         self.receiver = CountsReceiver(self._on_body, host, port)
         self.receiver.start()
-        log.info("parks worker %s: receiving counter reports at %s:%d", self.device_id, host,
-                 self.receiver.port)
+        log.info(
+            "parks worker %s: receiving counter reports at %s:%d",
+            self.device_id,
+            host,
+            self.receiver.port,
+        )
         sim_stop = threading.Event()
         try:
             if any_sim:
@@ -127,8 +143,9 @@ class ParksWorker(DeviceWorker):
 
     def _health_values(self) -> dict[str, float]:
         values: dict[str, float] = {
-            "rejected_bodies": float(self.engine.errors + (self.receiver.rejected
-                                                            if self.receiver else 0)),
+            "rejected_bodies": float(
+                self.engine.errors + (self.receiver.rejected if self.receiver else 0)
+            ),
             "unknown_serials": float(self.engine.unknown_serials),
         }
         for gid, st in self.engine.gates.items():
@@ -145,5 +162,3 @@ def _with_serial(d: Any, serial: str) -> Any:
 
     body = [fix(b) for b in d.body] if isinstance(d.body, list) else fix(d.body)
     return Delivery(d.send_s, body)
-
-

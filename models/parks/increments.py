@@ -144,8 +144,13 @@ class CounterTracker:
             first = not self._boots
             newer = first or start > max(b.start_s for b in self._boots)
             base_in, base_out = (r.in_total, r.out_total) if first else (0, 0)
-            boot = _Boot(start, -1 if not first else r.seq, 0.0 if not first else r.uptime_s,
-                         base_in, base_out)
+            boot = _Boot(
+                start,
+                -1 if not first else r.seq,
+                0.0 if not first else r.uptime_s,
+                base_in,
+                base_out,
+            )
             self._boots.append(boot)
             self._boots.sort(key=lambda b: b.start_s)
             del self._boots[: -self.max_boots]
@@ -181,8 +186,9 @@ class CounterTracker:
         limit = self.max_rate_per_s * max(dt_s, 1.0) + 5
         return d_in <= limit and d_out <= limit
 
-    def _split(self, boot: _Boot, r: CounterReading,
-               t_edge: float) -> tuple[Verdict, Increment | None]:
+    def _split(
+        self, boot: _Boot, r: CounterReading, t_edge: float
+    ) -> tuple[Verdict, Increment | None]:
         """A late report inside an interval already counted: count its part at its time and
         take the same back from the report that closed the interval."""
         modulo = 1 << self.bits
@@ -194,8 +200,10 @@ class CounterTracker:
         d_in, d_out = (r.in_total - p[1]) % modulo, (r.out_total - p[2]) % modulo
         r_in, r_out = (q[1] - r.in_total) % modulo, (q[2] - r.out_total) % modulo
         dt = max(r.uptime_s - p[0], 0.0)
-        if not (self._plausible(d_in, d_out, dt)
-                and self._plausible(r_in, r_out, max(q[0] - r.uptime_s, 0.0))):
+        if not (
+            self._plausible(d_in, d_out, dt)
+            and self._plausible(r_in, r_out, max(q[0] - r.uptime_s, 0.0))
+        ):
             return Verdict.IMPLAUSIBLE, None
         self._remember(boot, r, t_edge, dt)
         # taken back over the same span the later report's increment was counted over

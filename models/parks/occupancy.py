@@ -135,8 +135,11 @@ class AreaAggregator:
         if inc.d_in > 0 or inc.d_out > 0:
             if st.stuck and st.stuck[-1][1] == math.inf:
                 st.stuck[-1][1] = inc.t_s
-                self.corrections.append(Correction(
-                    "stuck_impute", inc.t_s, gate, 0.0, "counting again: imputation ends"))
+                self.corrections.append(
+                    Correction(
+                        "stuck_impute", inc.t_s, gate, 0.0, "counting again: imputation ends"
+                    )
+                )
             st.last_change_s = max(st.last_change_s, inc.t_s)
 
     def _add_spread(self, gate: str, st: _Gate, inc: Increment) -> int:
@@ -208,9 +211,15 @@ class AreaAggregator:
                 self._dirty_from = min(self._dirty_from, int(since // 60))
                 self._share_upto = None  # shares must leave the stuck minutes out
                 newly.append(g)
-                self.corrections.append(Correction(
-                    "stuck_impute", now_s, g, expected,
-                    f"totals frozen since {since:.0f}; imputing from the other gates"))
+                self.corrections.append(
+                    Correction(
+                        "stuck_impute",
+                        now_s,
+                        g,
+                        expected,
+                        f"totals frozen since {since:.0f}; imputing from the other gates",
+                    )
+                )
         return newly
 
     def _expected(self, gate: str, a_s: float, b_s: float, shares: dict[str, float]) -> float:
@@ -241,8 +250,10 @@ class AreaAggregator:
             self._share_tot = dict.fromkeys(self.gates, 0.0)
             self._share_upto = self.start_minute or 0
         # minutes every gate has fully reported are final for the shares
-        final = min(int(st.covered_until_s // 60) if math.isfinite(st.covered_until_s)
-                    else -1 for st in self._gates.values())
+        final = min(
+            int(st.covered_until_s // 60) if math.isfinite(st.covered_until_s) else -1
+            for st in self._gates.values()
+        )
         for m in range(self._share_upto, final):
             if all(self._ok(g, m) for g in self.gates):
                 for g in self.gates:
@@ -259,8 +270,16 @@ class AreaAggregator:
         """Occupancy at the end of every minute from the last re-zero up to ``until_s``."""
         if self.start_minute is None:
             empty = np.zeros(0)
-            return OccupancySeries(empty.astype(int), empty, empty, empty,
-                                   empty.astype(bool), empty.astype(bool), empty, empty)
+            return OccupancySeries(
+                empty.astype(int),
+                empty,
+                empty,
+                empty,
+                empty.astype(bool),
+                empty.astype(bool),
+                empty,
+                empty,
+            )
         m0, m1 = self.start_minute, int(until_s // 60)
         n = max(m1 - m0 + 1, 0)
         shares = self._shares()
@@ -283,8 +302,9 @@ class AreaAggregator:
                 level = 0.0
             occ[i] = level
         raw = np.cumsum(cin - cout)
-        return OccupancySeries(np.arange(m0, m1 + 1), occ, cin, cout, imputed, clamped, raw,
-                               imp_amount)
+        return OccupancySeries(
+            np.arange(m0, m1 + 1), occ, cin, cout, imputed, clamped, raw, imp_amount
+        )
 
     def _minute_flow(self, m: int, shares: dict[str, float]) -> tuple[float, float, float]:
         """(in, out, people imputed) of minute ``m``."""
@@ -315,14 +335,24 @@ class AreaAggregator:
         if day.occupancy.size == 0 or residual == 0:
             return day
         measured = np.maximum(day.in_counts + day.out_counts - day.imputed_people, 0.0)
-        weight = (self.imputed_var_per_person * day.imputed_people
-                  + self.measured_var_per_person * measured)
+        weight = (
+            self.imputed_var_per_person * day.imputed_people
+            + self.measured_var_per_person * measured
+        )
         if weight.sum() <= 0:
             return day
         fix = residual * np.cumsum(weight) / weight.sum()
         occ = np.maximum(day.raw - fix, 0.0)
-        return OccupancySeries(day.minutes, occ, day.in_counts, day.out_counts, day.imputed,
-                               day.clamped, day.raw - fix, day.imputed_people)
+        return OccupancySeries(
+            day.minutes,
+            occ,
+            day.in_counts,
+            day.out_counts,
+            day.imputed,
+            day.clamped,
+            day.raw - fix,
+            day.imputed_people,
+        )
 
     def rezero(self, t_s: float) -> Correction:
         """The area is known empty at ``t_s``: start counting afresh; record the drift removed.
@@ -333,9 +363,14 @@ class AreaAggregator:
         day = self.series(t_s)
         residual = float(day.raw[-1]) if day.raw.size else 0.0
         self.previous = self._reconciled(day, residual)
-        corr = Correction("rezero", t_s, None, -residual,
-                          f"closing: the area is known empty; drift {residual:+.1f} people "
-                          "removed and spread back over the day's curve")
+        corr = Correction(
+            "rezero",
+            t_s,
+            None,
+            -residual,
+            f"closing: the area is known empty; drift {residual:+.1f} people "
+            "removed and spread back over the day's curve",
+        )
         self.corrections.append(corr)
         self.start_minute = int(t_s // 60) + 1
         for st in self._gates.values():

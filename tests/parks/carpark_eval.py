@@ -54,14 +54,18 @@ class SimScore:
     count_exact_strict: float
 
 
-def score_sim(scenario: str, seed: int, t0_s: float = 0.0, t1_s: float = 1800.0,
-              size: tuple[int, int] = (640, 360)) -> SimScore:
+def score_sim(
+    scenario: str,
+    seed: int,
+    t0_s: float = 0.0,
+    t1_s: float = 1800.0,
+    size: tuple[int, int] = (640, 360),
+) -> SimScore:
     """Run a fresh classifier over ``[t0_s, t1_s)`` of a simulated sequence (cold start)."""
     w, h = size
     r = make_renderer(scenario, seed, size)
     ids = [b.id for b in bays()]
-    clf = SpaceClassifier([np.array([(x * w, y * h) for x, y in b.polygon]) for b in bays()],
-                          size)
+    clf = SpaceClassifier([np.array([(x * w, y * h) for x, y in b.polygon]) for b in bays()], size)
     times = np.arange(t0_s, t1_s, STEP_S)
     out = np.zeros((times.size, len(ids)), bool)
     truth = np.zeros_like(out)
@@ -78,7 +82,9 @@ def score_sim(scenario: str, seed: int, t0_s: float = 0.0, t1_s: float = 1800.0,
     exact = out.sum(axis=1) == judged.sum(axis=1)
     published = np.isclose(np.mod(times - t0_s, PUBLISH_S), 0.0)
     return SimScore(
-        scenario, seed, int(times.size),
+        scenario,
+        seed,
+        int(times.size),
         per_space=float((out == truth).mean()),
         per_space_settled=float((out == truth)[~excused].mean()),
         count_exact=float(exact.mean()),
@@ -100,8 +106,9 @@ def score_real(every: int = 12, size: tuple[int, int] = (1280, 720)) -> RealScor
     spaces = yaml.safe_load((LABELS / "spaces.yaml").read_text())["spaces"]
     labels = json.loads((LABELS / "labels.json").read_text())["frames"]
     w, h = size
-    clf = SpaceClassifier([np.array([(x * w, y * h) for x, y in s["polygon"]])
-                           for s in spaces], size)
+    clf = SpaceClassifier(
+        [np.array([(x * w, y * h) for x, y in s["polygon"]]) for s in spaces], size
+    )
     cap = cv2.VideoCapture(str(REAL))
     right = total = i = 0
     try:

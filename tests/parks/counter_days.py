@@ -42,23 +42,39 @@ class PlayedDay:
         return t, np.array([o.values["occupancy"] for o in occ])
 
 
-def play_day(scenario: str, seed: int, capacity: int = 1200,
-             undercount: float = CALIBRATED_UNDERCOUNT,
-             resolving_time_s: float = RESOLVING_TIME_S) -> PlayedDay:
+def play_day(
+    scenario: str,
+    seed: int,
+    capacity: int = 1200,
+    undercount: float = CALIBRATED_UNDERCOUNT,
+    resolving_time_s: float = RESOLVING_TIME_S,
+) -> PlayedDay:
     d0 = datetime(2026, 5, 16, tzinfo=TZ)
     day = simulate_day(scenario, seed, d0)
-    counters = [CounterConfig(id=g, name=g, kind="counter", source=CounterSource(kind="simulator"),
-                              serial=f"HC2-{seed % 1000:03d}-{i:02d}",
-                              undercount_ratio=undercount, resolving_time_s=resolving_time_s)
-                for i, g in enumerate(day.gates)]
-    area = AreaConfig(id="park", name="park", kind="area", capacity=capacity,
-                      gates=list(day.gates),
-                      closed=[TimeWindow(start=time(22, 30), end=time(4, 30))])
+    counters = [
+        CounterConfig(
+            id=g,
+            name=g,
+            kind="counter",
+            source=CounterSource(kind="simulator"),
+            serial=f"HC2-{seed % 1000:03d}-{i:02d}",
+            undercount_ratio=undercount,
+            resolving_time_s=resolving_time_s,
+        )
+        for i, g in enumerate(day.gates)
+    ]
+    area = AreaConfig(
+        id="park",
+        name="park",
+        kind="area",
+        capacity=capacity,
+        gates=list(day.gates),
+        closed=[TimeWindow(start=time(22, 30), end=time(4, 30))],
+    )
     engine = ParksEngine(counters, [area])
     base = d0.timestamp()
     deliveries = [(base + d.send_s, d.body) for g in day.gates for d in day.deliveries[g]]
-    result = replay(engine, deliveries, base + day.crossings.open_s - 600,
-                    base + 22.5 * 3600 + 60)
+    result = replay(engine, deliveries, base + day.crossings.open_s - 600, base + 22.5 * 3600 + 60)
     return PlayedDay(day, engine, result, base, scenario)
 
 

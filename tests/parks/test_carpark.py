@@ -65,11 +65,22 @@ def test_real_footage_per_space_accuracy() -> None:
 
 
 def test_worker_publishes_free_spaces_and_full_episode(tmp_path: Path) -> None:
-    site = SiteConfig.model_validate({
-        "id": "haiyuan", "name": "海源公园", "kind": "park",
-        "devices": [{"id": "carpark-cam", "name": "car park", "kind": "camera",
-                     "source": {"kind": "simulator", "simulator": "carpark", "seed": 3},
-                     "spaces": spaces()}]})
+    site = SiteConfig.model_validate(
+        {
+            "id": "haiyuan",
+            "name": "海源公园",
+            "kind": "park",
+            "devices": [
+                {
+                    "id": "carpark-cam",
+                    "name": "car park",
+                    "kind": "camera",
+                    "source": {"kind": "simulator", "simulator": "carpark", "seed": 3},
+                    "spaces": spaces(),
+                }
+            ],
+        }
+    )
     cam = site.devices[0]
     assert isinstance(cam, CameraConfig)
     workers = build_workers(site, [cam], WorkerOptions(data_dir=tmp_path))

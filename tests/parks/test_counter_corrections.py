@@ -19,8 +19,9 @@ T0 = 1_800_000_000.0  # edge POSIX s, a whole minute
 
 def reading(seq: int, tin: int, tout: int) -> CounterReading:
     uptime = 100.0 + 10.0 * seq
-    return CounterReading(ts_s=BOOT + uptime, seq=seq, uptime_s=uptime, in_total=tin,
-                          out_total=tout)
+    return CounterReading(
+        ts_s=BOOT + uptime, seq=seq, uptime_s=uptime, in_total=tin, out_total=tout
+    )
 
 
 def test_burst_overtaken_by_the_first_live_report_is_split_into_its_own_times() -> None:
@@ -87,8 +88,7 @@ def test_closing_reconciliation_ends_at_zero_and_fixes_imputed_minutes_most() ->
         t = T0 + 60.0 * k + 30.0
         agg.add("a", Increment(t, 6 if k < 30 else 0, 0 if k < 30 else 6, 60.0))
         stuck = 20 <= k < 40
-        agg.add("b", Increment(t, 0 if stuck or k >= 30 else 4,
-                               0 if stuck or k < 30 else 3, 60.0))
+        agg.add("b", Increment(t, 0 if stuck or k >= 30 else 4, 0 if stuck or k < 30 else 3, 60.0))
         agg.check_stuck(t)
     assert [c.gate for c in agg.corrections if c.kind == "stuck_impute"][:1] == ["b"]
     agg.rezero(T0 + 3600.0)

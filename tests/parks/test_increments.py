@@ -11,8 +11,9 @@ BOOT = 1_000_000.0  # device-clock boot time, POSIX s
 
 def reading(seq: int, tin: int, tout: int, boot: float = BOOT, skew: float = 0.0) -> CounterReading:
     uptime = 100.0 + 10.0 * seq
-    return CounterReading(ts_s=boot + uptime + skew, seq=seq, uptime_s=uptime, in_total=tin,
-                          out_total=tout)
+    return CounterReading(
+        ts_s=boot + uptime + skew, seq=seq, uptime_s=uptime, in_total=tin, out_total=tout
+    )
 
 
 def feed_all(tracker: CounterTracker, readings: list[CounterReading]) -> tuple[int, int]:
@@ -31,8 +32,9 @@ def test_wrap_around_16_bit() -> None:
     assert feed_all(t, seq) == (16, 8)
 
 
-@pytest.mark.parametrize("order", [[0, 1, 2, 3, 4], [0, 2, 1, 3, 4], [0, 1, 1, 2, 4, 3, 3, 4],
-                                   [0, 4, 3, 2, 1]])
+@pytest.mark.parametrize(
+    "order", [[0, 1, 2, 3, 4], [0, 2, 1, 3, 4], [0, 1, 1, 2, 4, 3, 3, 4], [0, 4, 3, 2, 1]]
+)
 def test_repeats_and_reordering_never_double_count(order: list[int]) -> None:
     totals = [(0, 0), (5, 1), (9, 4), (12, 9), (20, 11)]
     t = CounterTracker()

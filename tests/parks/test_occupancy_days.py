@@ -13,8 +13,9 @@ import pytest
 from tests.parks.counter_days import play_day
 
 
-@pytest.fixture(scope="module", params=[("all_faults", 100), ("all_faults", 101),
-                                        ("weekend_all_faults", 102)])
+@pytest.fixture(
+    scope="module", params=[("all_faults", 100), ("all_faults", 101), ("weekend_all_faults", 102)]
+)
 def played(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     scenario, seed = request.param
     return play_day(scenario, seed)

@@ -23,9 +23,11 @@ SITES = Path(__file__).resolve().parents[2] / "config" / "sites"
 TZ = ZoneInfo("Asia/Shanghai")
 DEMO_START_S = 4 * 3600 + 20 * 60
 #: site id -> (agent id, grid id used by config/routing.yaml)
-PARKS = {"haiyuan-park": ("edge-haiyuan", "huancui-haiyuan"),
-         "yangting-wetland": ("edge-yangting", "huancui-yangting"),
-         "running-park": ("edge-running", "huancui-running")}
+PARKS = {
+    "haiyuan-park": ("edge-haiyuan", "huancui-haiyuan"),
+    "yangting-wetland": ("edge-yangting", "huancui-yangting"),
+    "running-park": ("edge-running", "huancui-running"),
+}
 
 
 @pytest.mark.parametrize("site_id", sorted(PARKS))
@@ -75,10 +77,17 @@ def test_morning_scenarios_show_life_from_the_demo_start(scenario: str) -> None:
 
 
 def test_closed_window_past_midnight_rezeroes_every_night() -> None:
-    counter = CounterConfig(id="g", name="g", kind="counter",
-                            source=CounterSource(kind="simulator"))
-    area = AreaConfig(id="park", name="park", kind="area", capacity=100, gates=["g"],
-                      closed=[TimeWindow(start=time(23, 0), end=time(4, 0))])
+    counter = CounterConfig(
+        id="g", name="g", kind="counter", source=CounterSource(kind="simulator")
+    )
+    area = AreaConfig(
+        id="park",
+        name="park",
+        kind="area",
+        capacity=100,
+        gates=["g"],
+        closed=[TimeWindow(start=time(23, 0), end=time(4, 0))],
+    )
     engine = ParksEngine([counter], [area])
     rezeroed = []
     t = datetime(2026, 5, 16, 22, 0, tzinfo=TZ)

@@ -40,25 +40,39 @@ class ListSink:
 
 
 def playground_site() -> SiteConfig:
-    return SiteConfig.model_validate({
-        "id": "haiyuan", "name": "海源公园", "kind": "park",
-        "agents": [{"id": "edge-park", "devices": ["gate-play", "playground"]}],
-        "devices": [
-            {"id": "gate-play", "name": "playground gate", "kind": "counter",
-             "source": {"kind": "simulator", "scenario": "demo_playground", "seed": 5},
-             "undercount_ratio": 0.036},
-            {"id": "playground", "name": "children's playground", "kind": "area",
-             "capacity": 60, "gates": ["gate-play"]},
-        ],
-    })
+    return SiteConfig.model_validate(
+        {
+            "id": "haiyuan",
+            "name": "海源公园",
+            "kind": "park",
+            "agents": [{"id": "edge-park", "devices": ["gate-play", "playground"]}],
+            "devices": [
+                {
+                    "id": "gate-play",
+                    "name": "playground gate",
+                    "kind": "counter",
+                    "source": {"kind": "simulator", "scenario": "demo_playground", "seed": 5},
+                    "undercount_ratio": 0.036,
+                },
+                {
+                    "id": "playground",
+                    "name": "children's playground",
+                    "kind": "area",
+                    "capacity": 60,
+                    "gates": ["gate-play"],
+                },
+            ],
+        }
+    )
 
 
 def test_demo_playground_warns_within_five_simulated_minutes(tmp_path: Path) -> None:
     site = playground_site()
     start = datetime(2026, 5, 16, 9, 17, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
     devices = [d for d in site.devices if isinstance(d, CounterConfig | AreaConfig)]
-    workers = build_workers(site, devices,
-                            WorkerOptions(data_dir=tmp_path, sim_start=start, sim_speed=80.0))
+    workers = build_workers(
+        site, devices, WorkerOptions(data_dir=tmp_path, sim_start=start, sim_speed=80.0)
+    )
     assert len(workers) == 1
     worker = workers[0]
     assert isinstance(worker, ParksWorker)
@@ -74,8 +88,9 @@ def test_demo_playground_warns_within_five_simulated_minutes(tmp_path: Path) -> 
                 break
     # a malformed push is refused with the field named, and the worker carries on
     assert worker.receiver is not None
-    req = urllib.request.Request(worker.receiver.url, data=json.dumps({"serial": "x"}).encode(),
-                                 method="POST")
+    req = urllib.request.Request(
+        worker.receiver.url, data=json.dumps({"serial": "x"}).encode(), method="POST"
+    )
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(req, timeout=5)
     assert err.value.code == 400
