@@ -25,6 +25,10 @@ from whistle.config.camera import CameraConfig
 
 #: Stationary evidence (s) at which a blob is checked for being a ghost or a light change.
 GHOST_CHECK_FROM_S = 6.0
+#: Pixels either side of a blob's border that make its outline for the ghost test.
+RING_PX = 2
+#: Checks in a row (one a second) that must call a pixel's blob a ghost before it is absorbed.
+GHOST_VOTES = 3
 _K2 = np.ones((2, 2), np.uint8)
 _K3 = np.ones((3, 3), np.uint8)
 
@@ -69,6 +73,7 @@ class SceneAnalyzer:
             for z in cfg.zones
         ]
         self._next_ghost_check = 0.0
+        self._ghost_votes = np.zeros(self.valid.shape, np.uint8)
 
     def update(self, image: np.ndarray, t_s: float, local: time | None = None) -> FrameResult:
         prep = prepare(image)
@@ -80,10 +85,10 @@ class SceneAnalyzer:
             # the view is not the scene: neither learn it nor judge zones on it
             return FrameResult(t_s, tamper, [], False, 0.0)
         bg = self.bg
-        bg.update(prep.grey, t_s)
+        bg.update(prep.grey, t_s, prep.chroma)
         if t_s >= self._next_ghost_check:
             self._next_ghost_check = t_s + 1.0
-            self._absorb_ghosts(prep.grey)
+            self._absorb_ghosts(prep.grey, prep.chroma)
         fg = _clean(bg.fg_long)
         moving = _clean(bg.fg_long & bg.fg_short)
         ctx = FrameContext(t_s, local, prep.grey, bg, fg, moving, SMALL)
@@ -91,34 +96,58 @@ class SceneAnalyzer:
         frac = float(fg.mean())
         return FrameResult(t_s, tamper, zones, bg.relearned, frac)
 
-    def _absorb_ghosts(self, grey: np.ndarray) -> None:
-        """Stationary blobs without new edges are ghosts or light, not objects: absorb them.
+    def _absorb_ghosts(self, grey: np.ndarray, chroma: np.ndarray | None) -> None:
+        """Stationary blobs without new edges at their outline are ghosts or light: absorb them.
 
         An object put down brings its own outline into the image; a ghost (something that left
         the background) or a light change (a lamp switched off, a shadow) brings none, or takes
-        the background's outline away. Compare mean gradient magnitude over the blob's
-        neighbourhood in the image and in the light-scaled background.
+        the background's outline away. Compare mean gradient magnitude (grey plus colour
+        differences: a crate as bright as the paving still has a colour edge) on the blob's
+        outline (a ring from one pixel inside to RING_PX outside its border) in the image and the
+        light-scaled background.
         """
         bg = self.bg
         cand = bg.stationary_s >= GHOST_CHECK_FROM_S
         if bg.long is None or not cand.any():
+            self._ghost_votes[:] = 0
             return
         blobs, labels = find_blobs(cand, 2)
         if not blobs:
+            self._ghost_votes[:] = 0
             return
-        ref = bg.gain * bg.long
-        gi = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(grey, cv2.CV_32F, 0, 1))
-        gb = np.abs(cv2.Sobel(ref, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(ref, cv2.CV_32F, 0, 1))
+        gi = _edges(grey, chroma)
+        gb = _edges(bg.gain * bg.long, bg.background_chroma() if chroma is not None else None)
+        h, w = grey.shape
+        ghost = np.zeros(cand.shape, bool)
         for b in blobs:
-            region = labels[b.y0 : b.y1, b.x0 : b.x1] == b.label
-            region = cv2.dilate(region.astype(np.uint8), _K3, iterations=2).astype(bool)
-            sl = (slice(b.y0, b.y1), slice(b.x0, b.x1))
-            e_img = float(gi[sl][region].mean())
-            e_bg = float(gb[sl][region].mean())
+            sl = (slice(max(0, b.y0 - RING_PX), min(h, b.y1 + RING_PX)),
+                  slice(max(0, b.x0 - RING_PX), min(w, b.x1 + RING_PX)))
+            region = (labels[sl] == b.label).astype(np.uint8)
+            ring = cv2.dilate(region, _K3, iterations=RING_PX).astype(bool) & ~cv2.erode(
+                region, _K3, iterations=1, borderType=cv2.BORDER_REPLICATE).astype(bool)
+            e_img = float(gi[sl][ring].mean())
+            e_bg = float(gb[sl][ring].mean())
             if e_img < 1.1 * e_bg + 4.0:
-                full = np.zeros_like(cand)
-                full[sl] = region
-                bg.absorb(full & ~bg.fg_short, grey)
+                ghost[sl] |= ring | region.astype(bool)
+        # a verdict stands only after GHOST_VOTES checks in a row: a vendor still beside the
+        # goods or a passer-by crossing the outline spoils a single look
+        votes = self._ghost_votes
+        votes[ghost] += 1
+        votes[~ghost] = 0
+        sure = votes >= GHOST_VOTES
+        if sure.any():
+            votes[sure] = 0
+            bg.absorb(sure & ~bg.fg_short, grey, chroma)
+
+
+def _edges(grey: np.ndarray, chroma: np.ndarray | None) -> np.ndarray:
+    """L1 Sobel gradient magnitude of grey plus, if given, both colour-difference channels."""
+    e = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(grey, cv2.CV_32F, 0, 1))
+    if chroma is not None:
+        gc = np.abs(cv2.Sobel(chroma, cv2.CV_32F, 1, 0)) + np.abs(
+            cv2.Sobel(chroma, cv2.CV_32F, 0, 1))
+        e += gc.sum(axis=2)
+    return e
 
 
 _NO_FEATURES = TamperFeatures(0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0)

@@ -1,8 +1,13 @@
-"""Reduce a camera frame to the small greyscale images the detectors work on.
+"""Reduce a camera frame to the small images the detectors work on.
 
 Working at reduced resolution keeps the whole analysis near the cost of one OpenCV MOG2 call at
 320x180 (about 2 ms per frame, see ``/work/shared/reference/vision.md``): the background models
 run at 160x90 (``SMALL``), the sharpness features at 320x180 (``MEDIUM``).
+
+Besides grey, the background also models colour: goods on the street (crates, tarps, sacks)
+are often about as bright as the grey paving but differ in hue. ``chroma`` holds the YCrCb
+colour-difference channels (ITU-R BT.601, as OpenCV's ``COLOR_BGR2YCrCb``) centred on zero,
+in grey levels.
 """
 
 from __future__ import annotations
@@ -20,18 +25,28 @@ MEDIUM: tuple[int, int] = (320, 180)
 
 @dataclass(frozen=True)
 class Prepared:
-    """One frame at the working sizes: ``grey_m`` uint8 (MEDIUM), ``grey`` float32 (SMALL)."""
+    """One frame at the working sizes.
+
+    ``grey_m`` uint8 (MEDIUM), ``grey`` float32 (SMALL), ``chroma`` float32 (SMALL, 2 channels:
+    Cr - 128, Cb - 128) or None for a grey camera.
+    """
 
     grey_m: np.ndarray
     grey: np.ndarray
+    chroma: np.ndarray | None = None
 
 
 def prepare(image: np.ndarray) -> Prepared:
-    """Greyscale copies of a BGR (or already grey) ``uint8`` image at MEDIUM and SMALL size."""
+    """Grey copies of a BGR (or already grey) ``uint8`` image at MEDIUM and SMALL size."""
+    chroma: np.ndarray | None = None
     if image.ndim == 3:
         medium = cv2.resize(image, MEDIUM, interpolation=cv2.INTER_AREA)
         grey_m = cv2.cvtColor(medium, cv2.COLOR_BGR2GRAY)
+        small_bgr = cv2.resize(medium, SMALL, interpolation=cv2.INTER_AREA)
+        ycc = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2YCrCb)
+        chroma = ycc[:, :, 1:].astype(np.float32)
+        chroma -= 128.0
     else:
         grey_m = cv2.resize(image, MEDIUM, interpolation=cv2.INTER_AREA)
     small = cv2.resize(grey_m, SMALL, interpolation=cv2.INTER_AREA)
-    return Prepared(grey_m=grey_m, grey=small.astype(np.float32))
+    return Prepared(grey_m=grey_m, grey=small.astype(np.float32), chroma=chroma)

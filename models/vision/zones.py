@@ -32,6 +32,12 @@ STATIONARY_FROM_S = 4.0
 MAX_ROW_M = 1.0
 #: A driving vehicle's blob is mostly short-term foreground too (it moves as one body).
 MOVING_FRACTION = 0.3
+#: A stationary blob down to PERSIST_AREA_SHARE of ``min_area`` counts once it has stayed
+#: PERSIST_S: a crate as grey as the paving shows only part of its box, and time (not
+#: size) is what tells an object from noise.
+PERSIST_AREA_SHARE = 0.5
+PERSIST_S = 60.0
+_K3 = np.ones((3, 3), np.uint8)
 #: Seconds an object must have lain still to count as left-over rubbish.
 LITTER_STILL_S = 30.0
 
@@ -70,15 +76,21 @@ class StallDetector:
         cand = (st >= STATIONARY_FROM_S) & self.mask
         if not cand.any():
             return ZoneJudgement(self.zone, self.kind, False, measured={"age_s": 0.0})
-        blobs, labels = find_blobs(cand, _px(self.cfg.min_area, ctx.size) // 2)
+        # goods show in patches (parts as bright and as coloured as the paving): close the
+        # gaps between them before measuring the area
+        cand = cv2.morphologyEx(cand.view(np.uint8), cv2.MORPH_CLOSE, _K3).astype(bool)
+        cand &= self.mask
+        min_px = _px(self.cfg.min_area, ctx.size)
+        blobs, labels = find_blobs(cand, max(1, round(PERSIST_AREA_SHARE * min_px)))
         best: tuple[float, Blob] | None = None
         n_px = ctx.size[0] * ctx.size[1]
         for b in blobs:
-            if b.area < _px(self.cfg.min_area, ctx.size):
-                continue
             if self.cfg.ignore_people and person_shaped(b, n_px):
                 continue
             age = float(np.percentile(st[labels == b.label], 75)) + self.lag_s
+            # a blob smaller than min_area counts only once it has stayed PERSIST_S
+            if b.area < min_px and age < PERSIST_S:
+                continue
             if best is None or age > best[0]:
                 best = (age, b)
         if best is None:
