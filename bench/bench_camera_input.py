@@ -112,9 +112,11 @@ def _child(mode: str, n: int, speed: float, seconds: float, warmup_s: float) -> 
     spans: list[list[datetime]] = [[] for _ in cams]
     sink = CapturingSink()
     if mode == "sources":
+
         def drain(i: int, cfg: Any) -> None:
-            src = _ecs.open_frame_source(cfg, fps=cfg.analysis_fps, sim_start=start,
-                                         sim_speed=speed)
+            src = _ecs.open_frame_source(
+                cfg, fps=cfg.analysis_fps, sim_start=start, sim_speed=speed
+            )
             for f in src.frames(stop):
                 counts[i] += 1
                 if not spans[i]:
@@ -128,9 +130,11 @@ def _child(mode: str, n: int, speed: float, seconds: float, warmup_s: float) -> 
 
         from edge.device import WorkerOptions
         from edge.vision import build_workers
+
         tmp = tempfile.mkdtemp(prefix="bench-cam-")
-        workers = build_workers(site, cams, WorkerOptions(data_dir=Path(tmp), sim_start=start,
-                                                          sim_speed=speed))
+        workers = build_workers(
+            site, cams, WorkerOptions(data_dir=Path(tmp), sim_start=start, sim_speed=speed)
+        )
         for w in workers:
             threads.append(threading.Thread(target=w.run, args=(sink, stop), daemon=True))
     t_start = time.monotonic()
@@ -139,7 +143,8 @@ def _child(mode: str, n: int, speed: float, seconds: float, warmup_s: float) -> 
     # Warm-up: every camera delivers (sources) or reports (agent) once, then warmup_s more.
     deadline = time.monotonic() + 60.0
     while time.monotonic() < deadline and not (
-            all(counts) if mode == "sources" else len(sink.first_ts) == len(cams)):
+        all(counts) if mode == "sources" else len(sink.first_ts) == len(cams)
+    ):
         time.sleep(0.1)
     startup_s = time.monotonic() - t_start
     time.sleep(warmup_s)
@@ -163,19 +168,34 @@ def _child(mode: str, n: int, speed: float, seconds: float, warmup_s: float) -> 
     asked = cams[0].analysis_fps if cams else 0.0
     peak = _status_mb("VmHWM")
     return {
-        "name": f"camera_{mode}", "cameras": len(cams), "speed": speed,
+        "name": f"camera_{mode}",
+        "cameras": len(cams),
+        "speed": speed,
         "measured_s": round(wall, 1),
-        "peak_rss_mb": round(peak, 1), "ref_rss_after_imports_mb": round(base_mb, 1),
-        "ratio_peak_to_imports": round(peak / base_mb, 2), "rss_at_end_mb": round(steady_mb, 1),
-        "budget_mb": BUDGET_MB[mode], "ratio_peak_to_budget": round(peak / BUDGET_MB[mode], 2),
-        "cpu_cores": round(cores, 2), "ref_cores": 1.0, "ratio_cpu_to_one_core": round(cores, 2),
-        "frames_per_sim_s_per_camera": round(per_sim_s, 2), "ref_analysis_fps": asked,
+        "peak_rss_mb": round(peak, 1),
+        "ref_rss_after_imports_mb": round(base_mb, 1),
+        "ratio_peak_to_imports": round(peak / base_mb, 2),
+        "rss_at_end_mb": round(steady_mb, 1),
+        "budget_mb": BUDGET_MB[mode],
+        "ratio_peak_to_budget": round(peak / BUDGET_MB[mode], 2),
+        "cpu_cores": round(cores, 2),
+        "ref_cores": 1.0,
+        "ratio_cpu_to_one_core": round(cores, 2),
+        "frames_per_sim_s_per_camera": round(per_sim_s, 2),
+        "ref_analysis_fps": asked,
         "ratio_frames_to_analysis_fps": round(per_sim_s / asked, 2) if asked else None,
         "cpu_ms_per_frame": round(1000 * (cpu1 - cpu0) / max(frames, 1), 2),
-        "startup_s": round(startup_s, 1), "threads": n_threads, "episodes": sink.episodes,
-        **({f"worker_{k}": _total(sink, k) for k in ("analysed", "skipped", "analysis_drops",
-                                                     "drops", "frames")} if mode == "agent"
-           else {}),
+        "startup_s": round(startup_s, 1),
+        "threads": n_threads,
+        "episodes": sink.episodes,
+        **(
+            {
+                f"worker_{k}": _total(sink, k)
+                for k in ("analysed", "skipped", "analysis_drops", "drops", "frames")
+            }
+            if mode == "agent"
+            else {}
+        ),
     }
 
 
@@ -189,8 +209,13 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=None, help="run length per config")
     args = ap.parse_args()
     if args.child:
-        out = _child(args.child, args.cameras, args.speed or 1.0, args.seconds or 20.0,
-                     min(5.0, (args.seconds or 20.0) / 3))
+        out = _child(
+            args.child,
+            args.cameras,
+            args.speed or 1.0,
+            args.seconds or 20.0,
+            min(5.0, (args.seconds or 20.0) / 3),
+        )
         print(json.dumps(out), flush=True)
         return
     n = 3 if args.quick else args.cameras
@@ -202,13 +227,31 @@ def main() -> None:
         for sp in speeds:
             plan.append((mode.strip(), sp, args.seconds or (20.0 if sp == 1.0 else 30.0)))
     for mode, sp, secs in plan:
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--cameras",
-               str(n), "--speed", str(sp), "--seconds", str(secs)]
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--child",
+            mode,
+            "--cameras",
+            str(n),
+            "--speed",
+            str(sp),
+            "--seconds",
+            str(secs),
+        ]
         res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
         lines = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
         if res.returncode != 0 or not lines:
-            print(json.dumps({"name": f"camera_{mode}", "speed": sp, "error":
-                              res.stderr.strip().splitlines()[-3:]}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "name": f"camera_{mode}",
+                        "speed": sp,
+                        "error": res.stderr.strip().splitlines()[-3:],
+                    }
+                ),
+                flush=True,
+            )
             continue
         print(lines[-1], flush=True)
 

@@ -58,9 +58,9 @@ def chain_vs_reference(x: np.ndarray, repeat: int) -> dict[str, object]:
         zi = np.zeros((sos.shape[0], 2))
         run_chain = run_ref = 0.0
         for k in range(n_s):
-            sec = x[k * FS:(k + 1) * FS]
+            sec = x[k * FS : (k + 1) * FS]
             t0 = time.perf_counter()
-            done = [m.process(sec[i:i + block]) for i in range(0, FS, block)]
+            done = [m.process(sec[i : i + block]) for i in range(0, FS, block)]
             t1 = time.perf_counter()
             _, zi = signal.sosfilt(sos, sec.astype(np.float64) / 32768.0, zi=zi)
             t2 = time.perf_counter()
@@ -71,14 +71,17 @@ def chain_vs_reference(x: np.ndarray, repeat: int) -> dict[str, object]:
             run_ref += t2 - t1
         wall_chain, wall_ref = min(wall_chain, run_chain), min(wall_ref, run_ref)
     chain, ref = float(best_chain.sum()), float(best_ref.sum())
-    return {"name": "noise_chain_48k", "audio_s": n_s,
-            "chain_x_realtime": round(n_s / chain, 1),
-            "reference_scipy_a_weighting_x_realtime": round(n_s / ref, 1),
-            "chain_time_over_reference": round(chain / ref, 2),
-            "goal": ">=300x real time and <=2.5x reference time",
-            "best_whole_run_chain_x_realtime": round(n_s / wall_chain, 1),
-            "best_whole_run_over_reference": round(wall_chain / wall_ref, 2),
-            "load_avg_1min": round(os.getloadavg()[0], 1)}
+    return {
+        "name": "noise_chain_48k",
+        "audio_s": n_s,
+        "chain_x_realtime": round(n_s / chain, 1),
+        "reference_scipy_a_weighting_x_realtime": round(n_s / ref, 1),
+        "chain_time_over_reference": round(chain / ref, 2),
+        "goal": ">=300x real time and <=2.5x reference time",
+        "best_whole_run_chain_x_realtime": round(n_s / wall_chain, 1),
+        "best_whole_run_over_reference": round(wall_chain / wall_ref, 2),
+        "load_avg_1min": round(os.getloadavg()[0], 1),
+    }
 
 
 def breakdown(x: np.ndarray, repeat: int) -> list[dict[str, object]]:
@@ -99,8 +102,12 @@ def breakdown(x: np.ndarray, repeat: int) -> list[dict[str, object]]:
         "convert_int16": lambda: np.copyto(buf, sec),
         "c_weighting_order4": lambda: signal.lfilter(c_b, m._c_a, xf, zi=zc),
         "a_from_c_1_biquad": lambda: signal.lfilter(m._a_b, m._a_a, c, zi=m._za),
-        "energies_peak_squares": lambda: (cv2.norm(a, cv2.NORM_L2SQR), cv2.norm(c, cv2.NORM_L2SQR),
-                                          cv2.norm(c, cv2.NORM_INF), np.square(a, out=sq)),
+        "energies_peak_squares": lambda: (
+            cv2.norm(a, cv2.NORM_L2SQR),
+            cv2.norm(c, cv2.NORM_L2SQR),
+            cv2.norm(c, cv2.NORM_INF),
+            np.square(a, out=sq),
+        ),
         "fast_time_weighting": lambda: m._fast.process(a2),
         "slow_time_weighting": lambda: m._slow.process(a2),
         "bands_and_envelope": lambda: m._bands.analyse(sec, scale),
@@ -109,15 +116,21 @@ def breakdown(x: np.ndarray, repeat: int) -> list[dict[str, object]]:
     out = []
     for name, f in stages.items():
         t = best_time(f, repeat)
-        out.append({"name": f"stage_{name}", "ms_per_audio_s": round(t * 1e3, 3),
-                    "reference_ms_per_audio_s": round(ref * 1e3, 3),
-                    "over_reference": round(t / ref, 2)})
+        out.append(
+            {
+                "name": f"stage_{name}",
+                "ms_per_audio_s": round(t * 1e3, 3),
+                "reference_ms_per_audio_s": round(ref * 1e3, 3),
+                "over_reference": round(t / ref, 2),
+            }
+        )
     return out
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="short run for CI (a few seconds)")
     ap.add_argument("--seconds", type=int, default=120, help="seconds of 48 kHz audio")
     ap.add_argument("--repeat", type=int, default=5, help="runs; the best one counts")

@@ -59,13 +59,21 @@ def occupancy(seeds: list[int], scenario: str) -> list[dict[str, float]]:
         row["floor_drift_pct_of_visitors"] = floor_drift
         row["floor_curve_pct_of_peak"] = floor_curve
         rows.append(row)
-        print(json.dumps({"bench": "occupancy_day", "scenario": scenario, "seed": seed,
-                          **{k: round(v, 3) for k, v in row.items()},
-                          "drift_reference_pct": 1.0,
-                          "drift_ratio": round(row["end_of_day_drift_pct_of_visitors"], 3),
-                          "curve_reference_pct": 5.0,
-                          "curve_ratio": round(row["curve_max_err_pct_of_peak"] / 5, 3),
-                          "replay_s": round(time.perf_counter() - t0, 2)}))
+        print(
+            json.dumps(
+                {
+                    "bench": "occupancy_day",
+                    "scenario": scenario,
+                    "seed": seed,
+                    **{k: round(v, 3) for k, v in row.items()},
+                    "drift_reference_pct": 1.0,
+                    "drift_ratio": round(row["end_of_day_drift_pct_of_visitors"], 3),
+                    "curve_reference_pct": 5.0,
+                    "curve_ratio": round(row["curve_max_err_pct_of_peak"] / 5, 3),
+                    "replay_s": round(time.perf_counter() - t0, 2),
+                }
+            )
+        )
     return rows
 
 
@@ -84,9 +92,16 @@ def stuck_floor(p: PlayedDay) -> tuple[float, float]:
     cr = p.day.crossings
     weights = np.asarray(park_spec(p.scenario).gate_weights, dtype=float)
     edges = np.arange(cr.open_s, cr.close_s + 61, 60.0)
-    net = np.array([np.cumsum(np.histogram(cr.for_gate(g)[0], edges)[0]
-                              - np.histogram(cr.for_gate(g)[1], edges)[0])
-                    for g in range(len(p.day.gates))], dtype=float)
+    net = np.array(
+        [
+            np.cumsum(
+                np.histogram(cr.for_gate(g)[0], edges)[0]
+                - np.histogram(cr.for_gate(g)[1], edges)[0]
+            )
+            for g in range(len(p.day.gates))
+        ],
+        dtype=float,
+    )
     worst_end = worst_bridge = 0.0
     for g, gate in enumerate(p.day.gates):
         for start_h, hours in p.day.faults[gate].stuck:
@@ -94,7 +109,7 @@ def stuck_floor(p: PlayedDay) -> tuple[float, float]:
             i1 = min(int(((start_h + hours) * 3600 - cr.open_s) // 60), net.shape[1] - 1)
             k = weights[g] / (1 - weights[g])
             others = net.sum(0) - net[g]
-            err = k * (others[i0:i1 + 1] - others[i0]) - (net[g][i0:i1 + 1] - net[g][i0])
+            err = k * (others[i0 : i1 + 1] - others[i0]) - (net[g][i0 : i1 + 1] - net[g][i0])
             bridge = err - err[-1] * np.linspace(0.0, 1.0, err.size)
             worst_end = max(worst_end, abs(float(err[-1])))
             worst_bridge = max(worst_bridge, float(np.abs(bridge).max()))
@@ -108,10 +123,16 @@ def occupancy_summary(rows: list[dict[str, float]]) -> None:
 
     drift, curve = col("end_of_day_drift_pct_of_visitors"), col("curve_max_err_pct_of_peak")
     out: dict[str, float | str] = {"bench": "occupancy_summary", "days": len(rows)}
-    for k in ("end_of_day_drift_pct_of_visitors", "curve_max_err_pct_of_peak",
-              "curve_max_err_pct_of_truth", "live_max_err_pct_of_peak",
-              "live_median_err_pct_of_peak", "live_max_err_pct_of_truth",
-              "floor_drift_pct_of_visitors", "floor_curve_pct_of_peak"):
+    for k in (
+        "end_of_day_drift_pct_of_visitors",
+        "curve_max_err_pct_of_peak",
+        "curve_max_err_pct_of_truth",
+        "live_max_err_pct_of_peak",
+        "live_median_err_pct_of_peak",
+        "live_max_err_pct_of_truth",
+        "floor_drift_pct_of_visitors",
+        "floor_curve_pct_of_peak",
+    ):
         out[f"{k}_mean"] = round(float(col(k).mean()), 3)
         out[f"{k}_worst"] = round(float(col(k).max()), 3)
     out["days_drift_under_1pct"] = int((drift < 1.0).sum())
@@ -130,17 +151,27 @@ def carpark(runs: list[tuple[str, int, float, float]]) -> None:
         start = time.perf_counter()
         sc = score_sim(scenario, seed, t0, t1)
         elapsed = time.perf_counter() - start
-        print(json.dumps({"bench": "carpark_sim", "scenario": scenario, "seed": seed,
-                          "window_s": [t0, t1], "frames": sc.frames,
-                          "per_space_accuracy": round(sc.per_space, 4), "reference": 0.98,
-                          "ratio": round(sc.per_space / 0.98, 4),
-                          "per_space_settled": round(sc.per_space_settled, 4),
-                          "free_count_exact": round(sc.count_exact, 4),
-                          "exact_reference": 0.95, "exact_ratio": round(sc.count_exact / 0.95, 3),
-                          "free_count_exact_published": round(sc.count_exact_published, 3),
-                          "free_count_exact_nothing_excused": round(sc.count_exact_strict, 3),
-                          "ms_per_frame_render_and_classify": round(1000 * elapsed / sc.frames,
-                                                                    1)}))
+        print(
+            json.dumps(
+                {
+                    "bench": "carpark_sim",
+                    "scenario": scenario,
+                    "seed": seed,
+                    "window_s": [t0, t1],
+                    "frames": sc.frames,
+                    "per_space_accuracy": round(sc.per_space, 4),
+                    "reference": 0.98,
+                    "ratio": round(sc.per_space / 0.98, 4),
+                    "per_space_settled": round(sc.per_space_settled, 4),
+                    "free_count_exact": round(sc.count_exact, 4),
+                    "exact_reference": 0.95,
+                    "exact_ratio": round(sc.count_exact / 0.95, 3),
+                    "free_count_exact_published": round(sc.count_exact_published, 3),
+                    "free_count_exact_nothing_excused": round(sc.count_exact_strict, 3),
+                    "ms_per_frame_render_and_classify": round(1000 * elapsed / sc.frames, 1),
+                }
+            )
+        )
 
 
 def carpark_real() -> None:
@@ -151,17 +182,28 @@ def carpark_real() -> None:
         return
     start = time.perf_counter()
     sc = score_real(every=3)
-    print(json.dumps({"bench": "carpark_real", "per_space_accuracy": round(sc.per_space, 4),
-                      "reference": 0.95, "ratio": round(sc.per_space / 0.95, 4),
-                      "judged_space_frames": sc.judged,
-                      "seconds": round(time.perf_counter() - start, 1)}))
+    print(
+        json.dumps(
+            {
+                "bench": "carpark_real",
+                "per_space_accuracy": round(sc.per_space, 4),
+                "reference": 0.95,
+                "ratio": round(sc.per_space / 0.95, 4),
+                "judged_space_frames": sc.judged,
+                "seconds": round(time.perf_counter() - start, 1),
+            }
+        )
+    )
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="one day, one short sequence")
-    ap.add_argument("--counters", action="store_true",
-                    help="only the 24 counter days (seeds 100-111, weekday and weekend)")
+    ap.add_argument(
+        "--counters",
+        action="store_true",
+        help="only the 24 counter days (seeds 100-111, weekday and weekend)",
+    )
     args = ap.parse_args()
     if args.counters:
         rows = occupancy(list(range(100, 112)), "all_faults")
@@ -176,9 +218,17 @@ def main() -> int:
     rows += occupancy(list(range(100, 112)), "weekend_all_faults")
     occupancy_summary(rows)
     # held-out car park sequences (development used seeds 1-4), whole 30 minutes
-    carpark([("dawn", 901, 0.0, 1800.0), ("dusk", 902, 0.0, 1800.0), ("dawn", 903, 0.0, 1800.0),
-             ("day_busy", 904, 0.0, 1800.0), ("dawn_busy", 905, 0.0, 1800.0),
-             ("dusk", 906, 0.0, 1800.0), ("dawn_busy", 907, 0.0, 1800.0)])
+    carpark(
+        [
+            ("dawn", 901, 0.0, 1800.0),
+            ("dusk", 902, 0.0, 1800.0),
+            ("dawn", 903, 0.0, 1800.0),
+            ("day_busy", 904, 0.0, 1800.0),
+            ("dawn_busy", 905, 0.0, 1800.0),
+            ("dusk", 906, 0.0, 1800.0),
+            ("dawn_busy", 907, 0.0, 1800.0),
+        ]
+    )
     carpark_real()
     return 0
 

@@ -37,22 +37,36 @@ def _config() -> CameraConfig:
     def box(x0: float, y0: float, x1: float, y1: float) -> list[list[float]]:
         return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
 
-    return CameraConfig.model_validate({
-        "id": "bench", "name": "bench", "kind": "camera", "source": {"kind": "file"},
-        "zones": [
-            {"id": "lane", "kind": "no_stall", "polygon": box(0.0, 0.5, 0.5, 1.0)},
-            {"id": "entrance", "kind": "walkway", "polygon": box(0.3, 0.2, 0.9, 0.7),
-             "perspective": 2.0},
-            {"id": "door", "kind": "restricted", "polygon": box(0.45, 0.25, 0.55, 0.5)},
-            {"id": "street", "kind": "vehicle_free", "polygon": box(0.0, 0.0, 1.0, 1.0)},
-            {"id": "clean", "kind": "cleanliness", "polygon": box(0.5, 0.5, 1.0, 1.0),
-             "check_at": "00:00:00", "schedule": [{"start": "00:00", "end": "23:59"}]},
-        ],
-        "motion_masks": [box(0.9, 0.0, 1.0, 0.2)],
-        # ground calibration on: vehicle speed tracking and the crowd's people extent run
-        "ground": {"horizon_y": 0.2, "height_m": 4.0, "focal_y": 1.0},
-        "privacy_masks": [box(0.0, 0.0, 0.1, 0.1)],
-    })
+    return CameraConfig.model_validate(
+        {
+            "id": "bench",
+            "name": "bench",
+            "kind": "camera",
+            "source": {"kind": "file"},
+            "zones": [
+                {"id": "lane", "kind": "no_stall", "polygon": box(0.0, 0.5, 0.5, 1.0)},
+                {
+                    "id": "entrance",
+                    "kind": "walkway",
+                    "polygon": box(0.3, 0.2, 0.9, 0.7),
+                    "perspective": 2.0,
+                },
+                {"id": "door", "kind": "restricted", "polygon": box(0.45, 0.25, 0.55, 0.5)},
+                {"id": "street", "kind": "vehicle_free", "polygon": box(0.0, 0.0, 1.0, 1.0)},
+                {
+                    "id": "clean",
+                    "kind": "cleanliness",
+                    "polygon": box(0.5, 0.5, 1.0, 1.0),
+                    "check_at": "00:00:00",
+                    "schedule": [{"start": "00:00", "end": "23:59"}],
+                },
+            ],
+            "motion_masks": [box(0.9, 0.0, 1.0, 0.2)],
+            # ground calibration on: vehicle speed tracking and the crowd's people extent run
+            "ground": {"horizon_y": 0.2, "height_m": 4.0, "focal_y": 1.0},
+            "privacy_masks": [box(0.0, 0.0, 0.1, 0.1)],
+        }
+    )
 
 
 def _frames(n: int) -> tuple[str, list[np.ndarray]]:
@@ -86,8 +100,10 @@ def main() -> int:
     n = 120 if args.quick else args.frames
     source, frames = _frames(n)
     local = datetime(2026, 11, 27, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")).time()
-    greys = [cv2.resize(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY), (320, 180),
-                        interpolation=cv2.INTER_AREA) for f in frames]
+    greys = [
+        cv2.resize(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY), (320, 180), interpolation=cv2.INTER_AREA)
+        for f in frames
+    ]
     best_ours, best_ref = float("inf"), float("inf")
     for _ in range(1 if args.quick else 3):
         analyzer = SceneAnalyzer(_config())
@@ -100,16 +116,20 @@ def main() -> int:
         for g in greys:
             mog.apply(g)
         best_ref = min(best_ref, (time.perf_counter() - t0) / len(greys) * 1000)
-    print(json.dumps({
-        "bench": "vision_analysis_per_frame",
-        "frames": len(frames),
-        "source": source,
-        "value_ms": round(best_ours, 3),
-        "reference": "opencv_mog2_grey_320x180",
-        "reference_ms": round(best_ref, 3),
-        "ratio": round(best_ours / best_ref, 3),
-        "goal_ratio_max": 1.0,
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "vision_analysis_per_frame",
+                "frames": len(frames),
+                "source": source,
+                "value_ms": round(best_ours, 3),
+                "reference": "opencv_mog2_grey_320x180",
+                "reference_ms": round(best_ref, 3),
+                "ratio": round(best_ours / best_ref, 3),
+                "goal_ratio_max": 1.0,
+            }
+        )
+    )
     return 0
 
 

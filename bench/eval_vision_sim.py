@@ -19,9 +19,17 @@ sys.path.insert(0, str(ROOT / "tests" / "vision"))
 
 import simeval  # noqa: E402
 
-SHORT = ("stall_outside_line", "people_standing", "vehicle_entry", "entrance_crowd",
-         "doorway_linger", "after_close_rubbish", "tamper_covered", "tamper_defocus",
-         "tamper_moved")
+SHORT = (
+    "stall_outside_line",
+    "people_standing",
+    "vehicle_entry",
+    "entrance_crowd",
+    "doorway_linger",
+    "after_close_rubbish",
+    "tamper_covered",
+    "tamper_defocus",
+    "tamper_moved",
+)
 
 
 def main() -> int:
@@ -41,18 +49,37 @@ def main() -> int:
             )
             sc = simeval.score(found, truths, dur, simeval.CLEAN_CHECK_S.get(name, 0.0))
             total.add(sc)
-            print(json.dumps({"scenario": name, "seed": seed, "truths": sc.truths,
-                              "hits": sc.hits, "false": sc.false, "hours": round(sc.hours, 3)}),
-                  flush=True)
+            print(
+                json.dumps(
+                    {
+                        "scenario": name,
+                        "seed": seed,
+                        "truths": sc.truths,
+                        "hits": sc.hits,
+                        "false": sc.false,
+                        "hours": round(sc.hours, 3),
+                    }
+                ),
+                flush=True,
+            )
     kinds = sorted(set(total.truths) | set(total.false))
     for k in kinds:
         n = total.truths.get(k, 0)
-        print(json.dumps({
-            "kind": k, "truths": n, "recall": round(total.hits.get(k, 0) / n, 3) if n else None,
-            "goal_recall_min": 0.95,
-            "false_per_camera_hour": round(total.false.get(k, 0) / max(total.hours, 1e-9), 2),
-            "goal_false_per_camera_hour_max": 1.0, "camera_hours": round(total.hours, 3),
-        }))
+        print(
+            json.dumps(
+                {
+                    "kind": k,
+                    "truths": n,
+                    "recall": round(total.hits.get(k, 0) / n, 3) if n else None,
+                    "goal_recall_min": 0.95,
+                    "false_per_camera_hour": round(
+                        total.false.get(k, 0) / max(total.hours, 1e-9), 2
+                    ),
+                    "goal_false_per_camera_hour_max": 1.0,
+                    "camera_hours": round(total.hours, 3),
+                }
+            )
+        )
     return 0
 
 

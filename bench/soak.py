@@ -173,10 +173,26 @@ def main(argv: list[str] | None = None) -> int:
         data_dir.mkdir(parents=True)
         log = (data_dir / "soak-demo.log").open("wb")
     demo = subprocess.Popen(
-        [sys.executable, "-m", "whistle.cli", "demo", "--port", str(port),
-         "--mqtt-port", str(free_port()), "--data-dir", str(data_dir / "demo"),
-         "--demo-password", PASSWORD, "--speed", str(args.speed)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "whistle.cli",
+            "demo",
+            "--port",
+            str(port),
+            "--mqtt-port",
+            str(free_port()),
+            "--data-dir",
+            str(data_dir / "demo"),
+            "--demo-password",
+            PASSWORD,
+            "--speed",
+            str(args.speed),
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
     )
     gateway = Gateway(port)
     status = 1
@@ -199,15 +215,30 @@ def main(argv: list[str] | None = None) -> int:
         for metric in sorted(set(start) & set(end)):
             result, allowed = verdict(metric, start[metric], end[metric])
             ratio = end[metric] / start[metric] if start[metric] else None
-            emit({"metric": metric, "start": start[metric], "end": end[metric],
-                  "ratio": None if ratio is None else round(ratio, 3),
-                  "allowed_end": round(allowed, 1), "verdict": result})
+            emit(
+                {
+                    "metric": metric,
+                    "start": start[metric],
+                    "end": end[metric],
+                    "ratio": None if ratio is None else round(ratio, 3),
+                    "allowed_end": round(allowed, 1),
+                    "verdict": result,
+                }
+            )
             if result != "ok":
                 growing.append(metric)
         missing = sorted(set(start) ^ set(end))
-        emit({"summary": "soak", "duration_s": args.duration_s, "speed": args.speed,
-              "metrics": len(set(start) & set(end)), "growing": growing,
-              "appeared_or_vanished": missing, "verdict": "ok" if not growing else "grows"})
+        emit(
+            {
+                "summary": "soak",
+                "duration_s": args.duration_s,
+                "speed": args.speed,
+                "metrics": len(set(start) & set(end)),
+                "growing": growing,
+                "appeared_or_vanished": missing,
+                "verdict": "ok" if not growing else "grows",
+            }
+        )
         status = 0 if not growing else 1
     finally:
         demo.send_signal(signal.SIGINT)

@@ -61,7 +61,10 @@ class CameraSession:
             z.id: _ZoneState(
                 z,
                 EpisodeTracker(
-                    EPISODE_TYPES[z.kind][0], cfg.id, z.id, EPISODE_TYPES[z.kind][1],
+                    EPISODE_TYPES[z.kind][0],
+                    cfg.id,
+                    z.id,
+                    EPISODE_TYPES[z.kind][1],
                     _hysteresis(z),
                 ),
             )
@@ -135,9 +138,11 @@ class CameraSession:
             },
             summary=f"camera {tamper.subtype}" if active else "camera view restored",
             details=details,
-            evidence=lambda state: self._snap(image, None, None, f"tamper: {tamper.subtype}")
-            if state is EpisodeState.OPENED
-            else (),
+            evidence=lambda state: (
+                self._snap(image, None, None, f"tamper: {tamper.subtype}")
+                if state is EpisodeState.OPENED
+                else ()
+            ),
         )
         if not active and not self.tamper.is_open:
             self._tamper_first = None

@@ -70,7 +70,10 @@ class CameraWorker(DeviceWorker):
         self.tz = ZoneInfo(site.timezone)
         self.session = CameraSession(device, self.tz)
         self.fault = EpisodeTracker(
-            "camera_fault", device.id, None, Severity.MAJOR,
+            "camera_fault",
+            device.id,
+            None,
+            Severity.MAJOR,
             HysteresisSettings(FAULT_AFTER_S, 10.0, 300.0),
         )
         self.errors = 0
@@ -86,8 +89,10 @@ class CameraWorker(DeviceWorker):
         while not stop.is_set():
             try:
                 source = open_frame_source(
-                    self.cfg, fps=self.cfg.analysis_fps,
-                    sim_start=self.options.sim_start, sim_speed=self.options.sim_speed,
+                    self.cfg,
+                    fps=self.cfg.analysis_fps,
+                    sim_start=self.options.sim_start,
+                    sim_speed=self.options.sim_speed,
                 )
                 pacer = Pacer(self.cfg.analysis_fps, speed)
                 next_health: datetime | None = None
@@ -132,14 +137,18 @@ class CameraWorker(DeviceWorker):
             if last.tamper.subtype:
                 flags.append(f"tamper_{last.tamper.subtype}")
         values.update(
-            analysed=float(pacer.analysed), skipped=float(pacer.skipped),
-            analysis_drops=float(pacer.dropped), errors=float(self.errors),
+            analysed=float(pacer.analysed),
+            skipped=float(pacer.skipped),
+            analysis_drops=float(pacer.dropped),
+            errors=float(self.errors),
         )
         sink.observation(Observation(self.device_id, "camera", ts, values, flags=tuple(flags)))
         sink.health(self.device_id, values, tuple(flags))
         stream_fault = [f for f in faults if f in STREAM_FAULTS]
         for ev in self.fault.update(
-            ts, bool(stream_fault), {k: values[k] for k in ("fps", "frames") if k in values},
+            ts,
+            bool(stream_fault),
+            {k: values[k] for k in ("fps", "frames") if k in values},
             summary=f"camera stream {', '.join(stream_fault) or 'restored'}",
             details={"faults": stream_fault, "latest_frame": ts.isoformat()},
         ):

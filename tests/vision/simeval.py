@@ -25,8 +25,14 @@ TYPE_TO_KIND = {
     "camera_tamper": "tamper",
 }
 #: Allowed delay after the truth start (dwell + 30 s for zones, 10 s for tamper).
-GRACE_S = {"no_stall": 180 + 30, "restricted": 60 + 30, "walkway": 60 + 30,
-           "vehicle_free": 30, "cleanliness": 60 + 30, "tamper": 10}
+GRACE_S = {
+    "no_stall": 180 + 30,
+    "restricted": 60 + 30,
+    "walkway": 60 + 30,
+    "vehicle_free": 30,
+    "cleanliness": 60 + 30,
+    "tamper": 10,
+}
 
 
 @dataclass
@@ -61,22 +67,36 @@ CLEAN_CHECK_S = {"after_close_rubbish": 720.0}
 def camera_config() -> CameraConfig:
     from firmware_sim.camera.geometry import standard_zones
 
-    return CameraConfig.model_validate({
-        "id": "simcam", "name": "simulated market camera", "kind": "camera",
-        "source": {"kind": "file"},
-        # the simulated camera's pinhole (firmware_sim.camera.geometry: 4 m pole, horizon at
-        # 0.20, focal 1.0 image heights): the installer's calibration, not event truth
-        "ground": {"horizon_y": 0.20, "height_m": 4.0, "focal_y": 1.0},
-        "zones": [{"id": z.id, "kind": z.kind, "polygon": z.polygon,
-                   **({"schedule": [{"start": "00:00", "end": "23:59:59"}]}
-                      if z.kind != "cleanliness" else {}),
-                   **ZONE_PARAMS.get(z.kind, {})}
-                  for z in standard_zones()],
-    })
+    return CameraConfig.model_validate(
+        {
+            "id": "simcam",
+            "name": "simulated market camera",
+            "kind": "camera",
+            "source": {"kind": "file"},
+            # the simulated camera's pinhole (firmware_sim.camera.geometry: 4 m pole, horizon at
+            # 0.20, focal 1.0 image heights): the installer's calibration, not event truth
+            "ground": {"horizon_y": 0.20, "height_m": 4.0, "focal_y": 1.0},
+            "zones": [
+                {
+                    "id": z.id,
+                    "kind": z.kind,
+                    "polygon": z.polygon,
+                    **(
+                        {"schedule": [{"start": "00:00", "end": "23:59:59"}]}
+                        if z.kind != "cleanliness"
+                        else {}
+                    ),
+                    **ZONE_PARAMS.get(z.kind, {}),
+                }
+                for z in standard_zones()
+            ],
+        }
+    )
 
 
-def run_scenario(scenario: str, seed: int, fps: float = 5.0,
-                 duration_s: float | None = None) -> tuple[list[dict], list[dict], float]:
+def run_scenario(
+    scenario: str, seed: int, fps: float = 5.0, duration_s: float | None = None
+) -> tuple[list[dict], list[dict], float]:
     """(detected episodes, truth events, seconds) of one scenario run at ``fps``."""
     from firmware_sim.camera.market import make_renderer
 
@@ -103,17 +123,18 @@ def run_scenario(scenario: str, seed: int, fps: float = 5.0,
 def _collect(ev, start: datetime, found: dict[object, dict]) -> None:  # type: ignore[no-untyped-def]
     if ev.state is EpisodeState.OPENED:
         found[ev.alert_id] = {
-            "kind": TYPE_TO_KIND[ev.type], "zone": ev.zone,
+            "kind": TYPE_TO_KIND[ev.type],
+            "zone": ev.zone,
             "opened_s": (ev.ts - start).total_seconds(),
             "start_s": (ev.started_at - start).total_seconds(),
-            "subtype": ev.details.get("subtype"), "end_s": None,
+            "subtype": ev.details.get("subtype"),
+            "end_s": None,
         }
     elif ev.state is EpisodeState.CLOSED and ev.alert_id in found:
         found[ev.alert_id]["end_s"] = ((ev.ended_at or ev.ts) - start).total_seconds()
 
 
-def score(found: list[dict], truths: list[dict], dur_s: float,
-          check_s: float = 0.0) -> Score:
+def score(found: list[dict], truths: list[dict], dur_s: float, check_s: float = 0.0) -> Score:
     """Match each truth to an episode of its kind opened within its grace; count the rest."""
     sc = Score(hours=dur_s / 3600.0)
     used: set[int] = set()
@@ -121,8 +142,11 @@ def score(found: list[dict], truths: list[dict], dur_s: float,
         kind = "tamper" if tr["kind"] == "tamper" else tr["kind"]
         sc.truths[kind] = sc.truths.get(kind, 0) + 1
         # litter is judged at the zone's check time, not when it was dropped
-        due = max(tr["start_s"], check_s) + 30.0 if kind == "cleanliness" else (
-            tr["start_s"] + GRACE_S[kind])
+        due = (
+            max(tr["start_s"], check_s) + 30.0
+            if kind == "cleanliness"
+            else (tr["start_s"] + GRACE_S[kind])
+        )
         for i, ep in enumerate(found):
             if i in used or ep["kind"] != kind:
                 continue

@@ -29,8 +29,12 @@ GT_SCALE = 0.625  # MOT15 ground truth is in 768x576 pixels; the clip is 480x360
 
 
 def _box(x0: float, y0: float, x1: float, y1: float) -> list[list[float]]:
-    return [[x0 / PETS_W, y0 / PETS_H], [x1 / PETS_W, y0 / PETS_H],
-            [x1 / PETS_W, y1 / PETS_H], [x0 / PETS_W, y1 / PETS_H]]
+    return [
+        [x0 / PETS_W, y0 / PETS_H],
+        [x1 / PETS_W, y0 / PETS_H],
+        [x1 / PETS_W, y1 / PETS_H],
+        [x0 / PETS_W, y1 / PETS_H],
+    ]
 
 
 def _frames(path: Path, fps_out: float, pad_s: float = 0.0):  # type: ignore[no-untyped-def]
@@ -67,8 +71,13 @@ def _run(cfg: CameraConfig, frames) -> list[EpisodeEvent]:  # type: ignore[no-un
 
 def _pets_cfg(zones: list[dict]) -> CameraConfig:
     return CameraConfig.model_validate(
-        {"id": "pets", "name": "PETS09 S2L1", "kind": "camera", "source": {"kind": "file"},
-         "zones": zones}
+        {
+            "id": "pets",
+            "name": "PETS09 S2L1",
+            "kind": "camera",
+            "source": {"kind": "file"},
+            "zones": zones,
+        }
     )
 
 
@@ -76,14 +85,16 @@ def _pets_cfg(zones: list[dict]) -> CameraConfig:
 def pets_events(request: pytest.FixtureRequest) -> list[EpisodeEvent]:
     real = request.getfixturevalue("real_dir")
     whole = _box(0, 0, PETS_W, PETS_H)
-    cfg = _pets_cfg([
-        # person 9 of the MOT15 ground truth stands at feet (232-241, 158-169) px of the
-        # 480x360 clip from frame ~31 to ~141 (11 s): a doorway drawn around that spot
-        {"id": "door", "kind": "restricted", "polygon": _box(220, 100, 260, 175), "dwell_s": 8},
-        {"id": "road", "kind": "no_stall", "polygon": whole, "dwell_s": 30},
-        # vehicles in this close view would be car-sized: min_area calibrated for the camera
-        {"id": "street", "kind": "vehicle_free", "polygon": whole, "min_area": 0.025},
-    ])
+    cfg = _pets_cfg(
+        [
+            # person 9 of the MOT15 ground truth stands at feet (232-241, 158-169) px of the
+            # 480x360 clip from frame ~31 to ~141 (11 s): a doorway drawn around that spot
+            {"id": "door", "kind": "restricted", "polygon": _box(220, 100, 260, 175), "dwell_s": 8},
+            {"id": "road", "kind": "no_stall", "polygon": whole, "dwell_s": 30},
+            # vehicles in this close view would be car-sized: min_area calibrated for the camera
+            {"id": "street", "kind": "vehicle_free", "polygon": whole, "min_area": 0.025},
+        ]
+    )
     return _run(cfg, _frames(real / "pets09_s2l1_view1_480x360.avi", 10.0))
 
 
@@ -132,11 +143,16 @@ def test_real_tamper_caught_within_10s_and_not_before(clip: str, real_dir: Path)
     cap = cv2.VideoCapture(str(real_dir / clip))
     onset_s = label["onset_frame"] / cap.get(cv2.CAP_PROP_FPS)
     cap.release()
-    cfg = CameraConfig.model_validate({
-        "id": "tamper", "name": "tamper clip", "kind": "camera", "source": {"kind": "file"},
-        # the source project's burned-in "Tampering Detected" caption, top-left
-        "motion_masks": [[[0.0, 0.0], [0.25, 0.0], [0.25, 0.09], [0.0, 0.09]]],
-    })
+    cfg = CameraConfig.model_validate(
+        {
+            "id": "tamper",
+            "name": "tamper clip",
+            "kind": "camera",
+            "source": {"kind": "file"},
+            # the source project's burned-in "Tampering Detected" caption, top-left
+            "motion_masks": [[[0.0, 0.0], [0.25, 0.0], [0.25, 0.09], [0.0, 0.09]]],
+        }
+    )
     events = _run(cfg, _frames(real_dir / clip, 5.0, pad_s=10.0))
     opened = _opened(events, "camera_tamper")
     assert opened, f"{clip}: tampering not detected"

@@ -46,8 +46,15 @@ class ListSink:
 
 def _camera() -> CameraConfig:
     doc = simeval.camera_config().model_dump(mode="json")
-    doc.update(id="cam-street", source={"kind": "simulator", "simulator": "market",
-                                        "scenario": "vehicle_entry", "seed": SEED})
+    doc.update(
+        id="cam-street",
+        source={
+            "kind": "simulator",
+            "simulator": "market",
+            "scenario": "vehicle_entry",
+            "seed": SEED,
+        },
+    )
     doc["zones"] = [z for z in doc["zones"] if z["kind"] == "vehicle_free"]
     return CameraConfig.model_validate(doc)
 
@@ -57,11 +64,15 @@ def test_simulated_camera_worker_reports_vehicle_with_snapshot(tmp_path: Path) -
     from firmware_sim.camera.market import make_renderer
 
     cam = _camera()
-    site = SiteConfig.model_validate({
-        "id": "market", "name": "market", "kind": "market",
-        "agents": [{"id": "edge-market", "devices": [cam.id]}],
-        "devices": [cam.model_dump(mode="json")],
-    })
+    site = SiteConfig.model_validate(
+        {
+            "id": "market",
+            "name": "market",
+            "kind": "market",
+            "agents": [{"id": "edge-market", "devices": [cam.id]}],
+            "devices": [cam.model_dump(mode="json")],
+        }
+    )
     start: datetime = default_start(make_renderer("vehicle_entry", SEED))
     workers = build_workers(site, [cam], WorkerOptions(tmp_path, sim_start=start, sim_speed=6.0))
     assert len(workers) == 1
@@ -78,8 +89,9 @@ def test_simulated_camera_worker_reports_vehicle_with_snapshot(tmp_path: Path) -
     stop.set()
     thread.join(timeout=10)
     assert not thread.is_alive()
-    opened = [e for e in sink.events
-              if e.type == "vehicle_intrusion" and e.state is EpisodeState.OPENED]
+    opened = [
+        e for e in sink.events if e.type == "vehicle_intrusion" and e.state is EpisodeState.OPENED
+    ]
     health = [dict(o.values) for o in sink.obs if o.stream == "camera"][-1:]
     assert opened, f"no vehicle episode; events: {sink.events}, last health: {health}"
     ev = opened[0]

@@ -97,8 +97,17 @@ def _report(ev: Any, start: datetime, opened: dict[Any, Any], as_json: bool, sta
     shown = box or first_box
     zone_name = zone or "camera"
     if as_json:
-        print(json.dumps({"kind": kind, "zone": zone_name, "opened_s": round(t0, 2),
-                          "closed_s": round(closed, 2), "box": shown}))
+        print(
+            json.dumps(
+                {
+                    "kind": kind,
+                    "zone": zone_name,
+                    "opened_s": round(t0, 2),
+                    "closed_s": round(closed, 2),
+                    "box": shown,
+                }
+            )
+        )
     else:
         box_s = "-" if shown is None else "[" + ", ".join(f"{v:.3f}" for v in shown) + "]"
         print(f"{kind:18s} {zone_name:16s} opened {t0:8.1f}s closed {closed:8.1f}s box {box_s}")
