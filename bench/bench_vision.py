@@ -5,7 +5,8 @@ decoding is excluded (frames are decoded into memory first). The analysis runs w
 zone kind active plus the tamper check; the reference is ``cv2.createBackgroundSubtractorMOG2``
 on a 320x180 greyscale copy (the greyscale conversion and resize are not timed for it, so the
 reference is slightly flattered). Goal: ratio <= 1 (``/work/shared/reference/vision.md``:
-MOG2 320x180 ~1.9 ms/frame here).
+MOG2 320x180 ~1.9 ms/frame there;
+~0.64 ms on this machine, 2026-11-27).
 
 Frames: the PETS 2009 S2L1 clip from ``../shared/data/real`` when present, else the market
 simulator, else synthetic noise with moving blocks. Prints JSON lines.

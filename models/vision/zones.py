@@ -333,7 +333,8 @@ class VehicleDetector:
         ok &= width_m >= self.cfg.min_width_m
         if not ok.any():
             return self._follow(ctx.t_s, [])
-        moving = np.bincount(labels.ravel(), weights=ctx.moving.ravel(), minlength=n)[1:]
+        # ctx.moving is 0/1 (analyzer._clean): the count of its set pixels per label
+        moving = np.bincount(labels[ctx.moving != 0], minlength=n)[1:]
         # mostly short-term foreground too: not something stopped with a person by it
         ok &= moving >= MOVING_FRACTION * area
         wide: list[tuple[Blob, tuple[float, float, float]]] = []
