@@ -120,11 +120,14 @@ class SceneAnalyzer:
         h, w = grey.shape
         ghost = np.zeros(cand.shape, bool)
         for b in blobs:
-            sl = (slice(max(0, b.y0 - RING_PX), min(h, b.y1 + RING_PX)),
-                  slice(max(0, b.x0 - RING_PX), min(w, b.x1 + RING_PX)))
+            sl = (
+                slice(max(0, b.y0 - RING_PX), min(h, b.y1 + RING_PX)),
+                slice(max(0, b.x0 - RING_PX), min(w, b.x1 + RING_PX)),
+            )
             region = (labels[sl] == b.label).astype(np.uint8)
             ring = cv2.dilate(region, _K3, iterations=RING_PX).astype(bool) & ~cv2.erode(
-                region, _K3, iterations=1, borderType=cv2.BORDER_REPLICATE).astype(bool)
+                region, _K3, iterations=1, borderType=cv2.BORDER_REPLICATE
+            ).astype(bool)
             e_img = float(gi[sl][ring].mean())
             e_bg = float(gb[sl][ring].mean())
             if e_img < 1.1 * e_bg + 4.0:
@@ -145,7 +148,8 @@ def _edges(grey: np.ndarray, chroma: np.ndarray | None) -> np.ndarray:
     e = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(grey, cv2.CV_32F, 0, 1))
     if chroma is not None:
         gc = np.abs(cv2.Sobel(chroma, cv2.CV_32F, 1, 0)) + np.abs(
-            cv2.Sobel(chroma, cv2.CV_32F, 0, 1))
+            cv2.Sobel(chroma, cv2.CV_32F, 0, 1)
+        )
         e += gc.sum(axis=2)
     return e
 

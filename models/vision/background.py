@@ -76,8 +76,13 @@ def _l1_2ch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return cv2.add(d[:, :, 0], d[:, :, 1])
 
 
-def _block_field(weighted: np.ndarray, w: np.ndarray, prior_w: float, fallback: np.ndarray,
-                 shape: tuple[int, int]) -> np.ndarray:
+def _block_field(
+    weighted: np.ndarray,
+    w: np.ndarray,
+    prior_w: float,
+    fallback: np.ndarray,
+    shape: tuple[int, int],
+) -> np.ndarray:
     """Block means on ``GRID`` of values whose weighted copy (values * ``w``) is
     ``weighted``, bilinearly back to ``shape`` (h, w)."""
     s_v = cv2.resize(weighted, GRID, interpolation=cv2.INTER_AREA)
@@ -232,8 +237,9 @@ class DualBackground:
         y = self.gain * self.long
         return (self.long_n + self.offset_n) * (y + CHROMA_Y0)[:, :, None]
 
-    def absorb(self, region: np.ndarray, grey: np.ndarray,
-               chroma: np.ndarray | None = None) -> None:
+    def absorb(
+        self, region: np.ndarray, grey: np.ndarray, chroma: np.ndarray | None = None
+    ) -> None:
         """Take ``region`` of the current frame into both models (a ghost or a light change)."""
         if self.long is None or self.short is None:
             return

@@ -47,8 +47,10 @@ def find_blobs(mask: np.ndarray, min_area_px: int = 1) -> tuple[list[Blob], np.n
     _, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
     keep = np.nonzero(stats[1:, cv2.CC_STAT_AREA] >= min_area_px)[0] + 1
     rows = stats[keep].tolist()
-    blobs = [Blob(x, y, x + w, y + h, area, int(i))
-             for i, (x, y, w, h, area) in zip(keep, rows, strict=True)]
+    blobs = [
+        Blob(x, y, x + w, y + h, area, int(i))
+        for i, (x, y, w, h, area) in zip(keep, rows, strict=True)
+    ]
     return blobs, labels
 
 

@@ -235,7 +235,6 @@ class CrowdDetector:
             measured={"density": round(density, 3)},
         )
 
-
     @staticmethod
     def _without_vehicles(occ: np.ndarray, ground: Ground) -> np.ndarray:
         """Drop solid blobs wider than a car lane's half (a van waiting is not a crowd).
@@ -309,10 +308,13 @@ class VehicleDetector:
         blobs, labels = find_blobs(ctx.fg.astype(bool) & self.mask, min_px)
         moving = ctx.moving.astype(bool)
         return [
-            b for b in blobs
+            b
+            for b in blobs
             if self._vehicle_like(b, min_px)
-            and float(moving[b.y0 : b.y1, b.x0 : b.x1][
-                labels[b.y0 : b.y1, b.x0 : b.x1] == b.label].mean()) >= 0.15
+            and float(
+                moving[b.y0 : b.y1, b.x0 : b.x1][labels[b.y0 : b.y1, b.x0 : b.x1] == b.label].mean()
+            )
+            >= 0.15
         ]
 
     def _ground_candidates(self, ctx: FrameContext, ground: Ground) -> list[Blob]:
@@ -339,8 +341,7 @@ class VehicleDetector:
         ok &= moving >= MOVING_FRACTION * area
         wide: list[tuple[Blob, tuple[float, float, float]]] = []
         for i in np.nonzero(ok)[0].tolist():
-            b = Blob(int(x[i]), int(y[i]), int(x[i] + w[i]), int(y[i] + h[i]), int(area[i]),
-                     i + 1)
+            b = Blob(int(x[i]), int(y[i]), int(x[i] + w[i]), int(y[i] + h[i]), int(area[i]), i + 1)
             x_m = (b.centre[0] / ground.size[0] - 0.5) * float(z[i]) / ground.focal_x
             wide.append((b, (x_m, float(z[i]), float(width_m[i]))))
         return self._follow(ctx.t_s, wide)
@@ -355,8 +356,7 @@ class VehicleDetector:
         for m in self._movers:
             t0, x0, z0, _ = m.path[-1]
             gate = 1.5 + 6.0 * (t_s - t0)  # metres: nothing here drives faster than 6 m/s
-            best = min(unused, key=lambda c: abs(c[1][0] - x0) + abs(c[1][1] - z0),
-                       default=None)
+            best = min(unused, key=lambda c: abs(c[1][0] - x0) + abs(c[1][1] - z0), default=None)
             if best is not None and abs(best[1][0] - x0) + abs(best[1][1] - z0) <= gate:
                 unused.remove(best)
                 m.path.append((t_s, *best[1]))
@@ -422,8 +422,12 @@ class VehicleDetector:
             b0 = self._blob
             present, _ = find_blobs(ctx.fg.astype(bool) & self.mask, 4)
             found = [
-                b for b in present
-                if b.x0 < b0.x1 and b0.x0 < b.x1 and b.y0 < b0.y1 and b0.y0 < b.y1
+                b
+                for b in present
+                if b.x0 < b0.x1
+                and b0.x0 < b.x1
+                and b.y0 < b0.y1
+                and b0.y0 < b.y1
                 and b.area >= 0.3 * b0.area
             ]
         if found:
@@ -537,7 +541,6 @@ class LitterDetector:
         )
         return self._last
 
-
     def _left_behind(self, ctx: FrameContext) -> ZoneJudgement:
         """Without a clean reference: things put down and left (Porikli stationary evidence).
 
@@ -565,9 +568,7 @@ class LitterDetector:
         )
 
 
-def make_detector(
-    zone: CameraZone, mask: np.ndarray, ground: Ground | None = None
-) -> ZoneDetector:
+def make_detector(zone: CameraZone, mask: np.ndarray, ground: Ground | None = None) -> ZoneDetector:
     if isinstance(zone, NoStallZone):
         return StallDetector(zone, mask)
     if isinstance(zone, RestrictedZone):
