@@ -9,43 +9,34 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from edge.device import EpisodeEvent, Observation, WorkerOptions
+from edge.device import WorkerOptions
 from edge.noise import build_workers
 from firmware_sim.noise.scenarios import get_scenario
+from tests.sinks import ListSink
 from whistle.config.site import SiteConfig
 
 
-class ListSink:
-    def __init__(self) -> None:
-        self.obs: list[Observation] = []
-        self.eps: list[EpisodeEvent] = []
-        self.health_reports: list[Any] = []
-        self.lock = threading.Lock()
-
-    def observation(self, obs: Observation) -> None:
-        with self.lock:
-            self.obs.append(obs)
-
-    def episode(self, event: EpisodeEvent) -> None:
-        with self.lock:
-            self.eps.append(event)
-
-    def health(self, device: str, values: Any, flags: tuple[str, ...]) -> None:
-        self.health_reports.append((device, values, flags))
-
-
-def run_scenario(name: str, seconds: float | None = None, fs: int = 16000,
-                 extra: dict[str, Any] | None = None, tmp: Path = Path("/tmp")
-                 ) -> tuple[ListSink, datetime]:
+def run_scenario(
+    name: str,
+    seconds: float | None = None,
+    fs: int = 16000,
+    extra: dict[str, Any] | None = None,
+    tmp: Path = Path("/tmp"),
+) -> tuple[ListSink, datetime]:
     """Play a scenario through the worker (simulator over HTTP) as fast as it goes."""
     sc = get_scenario(name)
     tz = ZoneInfo("Asia/Shanghai")
     start = datetime(2024, 5, 1, sc.start.hour, sc.start.minute, tzinfo=tz)
-    dev = {"id": "mic1", "name": "mic", "kind": "microphone",
-           "source": {"kind": "simulator", "scenario": name, "sample_rate_hz": fs},
-           **(extra or {})}
-    site = SiteConfig.model_validate({"id": "gumo", "name": "Gumo", "kind": "market",
-                                      "devices": [dev]})
+    dev = {
+        "id": "mic1",
+        "name": "mic",
+        "kind": "microphone",
+        "source": {"kind": "simulator", "scenario": name, "sample_rate_hz": fs},
+        **(extra or {}),
+    }
+    site = SiteConfig.model_validate(
+        {"id": "gumo", "name": "Gumo", "kind": "market", "devices": [dev]}
+    )
     worker = build_workers(site, [site.devices[0]], WorkerOptions(tmp, start, 1e5))[0]
     sink, stop = ListSink(), threading.Event()
     th = threading.Thread(target=worker.run, args=(sink, stop), daemon=True)

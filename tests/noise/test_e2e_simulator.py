@@ -26,8 +26,8 @@ def check_against_truth(played: ScenarioRuns, name: str, seconds: int | None = N
     sc = get_scenario(name)
     n = seconds or int(sc.duration_s)
     truth = ground_truth(sc, start.date(), seconds=n)
-    opened = [e for e in sink.eps if e.state == "opened"]
-    closed = {e.alert_id: e for e in sink.eps if e.state == "closed"}
+    opened = [e for e in sink.events if e.state == "opened"]
+    closed = {e.alert_id: e for e in sink.events if e.state == "closed"}
     matched = set()
     for exp in truth:
         hits = [e for e in opened if e.type == exp.type
@@ -46,7 +46,7 @@ def check_against_truth(played: ScenarioRuns, name: str, seconds: int | None = N
     extra = [e for e in opened if e.alert_id not in matched]
     assert not extra, f"{name}: alerts outside the scripted episodes: {extra}"
     assert len(sink.obs) >= n - 2
-    return list(sink.eps)
+    return list(sink.events)
 
 
 def test_loudspeaker_hint_and_window(played: ScenarioRuns) -> None:
@@ -92,5 +92,5 @@ def test_day_switch_changes_limit(played: ScenarioRuns) -> None:
 
 def test_gumo_morning_alerts_within_five_minutes(played: ScenarioRuns) -> None:
     sink, start = played("gumo_morning", seconds=330)
-    first = min(e.ts for e in sink.eps if e.state == "opened")
+    first = min(e.ts for e in sink.events if e.state == "opened")
     assert first - start <= timedelta(minutes=5)

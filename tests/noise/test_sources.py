@@ -65,11 +65,11 @@ def test_wav_file_played_once_with_device_time(tmp_path: Path) -> None:
     ts = [o.ts for o in per_second(sink)]
     assert len(ts) == 340 and len(set(ts)) == 340  # once, not looped
     assert ts[0] == start and ts[-1] == start + timedelta(seconds=339)
-    opened = [e for e in sink.eps if e.state == "opened"]
+    opened = [e for e in sink.events if e.state == "opened"]
     assert [e.type for e in opened] == ["noise_impulsive"]  # the crates at 03:05:20
     assert abs((opened[0].ts - (start + timedelta(seconds=320))).total_seconds()) <= 2
     # still open when the worker stops: closed then, with the last device time
-    closed = [e for e in sink.eps if e.state == "closed"]
+    closed = [e for e in sink.events if e.state == "closed"]
     assert len(closed) == 1 and closed[0].ts == ts[-1]
     assert worker.counters["errors"] == 0
 

@@ -7,36 +7,18 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from edge.device import EpisodeEvent, Observation, WorkerOptions
+from edge.device import WorkerOptions
 from edge.parks import build_workers
 from edge.parks.worker import ParksWorker
+from tests.sinks import ListSink
 from whistle.config.counter import AreaConfig, CounterConfig
 from whistle.config.site import SiteConfig
-
-
-class ListSink:
-    def __init__(self) -> None:
-        self.obs: list[Observation] = []
-        self.events: list[EpisodeEvent] = []
-        self.lock = threading.Lock()
-
-    def observation(self, obs: Observation) -> None:
-        with self.lock:
-            self.obs.append(obs)
-
-    def episode(self, event: EpisodeEvent) -> None:
-        with self.lock:
-            self.events.append(event)
-
-    def health(self, device: str, values: Mapping[str, float], flags: tuple[str, ...]) -> None:
-        pass
 
 
 def playground_site() -> SiteConfig:

@@ -8,14 +8,14 @@ over HTTP like a real camera; the simulated clock runs at x6, so the first vehic
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from edge.device import EpisodeEvent, EpisodeState, Observation, WorkerOptions
+from edge.device import EpisodeState, WorkerOptions
 from edge.vision import build_workers
+from tests.sinks import ListSink
 from whistle.config.camera import CameraConfig
 from whistle.config.site import SiteConfig
 
@@ -24,24 +24,6 @@ from . import simeval
 pytest.importorskip("firmware_sim.camera.market", reason="market camera simulator not built")
 
 SEED = 1  # a development seed: this test checks the plumbing, not the accuracy
-
-
-class ListSink:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.obs: list[Observation] = []
-        self.events: list[EpisodeEvent] = []
-
-    def observation(self, obs: Observation) -> None:
-        with self.lock:
-            self.obs.append(obs)
-
-    def episode(self, event: EpisodeEvent) -> None:
-        with self.lock:
-            self.events.append(event)
-
-    def health(self, device: str, values: Mapping[str, float], flags: tuple[str, ...]) -> None:
-        pass
 
 
 def _camera() -> CameraConfig:
