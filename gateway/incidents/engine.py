@@ -30,7 +30,7 @@ from gateway.incidents.lifecycle import (
     check_transition,
 )
 from gateway.incidents.models import Incident, IncidentAlert, IncidentTransition
-from gateway.incidents.routing import RoutingConfig
+from gateway.incidents.routing import RouteDecision, RoutingConfig
 from gateway.incidents.sensor_clock import incident_devices, sensor_now
 from gateway.notify.outbox import Notifier
 from gateway.notify.templates import MessageContext
@@ -142,19 +142,7 @@ class IncidentEngine:
             created_at=now,
             updated_at=now,
         )
-        session.add(incident)
-        session.flush()
-        self._record(session, incident, None, State.NEW.value, SYSTEM, f"rule {decision.rule}")
-        self.notify(session, incident, "incident_opened")
-        self.transition(
-            session,
-            incident,
-            State.DISPATCHED.value,
-            SYSTEM,
-            note=f"routed to {decision.department} by rule {decision.rule!r}",
-            notify=False,
-        )
-        return incident
+        return self._open_and_dispatch(session, incident, decision, f"rule {decision.rule}")
 
     def create_from_complaint(
         self,
@@ -190,9 +178,15 @@ class IncidentEngine:
             created_at=now,
             updated_at=now,
         )
+        return self._open_and_dispatch(session, incident, decision, "12345 complaint")
+
+    def _open_and_dispatch(
+        self, session: Session, incident: Incident, decision: RouteDecision, why: str
+    ) -> Incident:
+        """Store a new incident, record and notify its opening, dispatch it as routed."""
         session.add(incident)
         session.flush()
-        self._record(session, incident, None, State.NEW.value, SYSTEM, "12345 complaint")
+        self._record(session, incident, None, State.NEW.value, SYSTEM, why)
         self.notify(session, incident, "incident_opened")
         self.transition(
             session,
