@@ -162,16 +162,9 @@ def test_remove_revokes(broker: Broker) -> None:
     client.loop_stop()
 
 
-def test_add_provisions_a_new_agent(broker: Broker, tmp_path: Path) -> None:
-    port, conf, _pw, process = broker
-    sites = tmp_path / "sites"
-    sites.mkdir()
-    (sites / "park.yaml").write_text(
-        "id: park\nname: 公园\nkind: park\nagents: [{id: edge-park, devices: [gate-1]}]\n"
-        "devices:\n  - {id: gate-1, kind: counter, name: 1 号门, source: {kind: simulator}}\n",
-        encoding="utf-8",
-    )
-    status = main(
+def add_park_agent(conf: Path, sites: Path, *extra: str) -> int:
+    """`whistle devices add park edge-park` against the test broker's files."""
+    return main(
         [
             "devices",
             "add",
@@ -183,10 +176,21 @@ def test_add_provisions_a_new_agent(broker: Broker, tmp_path: Path) -> None:
             str(conf / "passwd"),
             "--acl-file",
             str(conf / "acl"),
-            "--password",
-            "park-pw",
+            *extra,
         ]
     )
+
+
+def test_add_provisions_a_new_agent(broker: Broker, tmp_path: Path) -> None:
+    port, conf, _pw, process = broker
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "park.yaml").write_text(
+        "id: park\nname: 公园\nkind: park\nagents: [{id: edge-park, devices: [gate-1]}]\n"
+        "devices:\n  - {id: gate-1, kind: counter, name: 1 号门, source: {kind: simulator}}\n",
+        encoding="utf-8",
+    )
+    status = add_park_agent(conf, sites, "--password", "park-pw")
     assert status == 0
     assert process.proc is not None
     os.kill(process.proc.pid, signal.SIGHUP)
@@ -208,20 +212,7 @@ def test_add_provisions_a_new_agent(broker: Broker, tmp_path: Path) -> None:
     gateway.loop_stop()
     # adding it twice is refused and changes nothing
     before = (conf / "acl").read_text()
-    again = main(
-        [
-            "devices",
-            "add",
-            "park",
-            "edge-park",
-            "--sites-dir",
-            str(sites),
-            "--password-file",
-            str(conf / "passwd"),
-            "--acl-file",
-            str(conf / "acl"),
-        ]
-    )
+    again = add_park_agent(conf, sites)
     assert again == 2
     assert (conf / "acl").read_text() == before
 
