@@ -1,0 +1,69 @@
+"""``no_stall``: a new stationary object in the roadway longer than its dwell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from models.vision.blobs import Blob, find_blobs, person_shaped
+from models.vision.context import FrameContext, ZoneJudgement
+from models.vision.zones.common import K3, STATIONARY_FROM_S, px
+from whistle.config.camera import NoStallZone
+
+#: A stationary blob down to PERSIST_AREA_SHARE of ``min_area`` counts once it has stayed
+#: PERSIST_S: a crate as grey as the paving shows only part of its box, and time (not
+#: size) is what tells an object from noise.
+PERSIST_AREA_SHARE = 0.5
+PERSIST_S = 60.0
+
+
+@dataclass
+class StallDetector:
+    """``no_stall``: a stationary object (Porikli evidence) in the zone longer than ``dwell``."""
+
+    cfg: NoStallZone
+    mask: np.ndarray
+    #: Seconds the short-term model needs to absorb a stopped object (about 1.6 tau_short):
+    #: evidence starts that late, so it is added back to the object's age.
+    lag_s: float = 8.0
+    kind: str = "no_stall"
+
+    @property
+    def zone(self) -> str:
+        return self.cfg.id
+
+    def update(self, ctx: FrameContext) -> ZoneJudgement:
+        st = ctx.bg.stationary_s
+        cand = (st >= STATIONARY_FROM_S) & self.mask
+        if not cand.any():
+            return ZoneJudgement(self.zone, self.kind, False, measured={"age_s": 0.0})
+        # goods show in patches (parts as bright and as coloured as the paving): close the
+        # gaps between them before measuring the area
+        cand = cv2.morphologyEx(cand.view(np.uint8), cv2.MORPH_CLOSE, K3).astype(bool)
+        cand &= self.mask
+        min_px = px(self.cfg.min_area, ctx.size)
+        blobs, labels = find_blobs(cand, max(1, round(PERSIST_AREA_SHARE * min_px)))
+        best: tuple[float, Blob] | None = None
+        n_px = ctx.size[0] * ctx.size[1]
+        for b in blobs:
+            if self.cfg.ignore_people and person_shaped(b, n_px):
+                continue
+            age = float(np.percentile(st[labels == b.label], 75)) + self.lag_s
+            # a blob smaller than min_area counts only once it has stayed PERSIST_S
+            if b.area < min_px and age < PERSIST_S:
+                continue
+            if best is None or age > best[0]:
+                best = (age, b)
+        if best is None:
+            return ZoneJudgement(self.zone, self.kind, False, measured={"age_s": 0.0})
+        age, blob = best
+        return ZoneJudgement(
+            self.zone,
+            self.kind,
+            age >= self.cfg.dwell_s,
+            box=blob.norm_box(ctx.size),
+            measured={"age_s": round(age, 1), "area": blob.area / n_px},
+            first_seen_s=ctx.t_s - age,
+        )

@@ -1,0 +1,211 @@
+"""``vehicle_free``: a vehicle-sized body moving into the pedestrian street."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from models.vision.blobs import Blob, find_blobs
+from models.vision.context import FrameContext, ZoneJudgement
+from models.vision.ground import Ground
+from models.vision.zones.common import px
+from whistle.config.camera import VehicleFreeZone
+
+#: Vehicle speed is judged only where one image row spans at most this depth (m): further
+#: away the foot point jumps by whole metres between frames.
+MAX_ROW_M = 1.0
+#: A driving vehicle's blob is mostly short-term foreground too (it moves as one body).
+MOVING_FRACTION = 0.3
+
+
+@dataclass
+class _Mover:
+    """A vehicle candidate followed on the ground: (t_s, X_m, z_m, width_m), newest last."""
+
+    path: list[tuple[float, float, float, float]]
+    blob: Blob
+    fast_since: float | None = None
+
+
+@dataclass
+class VehicleDetector:
+    """``vehicle_free``: a vehicle in the zone, confirmed for ``confirm_s``.
+
+    With the camera's ground calibration a vehicle is a solid blob at least ``min_width_m``
+    wide whose foot point moves over the ground faster than people walk (``min_speed_m_s``
+    over ``speed_window_s``, for ``confirm_s``): this keeps people walking side by side,
+    crowds and vendors carrying goods out. Without calibration it falls back to image size
+    and shape (``min_area``, ``min_aspect``). Once confirmed the vehicle stays judged present
+    while a long-term foreground blob overlaps where it was (it may stop).
+    """
+
+    cfg: VehicleFreeZone
+    mask: np.ndarray
+    ground: Ground | None = None
+    gap_s: float = 1.5
+    kind: str = "vehicle_free"
+    _since: float | None = None
+    _last: float | None = None
+    _confirmed: bool = False
+    _blob: Blob | None = None
+    _movers: list[_Mover] = field(default_factory=list)
+
+    @property
+    def zone(self) -> str:
+        return self.cfg.id
+
+    def _vehicle_like(self, b: Blob, min_px: int) -> bool:
+        # a vehicle is a solid blob at least about as wide as tall; a person is ~1:2.5 and a
+        # group of people is ragged (low fill of its box)
+        fill = b.area / max(1, b.width * b.height)
+        return b.area >= min_px and b.width >= self.cfg.min_aspect * b.height and fill >= 0.45
+
+    def _image_candidates(self, ctx: FrameContext) -> list[Blob]:
+        min_px = px(self.cfg.min_area, ctx.size)
+        blobs, labels = find_blobs(ctx.fg.astype(bool) & self.mask, min_px)
+        moving = ctx.moving.astype(bool)
+        return [
+            b
+            for b in blobs
+            if self._vehicle_like(b, min_px)
+            and float(
+                moving[b.y0 : b.y1, b.x0 : b.x1][labels[b.y0 : b.y1, b.x0 : b.x1] == b.label].mean()
+            )
+            >= 0.15
+        ]
+
+    def _ground_candidates(self, ctx: FrameContext, ground: Ground) -> list[Blob]:
+        """Solid, mostly moving blobs at least ``min_width_m`` wide, then followed.
+
+        Vectorised over all components (label statistics and one ``bincount`` for the moving
+        share) so a busy scene costs little more than an empty one.
+        """
+        m = (ctx.fg.astype(bool) & self.mask).view(np.uint8)
+        if cv2.countNonZero(m) < 8:
+            return self._follow(ctx.t_s, [])
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+        x, y, w, h, area = (stats[1:, k].astype(np.float64) for k in range(5))
+        row = (y + h - 0.5) / ground.size[1] - ground.horizon_y
+        ok = (area >= 8) & (row > 1e-3) & (area >= 0.4 * w * h)
+        z = ground.focal_y * ground.height_m / np.where(row > 1e-3, row, 1.0)
+        width_m = w / ground.size[0] * z / ground.focal_x
+        ok &= width_m >= self.cfg.min_width_m
+        if not ok.any():
+            return self._follow(ctx.t_s, [])
+        # ctx.moving is 0/1 (analyzer._clean): the count of its set pixels per label
+        moving = np.bincount(labels[ctx.moving != 0], minlength=n)[1:]
+        # mostly short-term foreground too: not something stopped with a person by it
+        ok &= moving >= MOVING_FRACTION * area
+        wide: list[tuple[Blob, tuple[float, float, float]]] = []
+        for i in np.nonzero(ok)[0].tolist():
+            b = Blob(int(x[i]), int(y[i]), int(x[i] + w[i]), int(y[i] + h[i]), int(area[i]), i + 1)
+            x_m = (b.centre[0] / ground.size[0] - 0.5) * float(z[i]) / ground.focal_x
+            wide.append((b, (x_m, float(z[i]), float(width_m[i]))))
+        return self._follow(ctx.t_s, wide)
+
+    def _follow(
+        self, t_s: float, wide: list[tuple[Blob, tuple[float, float, float]]]
+    ) -> list[Blob]:
+        """Match wide blobs to followed movers; return those fast for ``confirm_s``."""
+        live: list[_Mover] = []
+        unused = list(wide)
+        win = self.cfg.speed_window_s
+        for m in self._movers:
+            t0, x0, z0, _ = m.path[-1]
+            gate = 1.5 + 6.0 * (t_s - t0)  # metres: nothing here drives faster than 6 m/s
+            best = min(unused, key=lambda c: abs(c[1][0] - x0) + abs(c[1][1] - z0), default=None)
+            if best is not None and abs(best[1][0] - x0) + abs(best[1][1] - z0) <= gate:
+                unused.remove(best)
+                m.path.append((t_s, *best[1]))
+                m.blob = best[0]
+                m.path = [p for p in m.path if t_s - p[0] <= 2.0 * win + 4.0]
+                live.append(m)
+            elif t_s - t0 <= max(1.0, 1.5 * (t0 - m.path[-2][0]) if len(m.path) > 1 else 1.0):
+                live.append(m)  # unseen for a moment (occlusion): keep for one frame step
+        live.extend(_Mover([(t_s, *c[1])], c[0]) for c in unused)
+        self._movers = live
+        out = []
+        for m in live:
+            if m.path[-1][0] != t_s:
+                continue
+            if not self._fast(m, t_s):
+                m.fast_since = None
+                continue
+            if m.fast_since is None:
+                m.fast_since = t_s
+            if t_s - m.fast_since >= self.cfg.confirm_s:
+                out.append(m.blob)
+        return out
+
+    def _fast(self, m: _Mover, t_s: float) -> bool:
+        """Steady ground motion faster than walking over the last ``speed_window_s``.
+
+        Least-squares velocity of the foot point; the motion must be straight (net distance
+        at least 0.6 of the path walked: a track hopping between blobs of a crowd zig-zags)
+        and measured where one image row spans at most ``MAX_ROW_M`` of depth.
+        """
+        # sparse frames (a simulation at speed 10 delivers one every 2 s): widen the window
+        # to hold three samples
+        step = m.path[-1][0] - m.path[-2][0] if len(m.path) > 1 else 0.0
+        win = max(self.cfg.speed_window_s, 2.0 * step + 0.1)
+        pts = np.array([p for p in m.path if t_s - p[0] <= win], np.float64)
+        if len(pts) < 3 or pts[-1, 0] - pts[0, 0] < 0.75 * self.cfg.speed_window_s:
+            return False
+        assert self.ground is not None
+        z = float(pts[-1, 2])
+        row_m = z * z / (self.ground.focal_y * self.ground.height_m * self.ground.size[1])
+        if row_m > MAX_ROW_M:
+            return False
+        t = pts[:, 0] - pts[:, 0].mean()
+        den = float((t * t).sum())
+        vx = float((t * (pts[:, 1] - pts[:, 1].mean())).sum()) / den
+        vz = float((t * (pts[:, 2] - pts[:, 2].mean())).sum()) / den
+        if float(np.hypot(vx, vz)) < self.cfg.min_speed_m_s:
+            return False
+        steps = float(np.hypot(np.diff(pts[:, 1]), np.diff(pts[:, 2])).sum())
+        net = float(np.hypot(pts[-1, 1] - pts[0, 1], pts[-1, 2] - pts[0, 2]))
+        # one rigid body keeps its width; blobs of people merging and parting do not
+        widths = pts[:, 3]
+        return net >= 0.6 * steps and float(widths.max()) <= 1.4 * float(widths.min())
+
+    def update(self, ctx: FrameContext) -> ZoneJudgement:
+        if self.ground is not None:
+            found = self._ground_candidates(ctx, self.ground)
+            confirm_s = 0.0  # the movers already held for confirm_s
+        else:
+            found = self._image_candidates(ctx)
+            confirm_s = self.cfg.confirm_s
+        if not found and self._confirmed and self._blob is not None:
+            b0 = self._blob
+            present, _ = find_blobs(ctx.fg.astype(bool) & self.mask, 4)
+            found = [
+                b
+                for b in present
+                if b.x0 < b0.x1
+                and b0.x0 < b.x1
+                and b.y0 < b0.y1
+                and b0.y0 < b.y1
+                and b.area >= 0.3 * b0.area
+            ]
+        if found:
+            blob = max(found, key=lambda b: b.area)
+            lost = self._last is not None and ctx.t_s - self._last > self.gap_s
+            if self._since is None or lost:
+                self._since, self._confirmed = ctx.t_s, False
+            self._last, self._blob = ctx.t_s, blob
+            if ctx.t_s - self._since >= confirm_s:
+                self._confirmed = True
+        elif self._last is None or ctx.t_s - self._last > self.gap_s:
+            self._since, self._confirmed, self._blob = None, False, None
+        active = self._confirmed and self._last == ctx.t_s
+        blob_now = self._blob
+        return ZoneJudgement(
+            self.zone,
+            self.kind,
+            active,
+            box=blob_now.norm_box(ctx.size) if blob_now else None,
+            measured={"area": (blob_now.area if blob_now else 0) / (ctx.size[0] * ctx.size[1])},
+            first_seen_s=self._since,
+        )
