@@ -27,6 +27,11 @@ from whistle.config.camera import CameraConfig
 GHOST_CHECK_FROM_S = 6.0
 #: Pixels either side of a blob's border that make its outline for the ghost test.
 RING_PX = 2
+#: A stationary blob whose mean chromaticity stands out from its surroundings by this much
+#: more (L1, unitless, see ``models.vision.background``) in the image than in the background
+#: is an object put down, whatever its outline's edges say: goods lying across painted lines
+#: hide edges as strong as their own.
+COLOUR_CONTRAST_MIN = 0.06
 #: Checks in a row (one a second) that must call a pixel's blob a ghost before it is absorbed.
 GHOST_VOTES = 3
 _K2 = np.ones((2, 2), np.uint8)
@@ -111,7 +116,11 @@ class SceneAnalyzer:
         if bg.long is None or not cand.any():
             self._ghost_votes[:] = 0
             return
-        blobs, labels = find_blobs(cand, 2)
+        # judge whole objects: the foreground component around the stationary pixels, so
+        # that the outline is the object's own and not a line through a half-settled person
+        blobs, labels = find_blobs(cand | bg.fg_any, 2)
+        held = set(np.unique(labels[cand]).tolist())
+        blobs = [b for b in blobs if b.label in held]
         if not blobs:
             self._ghost_votes[:] = 0
             return
@@ -130,7 +139,7 @@ class SceneAnalyzer:
             ).astype(bool)
             e_img = float(gi[sl][ring].mean())
             e_bg = float(gb[sl][ring].mean())
-            if e_img < 1.1 * e_bg + 4.0:
+            if e_img < 1.1 * e_bg + 4.0 and not self._stands_out(sl, region.astype(bool), ring):
                 ghost[sl] |= ring | region.astype(bool)
         # a verdict stands only after GHOST_VOTES checks in a row: a vendor still beside the
         # goods or a passer-by crossing the outline spoils a single look
@@ -141,6 +150,18 @@ class SceneAnalyzer:
         if sure.any():
             votes[sure] = 0
             bg.absorb(sure & ~bg.fg_short, grey, chroma)
+
+    def _stands_out(self, sl: tuple[slice, slice], region: np.ndarray, ring: np.ndarray) -> bool:
+        """Does the blob's colour differ from its surroundings more in the image than in the
+        background? (An object put down does; a ghost or a change of light does not.)"""
+        bg = self.bg
+        img_n, bg_n = bg.last_n, bg.background_chromaticity()
+        outside = ring & ~region
+        if img_n is None or bg_n is None or not outside.any():
+            return False
+        c_img = np.abs(img_n[sl][region].mean(axis=0) - img_n[sl][outside].mean(axis=0)).sum()
+        c_bg = np.abs(bg_n[sl][region].mean(axis=0) - bg_n[sl][outside].mean(axis=0)).sum()
+        return bool(c_img > c_bg + COLOUR_CONTRAST_MIN)
 
 
 def _edges(grey: np.ndarray, chroma: np.ndarray | None) -> np.ndarray:

@@ -116,6 +116,8 @@ class DualBackground:
         self.fg_any: np.ndarray = np.zeros(valid.shape, bool)
         self.gain: np.ndarray = np.ones(valid.shape, np.float32)
         self.offset_n: np.ndarray | None = None
+        #: The last frame's chromaticity (h, w, 2), None for a grey camera.
+        self.last_n: np.ndarray | None = None
         self.relearned = False
         self._t: float | None = None
 
@@ -186,6 +188,7 @@ class DualBackground:
         fg_colour = self.fg_colour
         if chroma is not None and self.long_n is not None and self.short_n is not None:
             n = chromaticity(grey, chroma)
+            self.last_n = n
             off = self._offset_field(n, self.long_n)
             self.offset_n = off
             nc = n - off
@@ -229,6 +232,12 @@ class DualBackground:
         self.fg_short = fg_short
         self.fg_colour = fg_colour
         self.fg_any = any_long
+
+    def background_chromaticity(self) -> np.ndarray | None:
+        """The long-term model's chromaticity (h, w, 2) under the current tint."""
+        if self.long_n is None or self.offset_n is None:
+            return None
+        return self.long_n + self.offset_n
 
     def background_chroma(self) -> np.ndarray | None:
         """The long-term model's colour differences (h, w, 2) under the current light."""

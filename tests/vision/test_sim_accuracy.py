@@ -26,6 +26,8 @@ HELD_OUT = 7331  # never used while developing the detectors
         # a still person in front of the textured stairwell door is not absorbed as a ghost
         # (outline test with colour edges); held-out seeds 9001-9003 3/3 as well
         ("doorway_linger", "restricted", 200.0),
+        # goods put down in the roadway at 60-150 s: open within dwell (180 s) + 30 s
+        ("stall_outside_line", "no_stall", 400.0),
         ("tamper_defocus", "tamper", 150.0),
         ("tamper_covered", "tamper", 150.0),
     ],

@@ -36,7 +36,7 @@ __all__ = [
 
 def make_detector(zone: CameraZone, mask: np.ndarray, ground: Ground | None = None) -> ZoneDetector:
     if isinstance(zone, NoStallZone):
-        return StallDetector(zone, mask)
+        return StallDetector(zone, mask, ground)
     if isinstance(zone, RestrictedZone):
         return LingerDetector(zone, mask)
     if isinstance(zone, WalkwayZone):

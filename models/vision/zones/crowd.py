@@ -12,6 +12,9 @@ from models.vision.context import FrameContext, ZoneJudgement
 from models.vision.ground import Ground
 from whistle.config.camera import WalkwayZone
 
+#: Stationary evidence (s) beyond which foreground is an object, not people waiting.
+SETTLED_S = 45.0
+
 
 @dataclass
 class CrowdDetector:
@@ -50,6 +53,9 @@ class CrowdDetector:
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         occ = ctx.bg.fg_long & self.mask
+        # what has stood still for minutes is a stall or a parked cart, not a crowd: people
+        # waiting shuffle, which restarts their stationary evidence
+        occ &= ctx.bg.stationary_s < SETTLED_S
         now = float((self.weights * occ).sum()) / self.total
         if self.ground is not None and now >= 0.5 * self.cfg.threshold:
             # only a busy zone can be mistaken for a crowd: the blob test runs only then

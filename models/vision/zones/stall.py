@@ -9,6 +9,7 @@ import numpy as np
 
 from models.vision.blobs import Blob, find_blobs, person_shaped
 from models.vision.context import FrameContext, ZoneJudgement
+from models.vision.ground import Ground
 from models.vision.zones.common import K3, STATIONARY_FROM_S, px
 from whistle.config.camera import NoStallZone
 
@@ -17,6 +18,13 @@ from whistle.config.camera import NoStallZone
 #: size) is what tells an object from noise.
 PERSIST_AREA_SHARE = 0.5
 PERSIST_S = 60.0
+#: With a ground calibration, a narrow upright blob is a standing person only when it is at
+#: least this share of a 1.7 m person's image height at its foot row: a heap of sacks seen
+#: from the side is as narrow, but half as tall.
+PERSON_HEIGHT_SHARE = 0.75
+#: ... and at most this wide (m): a person standing behind goods merges with them into one
+#: blob, which is then wider than anybody's shoulders.
+PERSON_MAX_WIDTH_M = 1.5
 
 
 @dataclass
@@ -25,6 +33,7 @@ class StallDetector:
 
     cfg: NoStallZone
     mask: np.ndarray
+    ground: Ground | None = None
     #: Seconds the short-term model needs to absorb a stopped object (about 1.6 tau_short):
     #: evidence starts that late, so it is added back to the object's age.
     lag_s: float = 8.0
@@ -33,6 +42,18 @@ class StallDetector:
     @property
     def zone(self) -> str:
         return self.cfg.id
+
+    def _person_like(self, b: Blob, n_px: int) -> bool:
+        if not person_shaped(b, n_px):
+            return False
+        g = self.ground
+        z = None if g is None else g.depth_m(b.y1 - 0.5)
+        if g is None or z is None:
+            return True
+        return (
+            b.height >= PERSON_HEIGHT_SHARE * g.person_height_px(b.y1 - 0.5)
+            and g.width_m(b.width, z) <= PERSON_MAX_WIDTH_M
+        )
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         st = ctx.bg.stationary_s
@@ -48,7 +69,7 @@ class StallDetector:
         best: tuple[float, Blob] | None = None
         n_px = ctx.size[0] * ctx.size[1]
         for b in blobs:
-            if self.cfg.ignore_people and person_shaped(b, n_px):
+            if self.cfg.ignore_people and self._person_like(b, n_px):
                 continue
             age = float(np.percentile(st[labels == b.label], 75)) + self.lag_s
             # a blob smaller than min_area counts only once it has stayed PERSIST_S

@@ -1,0 +1,128 @@
+"""The detector models on small synthetic scenes: the behaviours the simulator scores rely on.
+
+Each scene is built from arrays here, so a failure names the one rule that broke.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+import cv2
+import numpy as np
+import pytest
+
+from models.vision.analyzer import SceneAnalyzer
+from models.vision.background import DualBackground
+from models.vision.blobs import Blob
+from models.vision.context import FrameContext
+from models.vision.frame import SMALL
+from models.vision.ground import Ground
+from models.vision.zones.crowd import SETTLED_S, CrowdDetector
+from models.vision.zones.stall import StallDetector
+from whistle.config.camera import CameraConfig, GroundPlane, NoStallZone, WalkwayZone
+
+FPS = 5.0
+#: The simulated market camera's pinhole (firmware_sim.camera.geometry): 4 m pole.
+PLANE = GroundPlane(horizon_y=0.20, height_m=4.0, focal_y=1.0)
+
+
+def _paving_with_line(seed: int = 1) -> np.ndarray:
+    """640x360 grey textured paving crossed by a painted yellow line (BGR uint8)."""
+    rng = np.random.default_rng(seed)
+    img = np.full((360, 640, 3), 110, np.uint8)
+    tiles = rng.integers(-12, 12, (9, 16)).astype(np.int16)
+    img = np.clip(
+        img + cv2.resize(tiles, (640, 360), interpolation=cv2.INTER_NEAREST)[..., None], 0, 255
+    )
+    img = img.astype(np.uint8)
+    # a hatched fire lane in yellow (BGR): strong edges everywhere around the goods
+    for x in range(250, 420, 24):
+        cv2.line(img, (x, 0), (x + 40, 359), (40, 190, 210), 5)
+    return img
+
+
+def _frame(base: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    noise = rng.normal(0.0, 2.0, base.shape)
+    return np.clip(base + noise, 0, 255).astype(np.uint8)
+
+
+def test_goods_put_down_across_a_painted_line_are_not_absorbed() -> None:
+    """The outline of goods lying over a yellow line has no more edges than the line itself;
+    their colour against the paving still tells an object put down from a ghost."""
+    cfg = CameraConfig.model_validate(
+        {
+            "id": "cam",
+            "name": "synthetic",
+            "kind": "camera",
+            "source": {"kind": "file"},
+            "zones": [
+                {
+                    "id": "roadway",
+                    "kind": "no_stall",
+                    "polygon": [[0, 0], [1, 0], [1, 1], [0, 1]],
+                    "schedule": [{"start": "00:00", "end": "23:59:59"}],
+                }
+            ],
+        }
+    )
+    analyzer = SceneAnalyzer(cfg)
+    street = _paving_with_line()
+    goods = street.copy()
+    # sacks as bright as the paving (luma ~108), different only in colour
+    cv2.rectangle(goods, (290, 160), (320, 215), (150, 80, 150), -1)  # magenta
+    cv2.rectangle(goods, (320, 170), (352, 215), (140, 125, 60), -1)  # teal
+    rng = np.random.default_rng(2)
+    ages = []
+    for i in range(int(150 * FPS)):
+        t = i / FPS
+        res = analyzer.update(_frame(street if t < 30 else goods, rng), t, time(6, 0))
+        ages.append(res.zones[0].measured.get("age_s", 0.0))
+    # the goods have lain there 120 s: their age keeps growing instead of being reset
+    assert ages[-1] >= 110.0, ages[-1]
+
+
+def _ground() -> Ground:
+    return Ground(PLANE, SMALL)
+
+
+@pytest.mark.parametrize(
+    ("width_px", "height_share", "person"),
+    [
+        (4, 1.0, True),  # one standing person: narrow and full height
+        (4, 0.5, False),  # a heap of sacks as narrow, but half a person's height
+        (12, 1.0, False),  # taller than wide, but wider than anybody (goods + a person)
+    ],
+)
+def test_standing_person_is_told_from_goods_by_height_and_width(
+    width_px: int, height_share: float, person: bool
+) -> None:
+    ground = _ground()
+    foot_row = 70
+    tall = round(height_share * ground.person_height_px(foot_row - 0.5))
+    blob = Blob(80, foot_row - tall, 80 + width_px, foot_row, width_px * tall, 1)
+    assert blob.height >= 1.4 * blob.width  # every case is "person-shaped" by its box alone
+    cfg = NoStallZone(id="roadway", kind="no_stall", polygon=[(0, 0), (1, 0), (1, 1), (0, 1)])
+    detector = StallDetector(cfg, np.ones(SMALL[::-1], bool), ground)
+    assert detector._person_like(blob, SMALL[0] * SMALL[1]) is person
+
+
+def test_crowd_density_leaves_out_objects_settled_for_minutes() -> None:
+    """A stall set up at the entrance is foreground for an hour, but it is not a crowd."""
+    h, w = SMALL[1], SMALL[0]
+    bg = DualBackground(np.ones((h, w), bool))
+    bg.reset(np.full((h, w), 100, np.float32))
+    zone = WalkwayZone(
+        id="entrance", kind="walkway", polygon=[(0, 0), (1, 0), (1, 1), (0, 1)], threshold=0.2
+    )
+    detector = CrowdDetector(zone, np.ones((h, w), bool))
+    bg.fg_long[:, : w // 2] = True  # half the zone is new foreground
+    empty = np.zeros((h, w), np.uint8)
+
+    def density(stationary_s: float) -> float:
+        bg.stationary_s[:] = stationary_s
+        ctx = FrameContext(0.0, None, bg.long, bg, empty, empty, SMALL)
+        detector._density = None
+        return detector.update(ctx).measured["density"]
+
+    assert density(0.2 * SETTLED_S) == pytest.approx(0.5, abs=0.01)  # people waiting
+    assert density(2.0 * SETTLED_S) == 0.0  # an object that has stood for minutes
