@@ -380,12 +380,17 @@ class ScriptBuilder:
         lane = float(r.uniform(0.0, 2.5))
         z_stop = float(r.uniform(8.0, 13.0))
         stop = float(r.uniform(20.0, 80.0))
-        t1 = t_enter + 5.0 / speed
-        t2 = t1 + (g.STREET_END_Z_M - z_stop) / speed
+        # each leg takes its length / speed, so the vehicle rolls at ``speed`` throughout
+        # (the legs were once timed by their depth alone: 0.7-0.9 of the scripted speed)
+        enter = (lane + 2, g.STREET_END_Z_M + 1.0)
+        turn_in = (lane, g.STREET_END_Z_M - 3.0)
+        t0 = t_enter - math.hypot(10.0 - enter[0], 2.0) / speed
+        t1 = t_enter + math.hypot(enter[0] - turn_in[0], enter[1] - turn_in[1]) / speed
+        t2 = t1 + (turn_in[1] - z_stop) / speed
         path: list[Waypoint] = [
-            (t_enter - 8.0 / speed, 10.0, g.STREET_END_Z_M + 3.0),
-            (t_enter, lane + 2, g.STREET_END_Z_M + 1.0),
-            (t1, lane, g.STREET_END_Z_M - 3.0),
+            (t0, 10.0, g.STREET_END_Z_M + 3.0),
+            (t_enter, *enter),
+            (t1, *turn_in),
             (t2, lane, z_stop),
             (t2 + stop, lane, z_stop),
         ]

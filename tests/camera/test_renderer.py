@@ -15,10 +15,16 @@ from firmware_sim.camera.scenarios import build_script
 from firmware_sim.camera.truth import ground_truth
 
 EXPECTED_KINDS = {
-    "dawn_quiet": set(), "people_standing": set(), "stall_outside_line": {"no_stall"},
-    "vehicle_entry": {"vehicle_free"}, "entrance_crowd": {"walkway"},
-    "doorway_linger": {"restricted"}, "after_close_rubbish": {"cleanliness"},
-    "tamper_covered": {"tamper"}, "tamper_defocus": {"tamper"}, "tamper_moved": {"tamper"},
+    "dawn_quiet": set(),
+    "people_standing": set(),
+    "stall_outside_line": {"no_stall"},
+    "vehicle_entry": {"vehicle_free"},
+    "entrance_crowd": {"walkway"},
+    "doorway_linger": {"restricted"},
+    "after_close_rubbish": {"cleanliness"},
+    "tamper_covered": {"tamper"},
+    "tamper_defocus": {"tamper"},
+    "tamper_moved": {"tamper"},
 }
 
 
@@ -49,8 +55,10 @@ def test_same_seed_same_frames_in_any_order() -> None:
 def test_seeds_vary_the_scene() -> None:
     s1, s2 = build_script("stall_outside_line", 1), build_script("stall_outside_line", 2)
     assert s1.events[0].box != s2.events[0].box
-    assert not np.array_equal(make_renderer("stall_outside_line", 1).frame_at(200),
-                              make_renderer("stall_outside_line", 2).frame_at(200))
+    assert not np.array_equal(
+        make_renderer("stall_outside_line", 1).frame_at(200),
+        make_renderer("stall_outside_line", 2).frame_at(200),
+    )
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_KINDS))
@@ -89,8 +97,13 @@ def test_goods_are_drawn_inside_their_truth_box() -> None:
     t = (event.start_s + event.end_s) / 2
     bare = dataclasses.replace(script, actors=[])
     only = dataclasses.replace(script, actors=[goods])
-    diff = np.abs(MarketRenderer(only).frame_at(t).astype(int)
-                  - MarketRenderer(bare).frame_at(t).astype(int)).max(axis=2) > 20
+    diff = (
+        np.abs(
+            MarketRenderer(only).frame_at(t).astype(int)
+            - MarketRenderer(bare).frame_at(t).astype(int)
+        ).max(axis=2)
+        > 20
+    )
     ys, xs = np.nonzero(diff)
     assert len(xs) > 300
     x0, y0, x1, y1 = event.box
@@ -125,8 +138,25 @@ def test_night_is_darker_and_lamps_switch_off() -> None:
 
 def test_zones_are_normalised_polygons_of_each_kind() -> None:
     zones = standard_zones()
-    assert {z.kind for z in zones} == {"no_stall", "walkway", "restricted", "vehicle_free",
-                                       "cleanliness"}
+    assert {z.kind for z in zones} == {
+        "no_stall",
+        "walkway",
+        "restricted",
+        "vehicle_free",
+        "cleanliness",
+    }
     for z in zones:
         assert len(z.polygon) >= 3
         assert all(0 <= x <= 1 and 0 <= y <= 1 for x, y in z.polygon)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_vehicle_rolls_in_at_one_speed_until_it_stops(seed: int) -> None:
+    """Every leg from the street's far side to the stop takes its length / speed: one speed
+    throughout (tricycles 1.8-2.8 m/s, vans 2.5-4.0), not slower on the longer legs."""
+    script = build_script("vehicle_entry", seed)
+    for v in (a for a in script.actors if a.cls == "vehicle"):
+        legs = list(zip(v.path[:3], v.path[1:4], strict=True))
+        speeds = [float(np.hypot(b[1] - a[1], b[2] - a[2])) / (b[0] - a[0]) for a, b in legs]
+        assert max(speeds) == pytest.approx(min(speeds), rel=1e-6), speeds
+        assert 1.8 <= speeds[0] <= 4.0
