@@ -28,6 +28,7 @@ All images are float32 grey levels (0..255) at the working size; times in second
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -55,6 +56,10 @@ class BackgroundSettings:
     decay: float = 4.0
     #: Re-learn both models when more than this fraction of the frame is new foreground.
     relearn_fraction: float = 0.4
+    #: A frame on which more than this fraction is new foreground changed suddenly (light or
+    #: tampering) and is learned only if the caller accepts it (``update``'s ``accept``):
+    #: walking people and vehicles renew a few per cent of the frame a frame.
+    sudden_fraction: float = 0.2
     #: Longest step between frames that is integrated (a gap longer than this is clamped).
     max_step_s: float = 2.0
 
@@ -164,19 +169,30 @@ class DualBackground:
         glob = np.array(cv2.sumElems(dw)[:2], np.float64) / max(wsum, 1.0)
         return _block_field(dw, w, 0.05, glob.astype(np.float32), w.shape)
 
-    def update(self, grey: np.ndarray, t_s: float, chroma: np.ndarray | None = None) -> None:
-        """Integrate one frame taken at device time ``t_s`` (seconds)."""
+    def update(
+        self,
+        grey: np.ndarray,
+        t_s: float,
+        chroma: np.ndarray | None = None,
+        accept: Callable[[], bool] | None = None,
+    ) -> bool:
+        """Integrate one frame taken at device time ``t_s`` (seconds).
+
+        ``accept`` is asked whether to learn a frame that changed suddenly (more than
+        ``sudden_fraction`` new foreground); if it answers False the frame is dropped as if
+        never seen (nothing learned, the time step not taken) and False returned. The caller
+        uses it to check such a view for tampering before the models take it as the scene.
+        """
         s = self.s
         if self.long is None or self.short is None or self._t is None:
             self.reset(grey, chroma)
             self._t = t_s
-            return
+            return True
         if (chroma is None) != (self.long_n is None):
             self.reset(grey, chroma)  # the stream switched between colour and grey
             self._t = t_s
-            return
+            return True
         dt = min(max(t_s - self._t, 0.0), s.max_step_s)
-        self._t = t_s
         long, short = self.long, self.short
         gain = self._gain_field(grey, long)
         bl = cv2.multiply(gain, long)
@@ -185,12 +201,11 @@ class DualBackground:
         fg_long = (cv2.absdiff(grey, bl) > thr) & self.valid
         fg_short = (cv2.absdiff(grey, cv2.multiply(gain, short)) > thr) & self.valid
         n: np.ndarray | None = None
+        off: np.ndarray | None = None
         fg_colour = self.fg_colour
         if chroma is not None and self.long_n is not None and self.short_n is not None:
             n = chromaticity(grey, chroma)
-            self.last_n = n
             off = self._offset_field(n, self.long_n)
-            self.offset_n = off
             nc = n - off
             d_long = _l1_2ch(nc, self.long_n)
             d_short = _l1_2ch(n, self.short_n)  # short follows the tint itself
@@ -202,10 +217,19 @@ class DualBackground:
         new_fraction = float(np.count_nonzero(fg_long & ~self.fg_long)) / max(
             1, int(np.count_nonzero(self.valid))
         )
-        self.relearned = new_fraction > s.relearn_fraction
-        if self.relearned:
+        sudden = new_fraction > min(s.sudden_fraction, s.relearn_fraction)
+        if sudden and accept is not None and not accept():
+            self.relearned = False
+            return False
+        relearn = new_fraction > s.relearn_fraction
+        self._t = t_s
+        self.relearned = relearn
+        if n is not None and off is not None:
+            self.last_n = n
+            self.offset_n = off
+        if relearn:
             self.reset(grey, chroma)
-            return
+            return True
         self.gain = gain
         # Porikli 2008: stationary = long-term foreground, short-term background
         st = self.stationary_s
@@ -232,6 +256,7 @@ class DualBackground:
         self.fg_short = fg_short
         self.fg_colour = fg_colour
         self.fg_any = any_long
+        return True
 
     def background_chromaticity(self) -> np.ndarray | None:
         """The long-term model's chromaticity (h, w, 2) under the current tint."""
