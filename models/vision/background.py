@@ -105,6 +105,7 @@ class DualBackground:
         self.s = settings or BackgroundSettings()
         self.valid = valid.astype(bool)
         self._validf = self.valid.astype(np.float32)
+        self._n_valid = max(1, int(np.count_nonzero(self.valid)))
         self.long: np.ndarray | None = None
         self.short: np.ndarray | None = None
         #: Chromaticity models (h, w, 2), None for a grey camera.
@@ -214,9 +215,7 @@ class DualBackground:
             any_short = fg_short | ((d_short > s.chroma_threshold) & self.valid)
         else:
             any_long, any_short = fg_long, fg_short
-        new_fraction = float(np.count_nonzero(fg_long & ~self.fg_long)) / max(
-            1, int(np.count_nonzero(self.valid))
-        )
+        new_fraction = float(np.count_nonzero(fg_long & ~self.fg_long)) / self._n_valid
         sudden = new_fraction > min(s.sudden_fraction, s.relearn_fraction)
         if sudden and accept is not None and not accept():
             self.relearned = False

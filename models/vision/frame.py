@@ -36,6 +36,19 @@ class Prepared:
     chroma: np.ndarray | None = None
 
 
+def _colour_differences(ycc: np.ndarray) -> np.ndarray:
+    """Cr - 128 and Cb - 128 of a uint8 YCrCb image as float32 (h, w, 2).
+
+    Copying the two channels out with ``cv2.mixChannels`` before the conversion to float costs
+    a third of converting the strided slice ``ycc[:, :, 1:]`` directly (same numbers).
+    """
+    crcb = np.empty((ycc.shape[0], ycc.shape[1], 2), np.uint8)
+    cv2.mixChannels([ycc], [crcb], [1, 0, 2, 1])
+    chroma = crcb.astype(np.float32)
+    chroma -= 128.0
+    return chroma
+
+
 def prepare(image: np.ndarray) -> Prepared:
     """Grey copies of a BGR (or already grey) ``uint8`` image at MEDIUM and SMALL size."""
     chroma: np.ndarray | None = None
@@ -43,9 +56,7 @@ def prepare(image: np.ndarray) -> Prepared:
         medium = cv2.resize(image, MEDIUM, interpolation=cv2.INTER_AREA)
         grey_m = cv2.cvtColor(medium, cv2.COLOR_BGR2GRAY)
         small_bgr = cv2.resize(medium, SMALL, interpolation=cv2.INTER_AREA)
-        ycc = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2YCrCb)
-        chroma = ycc[:, :, 1:].astype(np.float32)
-        chroma -= 128.0
+        chroma = _colour_differences(cv2.cvtColor(small_bgr, cv2.COLOR_BGR2YCrCb))
     else:
         grey_m = cv2.resize(image, MEDIUM, interpolation=cv2.INTER_AREA)
     small = cv2.resize(grey_m, SMALL, interpolation=cv2.INTER_AREA)
