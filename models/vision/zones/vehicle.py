@@ -18,8 +18,6 @@ from whistle.config.camera import VehicleFreeZone
 MAX_ROW_M = 1.0
 #: A driving vehicle's blob is mostly short-term foreground too (it moves as one body).
 MOVING_FRACTION = 0.3
-#: Over the speed window a rigid body's measured width varies by at most this factor.
-WIDTH_STEADY_RATIO = 1.4
 
 
 @dataclass
@@ -168,11 +166,9 @@ class VehicleDetector:
             return False
         steps = float(np.hypot(np.diff(pts[:, 1]), np.diff(pts[:, 2])).sum())
         net = float(np.hypot(pts[-1, 1] - pts[0, 1], pts[-1, 2] - pts[0, 2]))
-        # one rigid body keeps its width; blobs of people merging and parting do not. The
-        # 90th and 10th percentiles, not max and min: a passer-by brushing the vehicle's blob
-        # for one frame must not undo 2.5 s of steady evidence
-        lo, hi = np.percentile(pts[:, 3], (10.0, 90.0))
-        return net >= 0.6 * steps and float(hi) <= WIDTH_STEADY_RATIO * float(lo)
+        # one rigid body keeps its width; blobs of people merging and parting do not
+        widths = pts[:, 3]
+        return net >= 0.6 * steps and float(widths.max()) <= 1.4 * float(widths.min())
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         if self.ground is not None:
