@@ -18,8 +18,15 @@ from models.vision.context import FrameContext
 from models.vision.frame import SMALL
 from models.vision.ground import Ground
 from models.vision.zones.crowd import SETTLED_S, CrowdDetector
+from models.vision.zones.linger import LingerDetector
 from models.vision.zones.stall import StallDetector
-from whistle.config.camera import CameraConfig, GroundPlane, NoStallZone, WalkwayZone
+from whistle.config.camera import (
+    CameraConfig,
+    GroundPlane,
+    NoStallZone,
+    RestrictedZone,
+    WalkwayZone,
+)
 
 FPS = 5.0
 #: The simulated market camera's pinhole (firmware_sim.camera.geometry): 4 m pole.
@@ -126,3 +133,42 @@ def test_crowd_density_leaves_out_objects_settled_for_minutes() -> None:
 
     assert density(0.2 * SETTLED_S) == pytest.approx(0.5, abs=0.01)  # people waiting
     assert density(2.0 * SETTLED_S) == 0.0  # an object that has stood for minutes
+
+
+def _linger_run(masks: list[np.ndarray], dwell_s: float) -> list[float]:
+    """Feed long-term foreground masks at 5 fps to a restricted-zone detector; stays (s)."""
+    h, w = SMALL[1], SMALL[0]
+    bg = DualBackground(np.ones((h, w), bool))
+    bg.reset(np.full((h, w), 100, np.float32))
+    zone = RestrictedZone(
+        id="door", kind="restricted", polygon=[(0, 0), (1, 0), (1, 1), (0, 1)], dwell_s=dwell_s
+    )
+    detector = LingerDetector(zone, np.ones((h, w), bool))
+    stays = []
+    for i, fg in enumerate(masks):
+        ctx = FrameContext(i / FPS, None, bg.long, bg, fg, fg, SMALL)
+        stays.append(detector.update(ctx).measured["stay_s"])
+    return stays
+
+
+def test_lingering_person_stays_one_track_through_splits_and_passers_by() -> None:
+    """A still person's blob splits (torso only, then whole) and merges with somebody walking
+    past; the stay goes on. People walking through one after another never add up."""
+    h, w = SMALL[1], SMALL[0]
+    still = []
+    for i in range(int(70 * FPS)):
+        fg = np.zeros((h, w), np.uint8)
+        top = 40 if (i // 15) % 2 else 34  # every 3 s: torso only, then the whole body
+        fg[top:48, 80:86] = 1
+        x = int(i - 150)  # a passer-by crossing from t = 30 s at 5 px/s, through the person
+        if 0 <= x < w - 6:
+            fg[36:48, x : x + 6] = 1
+        still.append(fg)
+    assert _linger_run(still, 60.0)[-1] >= 69.0
+    walkers = []
+    for i in range(int(70 * FPS)):
+        fg = np.zeros((h, w), np.uint8)
+        x = (2 * i) % (w - 6)  # one after another, 10 px/s, back to the left edge each time
+        fg[36:48, x : x + 6] = 1
+        walkers.append(fg)
+    assert max(_linger_run(walkers, 60.0)) < 20.0

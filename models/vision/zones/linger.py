@@ -11,23 +11,46 @@ from models.vision.context import FrameContext, ZoneJudgement
 from models.vision.zones.common import px
 from whistle.config.camera import RestrictedZone
 
+Box = tuple[int, int, int, int]
+
 
 @dataclass
 class _Track:
     first_s: float
     last_s: float
     blob: Blob
-    anchor: tuple[float, float]
+    #: Pixel box (x0, y0, x1, y1) where the stay began.
+    anchor: Box
+
+
+def _box(b: Blob) -> Box:
+    return (b.x0, b.y0, b.x1, b.y1)
+
+
+def _overlap(b: Blob, box: Box) -> int:
+    """Pixels of ``b``'s box inside ``box``."""
+    w = min(b.x1, box[2]) - max(b.x0, box[0])
+    h = min(b.y1, box[3]) - max(b.y0, box[1])
+    return max(0, w) * max(0, h)
+
+
+def _moved_off(b: Blob, anchor: Box) -> bool:
+    """``b`` no longer overlaps ``anchor`` and its centre is more than a body size away."""
+    if _overlap(b, anchor) > 0:
+        return False
+    ax, ay = (anchor[0] + anchor[2]) / 2.0, (anchor[1] + anchor[3]) / 2.0
+    mx, my = b.centre
+    return abs(mx - ax) + abs(my - ay) > max(3.0, 0.8 * max(b.width, b.height))
 
 
 @dataclass
 class LingerDetector:
     """``restricted``: a person-sized blob staying in the zone longer than ``dwell``.
 
-    Blobs of long-term foreground in the zone are followed by nearest centre; a track lives
-    while a blob stays within ``reach`` of it, with gaps up to ``gap_s`` (occlusion, noise).
-    Its stay restarts when it drifts more than a body size from where it began, so a stream
-    of people walking through is not one lingering person.
+    Blobs of long-term foreground in the zone are followed (see ``_match``), with gaps up to
+    ``gap_s`` (occlusion, noise). A track's stay restarts when its blob has moved off the box
+    where the stay began (no overlap, centre more than a body size away), so a stream of
+    people walking through is not one lingering person.
     """
 
     cfg: RestrictedZone
@@ -40,30 +63,42 @@ class LingerDetector:
     def zone(self) -> str:
         return self.cfg.id
 
+    @staticmethod
+    def _match(tr: _Track, blobs: list[Blob]) -> Blob | None:
+        """The blob that continues ``tr``: the one covering most of the spot where its stay
+        began, else the one covering most of where it was last, else the nearest centre within
+        a body size. A person's blob splits (legs, torso) and merges with passers-by; boxes
+        overlapping the spot keep the stay going through both."""
+        best = max(blobs, key=lambda b: _overlap(b, tr.anchor), default=None)
+        if best is not None and _overlap(best, tr.anchor) > 0:
+            return best
+        best = max(blobs, key=lambda b: _overlap(b, _box(tr.blob)), default=None)
+        if best is not None and _overlap(best, _box(tr.blob)) > 0:
+            return best
+        cx, cy = tr.blob.centre
+        reach = max(3.0, 0.75 * max(tr.blob.width, tr.blob.height))
+        near = min(blobs, key=lambda b: abs(b.centre[0] - cx) + abs(b.centre[1] - cy), default=None)
+        if near is not None and abs(near.centre[0] - cx) + abs(near.centre[1] - cy) <= reach:
+            return near
+        return None
+
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         fg = ctx.fg.astype(bool) & self.mask
         blobs, _ = find_blobs(fg, px(self.cfg.min_area, ctx.size))
         live: list[_Track] = []
         unused = list(blobs)
         for tr in self.tracks:
-            cx, cy = tr.blob.centre
-            reach = max(3.0, 0.75 * max(tr.blob.width, tr.blob.height))
-            match = min(
-                unused,
-                key=lambda b: abs(b.centre[0] - cx) + abs(b.centre[1] - cy),
-                default=None,
-            )
-            if match and abs(match.centre[0] - cx) + abs(match.centre[1] - cy) <= reach:
+            match = self._match(tr, unused)
+            if match is not None:
                 unused.remove(match)
-                ax, ay = tr.anchor
-                mx, my = match.centre
-                if abs(mx - ax) + abs(my - ay) > max(3.0, 0.8 * max(match.width, match.height)):
-                    live.append(_Track(ctx.t_s, ctx.t_s, match, match.centre))
+                if _moved_off(match, tr.anchor):
+                    # moved off the spot where the stay began: somebody walking through
+                    live.append(_Track(ctx.t_s, ctx.t_s, match, _box(match)))
                 else:
                     live.append(_Track(tr.first_s, ctx.t_s, match, tr.anchor))
             elif ctx.t_s - tr.last_s <= self.gap_s:
                 live.append(tr)
-        live.extend(_Track(ctx.t_s, ctx.t_s, b, b.centre) for b in unused)
+        live.extend(_Track(ctx.t_s, ctx.t_s, b, _box(b)) for b in unused)
         self.tracks = live
         oldest = min(live, key=lambda tr: tr.first_s, default=None)
         if oldest is None:
