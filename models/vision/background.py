@@ -62,6 +62,24 @@ class BackgroundSettings:
     sudden_fraction: float = 0.2
     #: Longest step between frames that is integrated (a gap longer than this is clamped).
     max_step_s: float = 2.0
+    #: Device seconds between updates of the long-term colour model and its tint offset field
+    #: (at 5 fps every 2nd frame): they are most of the colour part's cost and follow changes
+    #: of minutes (time constant ``long_tau_s``, the tint at dawn), so a step over the whole
+    #: time since the last update loses nothing. The colour foreground and the short-term
+    #: colour model, which time when goods become stationary, follow every frame.
+    colour_step_s: float = 0.3
+
+
+@dataclass(frozen=True)
+class _ColourStep:
+    """One frame's colour: chromaticity (h, w, 2), tint offset field, foreground masks."""
+
+    n: np.ndarray
+    offset: np.ndarray
+    fg_long: np.ndarray
+    fg_short: np.ndarray
+    #: The offset field was computed on this frame and the long-term model is due its step.
+    long_step: bool
 
 
 def chromaticity(grey: np.ndarray, chroma: np.ndarray) -> np.ndarray:
@@ -126,6 +144,8 @@ class DualBackground:
         self.last_n: np.ndarray | None = None
         self.relearned = False
         self._t: float | None = None
+        #: Device time of the last step of the long-term colour model.
+        self._t_colour: float | None = None
 
     @property
     def ready(self) -> bool:
@@ -186,12 +206,10 @@ class DualBackground:
         """
         s = self.s
         if self.long is None or self.short is None or self._t is None:
-            self.reset(grey, chroma)
-            self._t = t_s
+            self._restart(grey, chroma, t_s)
             return True
         if (chroma is None) != (self.long_n is None):
-            self.reset(grey, chroma)  # the stream switched between colour and grey
-            self._t = t_s
+            self._restart(grey, chroma, t_s)  # the stream switched between colour and grey
             return True
         dt = min(max(t_s - self._t, 0.0), s.max_step_s)
         long, short = self.long, self.short
@@ -201,61 +219,118 @@ class DualBackground:
         thr += s.abs_threshold
         fg_long = (cv2.absdiff(grey, bl) > thr) & self.valid
         fg_short = (cv2.absdiff(grey, cv2.multiply(gain, short)) > thr) & self.valid
-        n: np.ndarray | None = None
-        off: np.ndarray | None = None
+        colour = self._colour(grey, chroma, self._colour_due(t_s))
         fg_colour = self.fg_colour
-        if chroma is not None and self.long_n is not None and self.short_n is not None:
-            n = chromaticity(grey, chroma)
-            off = self._offset_field(n, self.long_n)
-            nc = n - off
-            d_long = _l1_2ch(nc, self.long_n)
-            d_short = _l1_2ch(n, self.short_n)  # short follows the tint itself
-            fg_colour = (d_long > s.chroma_threshold) & self.valid
+        any_long, any_short = fg_long, fg_short
+        if colour is not None:
+            fg_colour = colour.fg_long
             any_long = fg_long | fg_colour
-            any_short = fg_short | ((d_short > s.chroma_threshold) & self.valid)
-        else:
-            any_long, any_short = fg_long, fg_short
+            any_short = fg_short | colour.fg_short
         new_fraction = float(np.count_nonzero(fg_long & ~self.fg_long)) / self._n_valid
         sudden = new_fraction > min(s.sudden_fraction, s.relearn_fraction)
         if sudden and accept is not None and not accept():
             self.relearned = False
             return False
-        relearn = new_fraction > s.relearn_fraction
         self._t = t_s
-        self.relearned = relearn
-        if n is not None and off is not None:
-            self.last_n = n
-            self.offset_n = off
-        if relearn:
+        self.relearned = new_fraction > s.relearn_fraction
+        if colour is not None:
+            self.last_n = colour.n
+            self.offset_n = colour.offset
+        if self.relearned:
             self.reset(grey, chroma)
+            self._t_colour = t_s
             return True
         self.gain = gain
-        # Porikli 2008: stationary = long-term foreground, short-term background
-        st = self.stationary_s
-        st += dt * (any_long & ~any_short)
-        st -= (s.decay * dt) * (~any_long)
-        np.maximum(st, 0.0, out=st)
-        a_s = min(1.0, dt / s.short_tau_s)
-        cv2.accumulateWeighted(grey, short, a_s)
-        # held pixels follow the light (G) but not the object; the rest follow the image
-        a_l = min(1.0, dt / s.long_tau_s)
-        a_h = min(1.0, dt / s.held_tau_s)
-        fg_u8 = any_long.view(np.uint8)
-        bg_u8 = (~any_long).view(np.uint8)
-        cv2.accumulateWeighted(grey, long, a_l, mask=bg_u8)
-        cv2.accumulateWeighted(bl, long, a_l, mask=fg_u8)
-        cv2.accumulateWeighted(grey, long, a_h, mask=fg_u8)
-        if n is not None and self.long_n is not None and self.short_n is not None:
-            cv2.accumulateWeighted(n, self.short_n, a_s)
-            # held pixels follow the tint shift of their surroundings, not the object
-            cv2.accumulateWeighted(n, self.long_n, a_l, mask=bg_u8)
-            cv2.accumulateWeighted(self.long_n + self.offset_n, self.long_n, a_l, mask=fg_u8)
-            cv2.accumulateWeighted(n, self.long_n, a_h, mask=fg_u8)
+        self._integrate_grey(grey, bl, dt, any_long, any_short)
+        if colour is not None:
+            self._integrate_colour(colour, t_s, dt, any_long)
         self.fg_long = fg_long
         self.fg_short = fg_short
         self.fg_colour = fg_colour
         self.fg_any = any_long
         return True
+
+    def _restart(self, grey: np.ndarray, chroma: np.ndarray | None, t_s: float) -> None:
+        self.reset(grey, chroma)
+        self._t = self._t_colour = t_s
+
+    def _colour_due(self, t_s: float) -> bool:
+        """Is the long-term colour model's step (``colour_step_s``) due at device time t_s?"""
+        last = self._t_colour
+        # a clock that went back (a restarted source) must not stop the colour updates
+        return last is None or t_s - last >= self.s.colour_step_s or t_s < last
+
+    def _colour(
+        self, grey: np.ndarray, chroma: np.ndarray | None, long_step: bool
+    ) -> _ColourStep | None:
+        """This frame's chromaticity, the tint offset (new on a long step, else the last one)
+        and the colour foreground masks; None for a grey camera."""
+        if chroma is None or self.long_n is None or self.short_n is None:
+            return None
+        s = self.s
+        n = chromaticity(grey, chroma)
+        if long_step or self.offset_n is None:
+            off = self._offset_field(n, self.long_n)
+            long_step = True
+        else:
+            off = self.offset_n
+        d_long = _l1_2ch(n - off, self.long_n)
+        d_short = _l1_2ch(n, self.short_n)  # short follows the tint itself
+        return _ColourStep(
+            n=n,
+            offset=off,
+            fg_long=(d_long > s.chroma_threshold) & self.valid,
+            fg_short=(d_short > s.chroma_threshold) & self.valid,
+            long_step=long_step,
+        )
+
+    def _integrate_grey(
+        self,
+        grey: np.ndarray,
+        bl: np.ndarray,
+        dt: float,
+        any_long: np.ndarray,
+        any_short: np.ndarray,
+    ) -> None:
+        """Stationary evidence and both grey models over a step of ``dt`` seconds."""
+        s = self.s
+        assert self.long is not None and self.short is not None
+        # Porikli 2008: stationary = long-term foreground, short-term background
+        st = self.stationary_s
+        st += dt * (any_long & ~any_short)
+        st -= (s.decay * dt) * (~any_long)
+        np.maximum(st, 0.0, out=st)
+        cv2.accumulateWeighted(grey, self.short, min(1.0, dt / s.short_tau_s))
+        # held pixels follow the light (G) but not the object; the rest follow the image
+        a_l = min(1.0, dt / s.long_tau_s)
+        a_h = min(1.0, dt / s.held_tau_s)
+        fg_u8 = any_long.view(np.uint8)
+        bg_u8 = (~any_long).view(np.uint8)
+        cv2.accumulateWeighted(grey, self.long, a_l, mask=bg_u8)
+        cv2.accumulateWeighted(bl, self.long, a_l, mask=fg_u8)
+        cv2.accumulateWeighted(grey, self.long, a_h, mask=fg_u8)
+
+    def _integrate_colour(
+        self, colour: _ColourStep, t_s: float, dt: float, any_long: np.ndarray
+    ) -> None:
+        """The short-term chromaticity model over this frame's step of ``dt`` seconds, and on a
+        long step the long-term one over the time since its last step (device seconds)."""
+        s = self.s
+        assert self.long_n is not None and self.short_n is not None
+        n = colour.n
+        cv2.accumulateWeighted(n, self.short_n, min(1.0, dt / s.short_tau_s))
+        if not colour.long_step:
+            return
+        last = self._t_colour if self._t_colour is not None else t_s
+        dt_long = min(max(t_s - last, 0.0), s.max_step_s)
+        self._t_colour = t_s
+        fg_u8 = any_long.view(np.uint8)
+        bg_u8 = (~any_long).view(np.uint8)
+        a_l = min(1.0, dt_long / s.long_tau_s)
+        # held pixels follow the tint shift of their surroundings, not the object
+        cv2.accumulateWeighted(n, self.long_n, a_l, mask=bg_u8)
+        cv2.accumulateWeighted(self.long_n + colour.offset, self.long_n, a_l, mask=fg_u8)
+        cv2.accumulateWeighted(n, self.long_n, min(1.0, dt_long / s.held_tau_s), mask=fg_u8)
 
     def background_chromaticity(self) -> np.ndarray | None:
         """The long-term model's chromaticity (h, w, 2) under the current tint."""
