@@ -18,7 +18,7 @@ from edge.episodes import EpisodeTracker, HysteresisSettings
 from edge.vision.evidence import heatmap, snapshot
 from models.vision.analyzer import FrameResult, SceneAnalyzer
 from models.vision.context import ZoneJudgement
-from whistle.config.camera import CameraConfig, CameraZone, WalkwayZone
+from whistle.config.camera import CameraConfig, CameraZone, VehicleFreeZone, WalkwayZone
 
 #: Episode type and severity of each zone kind.
 EPISODE_TYPES: dict[str, tuple[str, Severity]] = {
@@ -39,7 +39,11 @@ CLOSE_AFTER_S: dict[str, float] = {
 
 
 def _hysteresis(zone: CameraZone) -> HysteresisSettings:
-    open_after = zone.for_s if isinstance(zone, WalkwayZone) else 0.0
+    open_after = 0.0
+    if isinstance(zone, WalkwayZone):
+        open_after = zone.for_s
+    elif isinstance(zone, VehicleFreeZone):
+        open_after = zone.present_s
     return HysteresisSettings(open_after, CLOSE_AFTER_S[zone.kind], 60.0)
 
 

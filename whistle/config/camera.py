@@ -113,6 +113,10 @@ class VehicleFreeZone(_ZoneBase):
     #: pace, so speed alone does not separate them from people; it rules out stopped things.
     min_speed_m_s: Annotated[float, Field(gt=0)] = 1.0
     speed_window_s: Annotated[float, Field(gt=0, le=10)] = 2.5
+    #: Once confirmed, the vehicle must stay judged present this long before the episode
+    #: opens: people walking side by side pass for a vehicle for a few seconds at most,
+    #: a vehicle in a pedestrian street stays longer.
+    present_s: Annotated[float, Field(ge=0, le=60)] = 5.0
 
 
 def _after_closing() -> list[TimeWindow]:
