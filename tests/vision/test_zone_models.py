@@ -172,3 +172,25 @@ def test_lingering_person_stays_one_track_through_splits_and_passers_by() -> Non
         fg[36:48, x : x + 6] = 1
         walkers.append(fg)
     assert max(_linger_run(walkers, 60.0)) < 20.0
+
+
+@pytest.mark.parametrize(
+    ("zone", "open_after_s"),
+    [
+        ({"kind": "vehicle_free", "present_s": 7.0}, 7.0),
+        ({"kind": "vehicle_free"}, 5.0),  # walkers merging pass for a vehicle for seconds
+        ({"kind": "walkway", "for_s": 90}, 90.0),
+        ({"kind": "no_stall"}, 0.0),  # its dwell is counted by the detector itself
+    ],
+)
+def test_episode_opens_after_the_zone_kinds_holding_time(
+    zone: dict[str, object], open_after_s: float
+) -> None:
+    from pydantic import TypeAdapter
+
+    from edge.vision.session import _hysteresis
+    from whistle.config.camera import CameraZone
+
+    polygon = [[0, 0], [1, 0], [1, 1], [0, 1]]
+    cfg = TypeAdapter(CameraZone).validate_python({"id": "z", "polygon": polygon, **zone})
+    assert _hysteresis(cfg).open_after_s == open_after_s
