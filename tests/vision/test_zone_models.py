@@ -117,7 +117,8 @@ def test_crowd_density_leaves_out_objects_settled_for_minutes() -> None:
     """A stall set up at the entrance is foreground for an hour, but it is not a crowd."""
     h, w = SMALL[1], SMALL[0]
     bg = DualBackground(np.ones((h, w), bool))
-    bg.reset(np.full((h, w), 100, np.float32))
+    grey = np.full((h, w), 100, np.float32)
+    bg.reset(grey)
     zone = WalkwayZone(
         id="entrance", kind="walkway", polygon=[(0, 0), (1, 0), (1, 1), (0, 1)], threshold=0.2
     )
@@ -127,7 +128,7 @@ def test_crowd_density_leaves_out_objects_settled_for_minutes() -> None:
 
     def density(stationary_s: float) -> float:
         bg.stationary_s[:] = stationary_s
-        ctx = FrameContext(0.0, None, bg.long, bg, empty, empty, SMALL)
+        ctx = FrameContext(0.0, None, grey, bg, empty, empty, SMALL)
         detector._density = None
         return detector.update(ctx).measured["density"]
 
@@ -139,14 +140,15 @@ def _linger_run(masks: list[np.ndarray], dwell_s: float) -> list[float]:
     """Feed long-term foreground masks at 5 fps to a restricted-zone detector; stays (s)."""
     h, w = SMALL[1], SMALL[0]
     bg = DualBackground(np.ones((h, w), bool))
-    bg.reset(np.full((h, w), 100, np.float32))
+    grey = np.full((h, w), 100, np.float32)
+    bg.reset(grey)
     zone = RestrictedZone(
         id="door", kind="restricted", polygon=[(0, 0), (1, 0), (1, 1), (0, 1)], dwell_s=dwell_s
     )
     detector = LingerDetector(zone, np.ones((h, w), bool))
     stays = []
     for i, fg in enumerate(masks):
-        ctx = FrameContext(i / FPS, None, bg.long, bg, fg, fg, SMALL)
+        ctx = FrameContext(i / FPS, None, grey, bg, fg, fg, SMALL)
         stays.append(detector.update(ctx).measured["stay_s"])
     return stays
 
