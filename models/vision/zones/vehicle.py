@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from models.vision.blobs import Blob, find_blobs
+from models.vision.blobs import Blob, components, find_blobs
 from models.vision.context import FrameContext, ZoneJudgement
 from models.vision.ground import Ground
 from models.vision.zones.common import px
@@ -85,7 +85,7 @@ class VehicleDetector:
         m = (ctx.fg.astype(bool) & self.mask).view(np.uint8)
         if cv2.countNonZero(m) < 8:
             return self._follow(ctx.t_s, [])
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+        n, labels, stats = components(m)
         x, y, w, h, area = (stats[1:, k].astype(np.float64) for k in range(5))
         row = (y + h - 0.5) / ground.size[1] - ground.horizon_y
         ok = (area >= 8) & (row > 1e-3) & (area >= 0.4 * w * h)
