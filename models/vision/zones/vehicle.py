@@ -18,6 +18,10 @@ from whistle.config.camera import VehicleFreeZone
 MAX_ROW_M = 1.0
 #: A driving vehicle's blob is mostly short-term foreground too (it moves as one body).
 MOVING_FRACTION = 0.3
+#: Ground speed (m/s) no pedestrian reaches (brisk walking is 1.5-1.8 m/s): a blob this fast
+#: on a straight path need not keep its width (a vehicle turning into the street shows its
+#: side, its blob widens).
+CLEARLY_FAST_M_S = 2.2
 
 
 @dataclass
@@ -166,9 +170,13 @@ class VehicleDetector:
             return False
         steps = float(np.hypot(np.diff(pts[:, 1]), np.diff(pts[:, 2])).sum())
         net = float(np.hypot(pts[-1, 1] - pts[0, 1], pts[-1, 2] - pts[0, 2]))
+        if net < 0.6 * steps:
+            return False
+        if float(np.hypot(vx, vz)) >= CLEARLY_FAST_M_S:
+            return True  # nobody walks this fast; a turning vehicle's width changes
         # one rigid body keeps its width; blobs of people merging and parting do not
         widths = pts[:, 3]
-        return net >= 0.6 * steps and float(widths.max()) <= 1.4 * float(widths.min())
+        return float(widths.max()) <= 1.4 * float(widths.min())
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         if self.ground is not None:
