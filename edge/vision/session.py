@@ -32,7 +32,7 @@ EPISODE_TYPES: dict[str, tuple[str, Severity]] = {
 CLOSE_AFTER_S: dict[str, float] = {
     "no_stall": 15.0,
     "walkway": 20.0,
-    "restricted": 8.0,
+    "restricted": 20.0,
     "vehicle_free": 30.0,
     "cleanliness": 30.0,
 }

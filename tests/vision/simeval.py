@@ -60,8 +60,9 @@ ZONE_PARAMS: dict[str, dict[str, object]] = {
     # pack-up (stalls leave by about 08:31)
     "cleanliness": {"check_at": "08:34:00", "max_litter": 0.003},
 }
-#: Seconds after the scenario start at which the cleanliness check is due (08:34 - 08:22).
-CLEAN_CHECK_S = {"after_close_rubbish": 720.0}
+#: Seconds after the scenario start at which the cleanliness check is due: 08:34 minus the
+#: scenario's start (after_close_rubbish 08:22, market_morning 04:30).
+CLEAN_CHECK_S = {"after_close_rubbish": 720.0, "market_morning": 14640.0}
 
 
 def camera_config() -> CameraConfig:
