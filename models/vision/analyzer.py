@@ -140,7 +140,9 @@ class SceneAnalyzer:
         the background's outline away. Compare mean gradient magnitude (grey plus colour
         differences: a crate as bright as the paving still has a colour edge) on the blob's
         outline (a ring from one pixel inside to RING_PX outside its border) in the image and the
-        light-scaled background.
+        light-scaled background. An object whose colour stands out from its surroundings more
+        in the image than in the background (``_stands_out``) is never a ghost, whatever its
+        outline: goods lying across painted lines hide edges as strong as their own.
         """
         bg = self.bg
         cand = bg.stationary_s >= GHOST_CHECK_FROM_S
