@@ -34,18 +34,14 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from whistle.procs import descendants
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import free_port  # noqa: E402
+from tests.e2e.helpers import demo_cmd  # noqa: E402
+from whistle.procs import descendants  # noqa: E402
+
 PASSWORD = "soak-password"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def process_name(pid: int) -> str:
@@ -173,22 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir.mkdir(parents=True)
         log = (data_dir / "soak-demo.log").open("wb")
     demo = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "whistle.cli",
-            "demo",
-            "--port",
-            str(port),
-            "--mqtt-port",
-            str(free_port()),
-            "--data-dir",
-            str(data_dir / "demo"),
-            "--demo-password",
-            PASSWORD,
-            "--speed",
-            str(args.speed),
-        ],
+        demo_cmd(port, data_dir / "demo", PASSWORD, "--speed", str(args.speed)),
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -20,6 +20,24 @@ def whistle_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "whistle.cli", *args]
 
 
+def demo_cmd(port: int, data_dir: Path, password: str, *extra: str) -> list[str]:
+    """``whistle demo`` on gateway ``port`` with its own broker port, data and password."""
+    from tests.conftest import free_port
+
+    return whistle_cmd(
+        "demo",
+        "--port",
+        str(port),
+        "--mqtt-port",
+        str(free_port()),
+        "--data-dir",
+        str(data_dir),
+        "--demo-password",
+        password,
+        *extra,
+    )
+
+
 def start(args: list[str], log_path: Path) -> subprocess.Popen[bytes]:
     log = log_path.open("ab")
     return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
-from tests.e2e.helpers import Api, wait_until, whistle_cmd
+from tests.e2e.helpers import Api, demo_cmd, wait_until
 from whistle.procs import alive, descendants
 
 PASSWORD = "demo-test-password"
@@ -21,17 +21,7 @@ def test_demo_starts_shows_an_alert_and_stops_cleanly(tmp_path: Path) -> None:
     port = free_port()
     log = (tmp_path / "demo.log").open("wb")
     demo = subprocess.Popen(
-        whistle_cmd(
-            "demo",
-            "--port",
-            str(port),
-            "--mqtt-port",
-            str(free_port()),
-            "--data-dir",
-            str(tmp_path / "data"),
-            "--demo-password",
-            PASSWORD,
-        ),
+        demo_cmd(port, tmp_path / "data", PASSWORD),
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
