@@ -89,22 +89,26 @@ class LitterDetector:
         thr = bg.s.abs_threshold + bg.s.rel_threshold * g_ref
         diff = np.abs(ctx.grey - g_ref)
         litter = (diff > thr) & self.mask & ~moving
+        heat = np.clip(diff / (4.0 * thr), 0.0, 1.0)
+        self._last = self._judge(litter, heat, ctx)
+        return self._last
+
+    def _judge(self, litter: np.ndarray, heat: np.ndarray, ctx: FrameContext) -> ZoneJudgement:
+        """The verdict on ``litter`` (bool mask, specks of one pixel opened away) with its
+        heat map (0..1, clipped to the zone) for the evidence."""
         litter = cv2.morphologyEx(
             litter.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)
         ).astype(bool)
-        n_zone = max(1, int(self.mask.sum()))
-        frac = float(litter.sum()) / n_zone
-        heat = np.clip(diff / (4.0 * thr), 0.0, 1.0) * self.mask
+        frac = float(litter.sum()) / max(1, int(self.mask.sum()))
         box = union_box(find_blobs(litter, 2)[0])
-        self._last = ZoneJudgement(
+        return ZoneJudgement(
             self.zone,
             self.kind,
             frac > self.cfg.max_litter,
             box=box.norm_box(ctx.size) if box else None,
             measured={"litter": round(frac, 4)},
-            heat=heat.astype(np.float32),
+            heat=(heat * self.mask).astype(np.float32),
         )
-        return self._last
 
     def _left_behind(self, ctx: FrameContext) -> ZoneJudgement:
         """Without a clean reference: things put down and left (Porikli stationary evidence).
@@ -116,18 +120,5 @@ class LitterDetector:
         """
         bg = ctx.bg
         still = (bg.stationary_s >= LITTER_STILL_S) & self.mask & ~ctx.moving.astype(bool)
-        still = cv2.morphologyEx(
-            still.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)
-        ).astype(bool)
-        n_zone = max(1, int(self.mask.sum()))
-        frac = float(still.sum()) / n_zone
-        heat = np.clip(bg.stationary_s / (4.0 * LITTER_STILL_S), 0.0, 1.0) * self.mask
-        box = union_box(find_blobs(still, 2)[0])
-        return ZoneJudgement(
-            self.zone,
-            self.kind,
-            frac > self.cfg.max_litter,
-            box=box.norm_box(ctx.size) if box else None,
-            measured={"litter": round(frac, 4)},
-            heat=heat.astype(np.float32),
-        )
+        heat = np.clip(bg.stationary_s / (4.0 * LITTER_STILL_S), 0.0, 1.0)
+        return self._judge(still, heat, ctx)
