@@ -141,7 +141,7 @@ class SceneAnalyzer:
         differences: a crate as bright as the paving still has a colour edge) on the blob's
         outline (a ring from one pixel inside to RING_PX outside its border) in the image and the
         light-scaled background. An object whose colour stands out from its surroundings more
-        in the image than in the background (``_stands_out``) is never a ghost, whatever its
+        in the image than in the background (:func:`_stands_out`) is never a ghost, whatever its
         outline: goods lying across painted lines hide edges as strong as their own.
         """
         bg = self.bg
@@ -159,6 +159,7 @@ class SceneAnalyzer:
             return
         gi = _edges(grey, chroma)
         gb = _edges(bg.gain * bg.long, bg.background_chroma() if chroma is not None else None)
+        bg_n = bg.background_chromaticity()  # once per check, not once per blob
         h, w = grey.shape
         ghost = np.zeros(cand.shape, bool)
         for b in blobs:
@@ -166,14 +167,15 @@ class SceneAnalyzer:
                 slice(max(0, b.y0 - RING_PX), min(h, b.y1 + RING_PX)),
                 slice(max(0, b.x0 - RING_PX), min(w, b.x1 + RING_PX)),
             )
-            region = (labels[sl] == b.label).astype(np.uint8)
+            inside = labels[sl] == b.label
+            region = inside.view(np.uint8)
             ring = cv2.dilate(region, _K3, iterations=RING_PX).astype(bool) & ~cv2.erode(
                 region, _K3, iterations=1, borderType=cv2.BORDER_REPLICATE
             ).astype(bool)
             e_img = float(gi[sl][ring].mean())
             e_bg = float(gb[sl][ring].mean())
-            if e_img < 1.1 * e_bg + 4.0 and not self._stands_out(sl, region.astype(bool), ring):
-                ghost[sl] |= ring | region.astype(bool)
+            if e_img < 1.1 * e_bg + 4.0 and not _stands_out(bg.last_n, bg_n, sl, inside, ring):
+                ghost[sl] |= ring | inside
         # a verdict stands only after GHOST_VOTES checks in a row: a vendor still beside the
         # goods or a passer-by crossing the outline spoils a single look
         votes = self._ghost_votes
@@ -184,17 +186,23 @@ class SceneAnalyzer:
             votes[sure] = 0
             bg.absorb(sure & ~bg.fg_short, grey, chroma)
 
-    def _stands_out(self, sl: tuple[slice, slice], region: np.ndarray, ring: np.ndarray) -> bool:
-        """Does the blob's colour differ from its surroundings more in the image than in the
-        background? (An object put down does; a ghost or a change of light does not.)"""
-        bg = self.bg
-        img_n, bg_n = bg.last_n, bg.background_chromaticity()
-        outside = ring & ~region
-        if img_n is None or bg_n is None or not outside.any():
-            return False
-        c_img = np.abs(img_n[sl][region].mean(axis=0) - img_n[sl][outside].mean(axis=0)).sum()
-        c_bg = np.abs(bg_n[sl][region].mean(axis=0) - bg_n[sl][outside].mean(axis=0)).sum()
-        return bool(c_img > c_bg + COLOUR_CONTRAST_MIN)
+
+def _stands_out(
+    img_n: np.ndarray | None,
+    bg_n: np.ndarray | None,
+    sl: tuple[slice, slice],
+    region: np.ndarray,
+    ring: np.ndarray,
+) -> bool:
+    """Does the blob's colour differ from its surroundings more in the image (chromaticity
+    ``img_n``) than in the background (``bg_n``)? An object put down does; a ghost or a
+    change of light does not."""
+    outside = ring & ~region
+    if img_n is None or bg_n is None or not outside.any():
+        return False
+    c_img = np.abs(img_n[sl][region].mean(axis=0) - img_n[sl][outside].mean(axis=0)).sum()
+    c_bg = np.abs(bg_n[sl][region].mean(axis=0) - bg_n[sl][outside].mean(axis=0)).sum()
+    return bool(c_img > c_bg + COLOUR_CONTRAST_MIN)
 
 
 def _edges(grey: np.ndarray, chroma: np.ndarray | None) -> np.ndarray:

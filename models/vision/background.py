@@ -340,10 +340,11 @@ class DualBackground:
 
     def background_chroma(self) -> np.ndarray | None:
         """The long-term model's colour differences (h, w, 2) under the current light."""
-        if self.long is None or self.long_n is None or self.offset_n is None:
+        n = self.background_chromaticity()
+        if self.long is None or n is None:
             return None
         y = self.gain * self.long
-        return (self.long_n + self.offset_n) * (y + CHROMA_Y0)[:, :, None]
+        return n * (y + CHROMA_Y0)[:, :, None]
 
     def absorb(
         self, region: np.ndarray, grey: np.ndarray, chroma: np.ndarray | None = None

@@ -166,13 +166,14 @@ class VehicleDetector:
         den = float((t * t).sum())
         vx = float((t * (pts[:, 1] - pts[:, 1].mean())).sum()) / den
         vz = float((t * (pts[:, 2] - pts[:, 2].mean())).sum()) / den
-        if float(np.hypot(vx, vz)) < self.cfg.min_speed_m_s:
+        speed = float(np.hypot(vx, vz))
+        if speed < self.cfg.min_speed_m_s:
             return False
         steps = float(np.hypot(np.diff(pts[:, 1]), np.diff(pts[:, 2])).sum())
         net = float(np.hypot(pts[-1, 1] - pts[0, 1], pts[-1, 2] - pts[0, 2]))
         if net < 0.6 * steps:
             return False
-        if float(np.hypot(vx, vz)) >= CLEARLY_FAST_M_S:
+        if speed >= CLEARLY_FAST_M_S:
             return True  # nobody walks this fast; a turning vehicle's width changes
         # one rigid body keeps its width; blobs of people merging and parting do not
         widths = pts[:, 3]
