@@ -196,3 +196,27 @@ def test_episode_opens_after_the_zone_kinds_holding_time(
     polygon = [[0, 0], [1, 0], [1, 1], [0, 1]]
     cfg = TypeAdapter(CameraZone).validate_python({"id": "z", "polygon": polygon, **zone})
     assert _hysteresis(cfg).open_after_s == open_after_s
+
+
+@pytest.mark.parametrize(
+    ("speed_m_s", "widths_m", "vehicle"),
+    [
+        (1.6, (1.1, 1.1), True),  # steady width, faster than min_speed: a vehicle
+        (1.6, (1.2, 1.9), False),  # walking pace and a width that comes and goes: people
+        (2.5, (1.2, 1.9), True),  # nobody walks at 2.5 m/s: a vehicle turning in, side showing
+    ],
+)
+def test_fast_straight_mover_need_not_keep_its_width(
+    speed_m_s: float, widths_m: tuple[float, float], vehicle: bool
+) -> None:
+    from models.vision.zones.vehicle import VehicleDetector, _Mover
+    from whistle.config.camera import VehicleFreeZone
+
+    zone = VehicleFreeZone(id="street", kind="vehicle_free", polygon=[(0, 0), (1, 0), (1, 1)])
+    detector = VehicleDetector(zone, np.ones(SMALL[::-1], bool), _ground())
+    # 3 s at 5 fps straight towards the camera from 13 m
+    path = [
+        (i / FPS, 1.0, 13.0 - speed_m_s * i / FPS, widths_m[i % 2]) for i in range(int(3 * FPS))
+    ]
+    mover = _Mover(path, Blob(0, 0, 1, 1, 1, 1))
+    assert detector._fast(mover, path[-1][0]) is vehicle
