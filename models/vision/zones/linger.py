@@ -11,7 +11,7 @@ from models.vision.context import FrameContext, ZoneJudgement
 from models.vision.zones.common import px
 from whistle.config.camera import RestrictedZone
 
-Box = tuple[int, int, int, int]
+PixelBox = tuple[int, int, int, int]
 
 
 @dataclass
@@ -20,21 +20,21 @@ class _Track:
     last_s: float
     blob: Blob
     #: Pixel box (x0, y0, x1, y1) where the stay began.
-    anchor: Box
+    anchor: PixelBox
 
 
-def _box(b: Blob) -> Box:
+def _box(b: Blob) -> PixelBox:
     return (b.x0, b.y0, b.x1, b.y1)
 
 
-def _overlap(b: Blob, box: Box) -> int:
+def _overlap(b: Blob, box: PixelBox) -> int:
     """Pixels of ``b``'s box inside ``box``."""
     w = min(b.x1, box[2]) - max(b.x0, box[0])
     h = min(b.y1, box[3]) - max(b.y0, box[1])
     return max(0, w) * max(0, h)
 
 
-def _moved_off(b: Blob, anchor: Box) -> bool:
+def _moved_off(b: Blob, anchor: PixelBox) -> bool:
     """``b`` no longer overlaps ``anchor`` and its centre is more than a body size away."""
     if _overlap(b, anchor) > 0:
         return False
