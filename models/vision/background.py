@@ -22,6 +22,10 @@ Colour (optional, see ``models.vision.frame``): the models also hold chromaticit
 auto exposure) leaves alone. A pixel is foreground when grey OR chromaticity differs; a smooth
 chromaticity offset field (same 16x9 grid) takes out tint changes (sodium lamps off, sky tint
 at dawn). Coloured goods about as bright as the paving are found by the colour test alone.
+Two-channel images (colour differences, chromaticity) are planar, (2h, w): the Cr plane above
+the Cb plane (see :func:`channels_last` for an (h, w, 2) view). Every per-pixel step is then one
+OpenCV call on one contiguous array and the channel sum adds two contiguous halves; with
+interleaved channels the sum, the denominators and the masks each needed a copy.
 
 All images are float32 grey levels (0..255) at the working size; times in seconds.
 """
@@ -72,7 +76,7 @@ class BackgroundSettings:
 
 @dataclass(frozen=True)
 class _ColourStep:
-    """One frame's colour: chromaticity (h, w, 2), tint offset field, foreground masks."""
+    """One frame's colour: chromaticity (planar), tint offset field, foreground masks."""
 
     n: np.ndarray
     offset: np.ndarray
@@ -82,21 +86,46 @@ class _ColourStep:
     long_step: bool
 
 
+def channels_last(planar: np.ndarray) -> np.ndarray:
+    """An (h, w, 2) view of a planar (2h, w) two-channel image (no copy)."""
+    h = planar.shape[0] // 2
+    return planar.reshape(2, h, planar.shape[1]).transpose(1, 2, 0)
+
+
 def chromaticity(grey: np.ndarray, chroma: np.ndarray) -> np.ndarray:
-    """``(Cr, Cb) / (Y + CHROMA_Y0)``: colour without intensity (float32, 2 channels)."""
+    """``(Cr, Cb) / (Y + CHROMA_Y0)``: colour without intensity (float32, planar like
+    ``chroma``)."""
+    h = grey.shape[0]
     den = grey + CHROMA_Y0
-    # cv2.divide gives the same quotients as numpy's broadcast division in two thirds the time
-    return cv2.divide(chroma, cv2.merge([den, den]))
+    # one cv2.divide per plane (numpy's division takes half as long again)
+    n = np.empty_like(chroma)
+    cv2.divide(chroma[:h], den, dst=n[:h])
+    cv2.divide(chroma[h:], den, dst=n[h:])
+    return n
 
 
 def _l1_2ch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``|a - b|`` summed over the 2 channels of (h, w, 2) float32 arrays.
-
-    Same numbers as ``np.abs(a - b).sum(axis=2)`` (one addition per pixel either way) at a
-    twentieth of the cost: numpy's reduction over a length-2 last axis is slow.
-    """
+    """``|a - b|`` summed over the 2 planes of planar (2h, w) float32 arrays: (h, w)."""
     d = cv2.absdiff(a, b)
-    return cv2.add(d[:, :, 0], d[:, :, 1])
+    h = d.shape[0] // 2
+    return cv2.add(d[:h], d[h:])
+
+
+def _blend(src: np.ndarray, dst: np.ndarray, alpha: float, mask: np.ndarray | None = None) -> None:
+    """``dst = src * a + dst * (1 - a)`` in place, where ``mask`` (uint8) is set if given.
+
+    Rounded as OpenCV's masked 2-channel ``cv2.accumulateWeighted`` rounds it, which the
+    interleaved models used: ``a`` and ``1 - a`` in float32, ``dst * (1 - a)`` rounded, then one
+    fused multiply-add (``cv2.scaleAdd``). Its 1-channel masked path, which the planar models
+    would take, differs in the last bit; so does its unmasked path (``dst + (src - dst) * a``).
+    """
+    a = np.float32(alpha)
+    # numpy for the product: cv2.multiply by a scalar takes five times as long
+    mixed = cv2.scaleAdd(src, float(a), dst * (np.float32(1.0) - a))
+    if mask is None:
+        np.copyto(dst, mixed)
+    else:
+        cv2.copyTo(mixed, mask, dst)
 
 
 def _block_field(
@@ -106,14 +135,21 @@ def _block_field(
     fallback: np.ndarray,
     shape: tuple[int, int],
 ) -> np.ndarray:
-    """Block means on ``GRID`` of values whose weighted copy (values * ``w``) is
-    ``weighted``, bilinearly back to ``shape`` (h, w)."""
-    s_v = cv2.resize(weighted, GRID, interpolation=cv2.INTER_AREA)
+    """Block means on ``GRID`` of the planes of a planar (2h, w) image whose weighted copy
+    (each plane * ``w``) is ``weighted``, with per-plane ``fallback``; bilinearly back to
+    ``shape`` (h, w) per plane, planar."""
+    h, w_ = shape
+    gx, gy = GRID
+    # both planes in one call: the blocks (GRID divides h exactly) never straddle the planes
+    s_v = cv2.resize(weighted, (gx, 2 * gy), interpolation=cv2.INTER_AREA).reshape(2, gy, gx)
     s_w = cv2.resize(w, GRID, interpolation=cv2.INTER_AREA)
-    if weighted.ndim == 3:
-        s_w = s_w[:, :, None]
-    blocks = ((s_v + prior_w * fallback) / (s_w + prior_w)).astype(np.float32)
-    return cv2.resize(blocks, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+    blocks = ((s_v + prior_w * fallback[:, None, None]) / (s_w + prior_w)).astype(np.float32)
+    # interpolated as one 2-channel image: OpenCV's 1-channel bilinear path rounds
+    # differently (last bit), and this keeps the field's numbers
+    field = cv2.resize(cv2.merge([blocks[0], blocks[1]]), (w_, h), interpolation=cv2.INTER_LINEAR)
+    out = np.empty_like(weighted)
+    cv2.mixChannels([field], [out[:h], out[h:]], [0, 0, 1, 1])
+    return out
 
 
 class DualBackground:
@@ -122,14 +158,15 @@ class DualBackground:
     def __init__(self, valid: np.ndarray, settings: BackgroundSettings | None = None) -> None:
         self.s = settings or BackgroundSettings()
         self.valid = valid.astype(bool)
-        self._validf = self.valid.astype(np.float32)
         self._n_valid = max(1, int(np.count_nonzero(self.valid)))
         self.long: np.ndarray | None = None
         self.short: np.ndarray | None = None
-        #: Chromaticity models (h, w, 2), None for a grey camera.
+        #: Chromaticity models (planar, 2h x w), None for a grey camera.
         self.long_n: np.ndarray | None = None
         self.short_n: np.ndarray | None = None
         self.stationary_s: np.ndarray = np.zeros(valid.shape, np.float32)
+        #: Stationary evidence step (s) per any_long + 2 * any_short (``_integrate_grey``).
+        self._step_lut = np.zeros(256, np.float64)
         self.fg_long: np.ndarray = np.zeros(valid.shape, bool)
         self.fg_short: np.ndarray = np.zeros(valid.shape, bool)
         #: Where the colour test alone (or also) found long-term foreground.
@@ -140,7 +177,7 @@ class DualBackground:
         self.fg_any: np.ndarray = np.zeros(valid.shape, bool)
         self.gain: np.ndarray = np.ones(valid.shape, np.float32)
         self.offset_n: np.ndarray | None = None
-        #: The last frame's chromaticity (h, w, 2), None for a grey camera.
+        #: The last frame's chromaticity (planar), None for a grey camera.
         self.last_n: np.ndarray | None = None
         self.relearned = False
         self._t: float | None = None
@@ -168,26 +205,31 @@ class DualBackground:
         self.gain[:] = 1.0
 
     def _gain_field(self, grey: np.ndarray, long: np.ndarray) -> np.ndarray:
-        w = self._validf * (~self.fg_long)
+        # weights 0/1: converting the boolean mask costs a third of multiplying float by bool
+        w = (self.valid & ~self.fg_long).astype(np.float32)
         s_i = cv2.resize(grey * w, GRID, interpolation=cv2.INTER_AREA)
         s_b = cv2.resize(long * w, GRID, interpolation=cv2.INTER_AREA)
         m_b = cv2.resize(long, GRID, interpolation=cv2.INTER_AREA)
         g = float(s_i.sum() + 1.0) / float(s_b.sum() + 1.0)
         prior = 0.05 * m_b  # a block without background pixels falls back to the global gain
-        blocks = (s_i + g * prior) / (s_b + prior + 1e-3)
-        blocks = np.clip(blocks, 0.2, 5.0).astype(np.float32)
+        blocks = (s_i + g * prior) / (s_b + prior + 1e-3)  # float32
+        np.maximum(blocks, 0.2, out=blocks)  # in place: np.clip costs twice as much
+        np.minimum(blocks, 5.0, out=blocks)
         h, w_ = grey.shape
         return cv2.resize(blocks, (w_, h), interpolation=cv2.INTER_LINEAR)
 
     def _offset_field(self, n: np.ndarray, long_n: np.ndarray) -> np.ndarray:
         """Smooth chromaticity shift of the background (tint of the light), same grid."""
-        w = self._validf * (~self.fg_any)
-        d = cv2.subtract(n, long_n)
-        dw = cv2.multiply(d, cv2.merge([w, w]))
-        wsum = float(w.sum())
-        # cv2.sumElems accumulates in double: numpy's float32 sum over axes (0, 1) of a
-        # 2-channel array costs ~0.2 ms here
-        glob = np.array(cv2.sumElems(dw)[:2], np.float64) / max(wsum, 1.0)
+        bg = self.valid & ~self.fg_any
+        w = bg.astype(np.float32)
+        h = w.shape[0]
+        dw = cv2.subtract(n, long_n)
+        cv2.multiply(dw[:h], w, dst=dw[:h])
+        cv2.multiply(dw[h:], w, dst=dw[h:])
+        wsum = float(cv2.countNonZero(bg.view(np.uint8)))  # = w.sum(), exact below 2**24
+        # cv2.sumElems accumulates in double (numpy's float32 sum costs several times more)
+        sums = (cv2.sumElems(dw[:h])[0], cv2.sumElems(dw[h:])[0])
+        glob = np.array(sums, np.float64) / max(wsum, 1.0)
         return _block_field(dw, w, 0.05, glob.astype(np.float32), w.shape)
 
     def update(
@@ -274,7 +316,7 @@ class DualBackground:
             long_step = True
         else:
             off = self.offset_n
-        d_long = _l1_2ch(n - off, self.long_n)
+        d_long = _l1_2ch(cv2.subtract(n, off), self.long_n)
         d_short = _l1_2ch(n, self.short_n)  # short follows the tint itself
         return _ColourStep(
             n=n,
@@ -295,20 +337,26 @@ class DualBackground:
         """Stationary evidence and both grey models over a step of ``dt`` seconds."""
         s = self.s
         assert self.long is not None and self.short is not None
-        # Porikli 2008: stationary = long-term foreground, short-term background
+        # Porikli 2008: stationary = long-term foreground, short-term background. Each pixel's
+        # step comes from a table indexed by any_long + 2 * any_short: +dt (long only),
+        # -decay * dt (not long), 0 (both). The table is float64 and cv2.add computes mixed
+        # depths in float64, so each pixel is rounded to float32 once, as with float64
+        # temporaries (same numbers, a third of the time).
+        lut = self._step_lut
+        lut[0] = lut[2] = -(s.decay * dt)
+        lut[1] = dt
+        a8, s8 = any_long.view(np.uint8), any_short.view(np.uint8)
         st = self.stationary_s
-        st += dt * (any_long & ~any_short)
-        st -= (s.decay * dt) * (~any_long)
-        np.maximum(st, 0.0, out=st)
+        cv2.add(st, cv2.LUT(a8 + s8 + s8, lut), dst=st, dtype=cv2.CV_32F)
+        cv2.threshold(st, 0.0, 0.0, cv2.THRESH_TOZERO, dst=st)  # max(st, 0)
         cv2.accumulateWeighted(grey, self.short, min(1.0, dt / s.short_tau_s))
         # held pixels follow the light (G) but not the object; the rest follow the image
         a_l = min(1.0, dt / s.long_tau_s)
         a_h = min(1.0, dt / s.held_tau_s)
-        fg_u8 = any_long.view(np.uint8)
         bg_u8 = (~any_long).view(np.uint8)
         cv2.accumulateWeighted(grey, self.long, a_l, mask=bg_u8)
-        cv2.accumulateWeighted(bl, self.long, a_l, mask=fg_u8)
-        cv2.accumulateWeighted(grey, self.long, a_h, mask=fg_u8)
+        cv2.accumulateWeighted(bl, self.long, a_l, mask=a8)
+        cv2.accumulateWeighted(grey, self.long, a_h, mask=a8)
 
     def _integrate_colour(
         self, colour: _ColourStep, t_s: float, dt: float, any_long: np.ndarray
@@ -324,27 +372,29 @@ class DualBackground:
         last = self._t_colour if self._t_colour is not None else t_s
         dt_long = min(max(t_s - last, 0.0), s.max_step_s)
         self._t_colour = t_s
-        fg_u8 = any_long.view(np.uint8)
-        bg_u8 = (~any_long).view(np.uint8)
-        a_l = min(1.0, dt_long / s.long_tau_s)
-        # held pixels follow the tint shift of their surroundings, not the object
-        cv2.accumulateWeighted(n, self.long_n, a_l, mask=bg_u8)
-        cv2.accumulateWeighted(self.long_n + colour.offset, self.long_n, a_l, mask=fg_u8)
-        cv2.accumulateWeighted(n, self.long_n, min(1.0, dt_long / s.held_tau_s), mask=fg_u8)
+        held = np.concatenate((any_long, any_long))  # the mask for both planes
+        # held pixels follow the tint shift of their surroundings, not the object: all pixels
+        # step at long_tau_s towards the image where not held, the model plus the tint offset
+        # where held; held pixels then step at held_tau_s towards the image
+        target = cv2.add(self.long_n, colour.offset)
+        cv2.copyTo(n, (~held).view(np.uint8), target)
+        _blend(target, self.long_n, min(1.0, dt_long / s.long_tau_s))
+        _blend(n, self.long_n, min(1.0, dt_long / s.held_tau_s), held.view(np.uint8))
 
     def background_chromaticity(self) -> np.ndarray | None:
-        """The long-term model's chromaticity (h, w, 2) under the current tint."""
+        """The long-term model's chromaticity (planar) under the current tint."""
         if self.long_n is None or self.offset_n is None:
             return None
         return self.long_n + self.offset_n
 
     def background_chroma(self) -> np.ndarray | None:
-        """The long-term model's colour differences (h, w, 2) under the current light."""
+        """The long-term model's colour differences (planar) under the current light."""
         n = self.background_chromaticity()
         if self.long is None or n is None:
             return None
         y = self.gain * self.long
-        return n * (y + CHROMA_Y0)[:, :, None]
+        h, w = y.shape
+        return (n.reshape(2, h, w) * (y + CHROMA_Y0)).reshape(n.shape)
 
     def absorb(
         self, region: np.ndarray, grey: np.ndarray, chroma: np.ndarray | None = None
@@ -356,10 +406,11 @@ class DualBackground:
         self.short[region] = grey[region]
         if chroma is not None and self.long_n is not None and self.short_n is not None:
             n = chromaticity(grey, chroma)
-            self.short_n[region] = n[region]
+            both = np.concatenate((region, region))  # the region in both planes
+            self.short_n[both] = n[both]
             if self.offset_n is not None:
                 n = n - self.offset_n
-            self.long_n[region] = n[region]
+            self.long_n[both] = n[both]
         self.stationary_s[region] = 0.0
         self.fg_long[region] = False
         self.fg_any[region] = False

@@ -7,7 +7,7 @@ run at 160x90 (``SMALL``), the sharpness features at 320x180 (``MEDIUM``).
 Besides grey, the background also models colour: goods on the street (crates, tarps, sacks)
 are often about as bright as the grey paving but differ in hue. ``chroma`` holds the YCrCb
 colour-difference channels (ITU-R BT.601, as OpenCV's ``COLOR_BGR2YCrCb``) centred on zero,
-in grey levels.
+in grey levels, planar: the Cr plane above the Cb plane (see ``models.vision.background``).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ MEDIUM: tuple[int, int] = (320, 180)
 class Prepared:
     """One frame at the working sizes.
 
-    ``grey_m`` uint8 (MEDIUM), ``grey`` float32 (SMALL), ``chroma`` float32 (SMALL, 2 channels:
-    Cr - 128, Cb - 128) or None for a grey camera.
+    ``grey_m`` uint8 (MEDIUM), ``grey`` float32 (SMALL), ``chroma`` float32 (planar, twice
+    SMALL's height: Cr - 128 above Cb - 128) or None for a grey camera.
     """
 
     grey_m: np.ndarray
@@ -37,13 +37,14 @@ class Prepared:
 
 
 def _colour_differences(ycc: np.ndarray) -> np.ndarray:
-    """Cr - 128 and Cb - 128 of a uint8 YCrCb image as float32 (h, w, 2).
+    """Cr - 128 and Cb - 128 of a uint8 (h, w) YCrCb image as float32, planar (2h, w).
 
-    Copying the two channels out with ``cv2.mixChannels`` before the conversion to float costs
-    a third of converting the strided slice ``ycc[:, :, 1:]`` directly (same numbers).
+    Copying the two channels out with ``cv2.mixChannels`` (into the two halves) before the
+    conversion to float costs a third of converting the strided slices directly.
     """
-    crcb = np.empty((ycc.shape[0], ycc.shape[1], 2), np.uint8)
-    cv2.mixChannels([ycc], [crcb], [1, 0, 2, 1])
+    h = ycc.shape[0]
+    crcb = np.empty((2 * h, ycc.shape[1]), np.uint8)
+    cv2.mixChannels([ycc], [crcb[:h], crcb[h:]], [1, 0, 2, 1])
     chroma = crcb.astype(np.float32)
     chroma -= 128.0
     return chroma
