@@ -56,15 +56,15 @@ def components(mask_u8: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
 
 def find_blobs(mask: np.ndarray, min_area_px: int = 1) -> tuple[list[Blob], np.ndarray]:
     """8-connected components of ``mask`` with at least ``min_area_px`` pixels, and labels."""
-    m = mask.astype(np.uint8)
+    m = mask.view(np.uint8) if mask.dtype == bool else mask.astype(np.uint8)  # bool: no copy
     if cv2.countNonZero(m) < min_area_px:
         return [], np.zeros(m.shape, np.int32)
     _, labels, stats = components(m)
-    keep = np.nonzero(stats[1:, cv2.CC_STAT_AREA] >= min_area_px)[0] + 1
-    rows = stats[keep].tolist()
+    # a few dozen components at most: plain Python over the rows beats numpy selection
     blobs = [
-        Blob(x, y, x + w, y + h, area, int(i))
-        for i, (x, y, w, h, area) in zip(keep, rows, strict=True)
+        Blob(x, y, x + w, y + h, area, i)
+        for i, (x, y, w, h, area) in enumerate(stats.tolist())
+        if i and area >= min_area_px
     ]
     return blobs, labels
 

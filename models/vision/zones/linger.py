@@ -83,7 +83,7 @@ class LingerDetector:
         return None
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
-        fg = ctx.fg.astype(bool) & self.mask
+        fg = ctx.fg.view(bool) & self.mask  # ctx.fg is 0/1 bytes: a view, not a copy
         blobs, _ = find_blobs(fg, px(self.cfg.min_area, ctx.size))
         live: list[_Track] = []
         unused = list(blobs)
