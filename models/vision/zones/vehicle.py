@@ -22,6 +22,15 @@ MOVING_FRACTION = 0.3
 #: on a straight path need not keep its width (a vehicle turning into the street shows its
 #: side, its blob widens).
 CLEARLY_FAST_M_S = 2.2
+#: Seconds of track that suffice to judge a clearly fast mover (otherwise 0.75 of
+#: ``speed_window_s``): a van driving in at 3-4 m/s can stop within 3 s of being seen, and at
+#: that speed a second covers several image rows even at the far end.
+CLEARLY_FAST_SPAN_S = 1.0
+#: Seconds a clearly fast mover must hold before it is a vehicle (otherwise ``confirm_s``).
+CLEARLY_FAST_CONFIRM_S = 1.0
+#: Foreground stationary this long (s) is not part of a moving vehicle's body: a ghost or a
+#: standing person it passes would otherwise merge with it and pin its foot point.
+STILL_S = 3.0
 
 
 @dataclass
@@ -54,7 +63,11 @@ class VehicleDetector:
     _last: float | None = None
     _confirmed: bool = False
     _blob: Blob | None = None
+    #: Where the vehicle was last seen as a vehicle (not merely as foreground).
+    _anchor: Blob | None = None
     _movers: list[_Mover] = field(default_factory=list)
+    #: Device time of the previous frame (s): the analysis' frame step.
+    _t_prev: float | None = None
 
     @property
     def zone(self) -> str:
@@ -86,7 +99,7 @@ class VehicleDetector:
         Vectorised over all components (label statistics and one ``bincount`` for the moving
         share) so a busy scene costs little more than an empty one.
         """
-        m = (ctx.fg.astype(bool) & self.mask).view(np.uint8)
+        m = (ctx.fg.astype(bool) & self.mask & (ctx.bg.stationary_s < STILL_S)).view(np.uint8)
         if cv2.countNonZero(m) < 8:
             return self._follow(ctx.t_s, [])
         n, labels, stats = components(m)
@@ -112,7 +125,17 @@ class VehicleDetector:
     def _follow(
         self, t_s: float, wide: list[tuple[Blob, tuple[float, float, float]]]
     ) -> list[Blob]:
-        """Match wide blobs to followed movers; return those fast for ``confirm_s``."""
+        """Match wide blobs to followed movers; return those fast for ``confirm_s``.
+
+        A mover must be seen and fast on every analysed frame of its ``confirm_s`` (one frame
+        missed, an occlusion, is forgiven): a group of walkers makes a wide blob only now and
+        then, and a track stitched from such sightings is not one body.
+        """
+        step = t_s - self._t_prev if self._t_prev is not None and t_s > self._t_prev else 0.0
+        self._t_prev = t_s
+        # unseen for longer than this (s) and a mover is lost; a sparse stream (a simulation
+        # at speed 10 delivers a frame every 2 s) keeps it for one frame step
+        keep_s = max(1.0, 1.5 * step)
         live: list[_Mover] = []
         unused = list(wide)
         win = self.cfg.speed_window_s
@@ -126,58 +149,73 @@ class VehicleDetector:
                 m.blob = best[0]
                 m.path = [p for p in m.path if t_s - p[0] <= 2.0 * win + 4.0]
                 live.append(m)
-            elif t_s - t0 <= max(1.0, 1.5 * (t0 - m.path[-2][0]) if len(m.path) > 1 else 1.0):
-                live.append(m)  # unseen for a moment (occlusion): keep for one frame step
+            elif t_s - t0 <= keep_s:
+                live.append(m)  # unseen for a moment (occlusion)
+                if t_s - t0 > 1.5 * step:
+                    m.fast_since = None  # more than one frame missed: start again
         live.extend(_Mover([(t_s, *c[1])], c[0]) for c in unused)
         self._movers = live
         out = []
         for m in live:
             if m.path[-1][0] != t_s:
                 continue
-            if not self._fast(m, t_s):
+            speed = self._fast(m, t_s, step)
+            if speed is None:
                 m.fast_since = None
                 continue
             if m.fast_since is None:
                 m.fast_since = t_s
-            if t_s - m.fast_since >= self.cfg.confirm_s:
+            held = t_s - m.fast_since
+            quick = min(CLEARLY_FAST_CONFIRM_S, self.cfg.confirm_s)
+            if held >= self.cfg.confirm_s or (speed >= CLEARLY_FAST_M_S and held >= quick):
                 out.append(m.blob)
         return out
 
-    def _fast(self, m: _Mover, t_s: float) -> bool:
-        """Steady ground motion faster than walking over the last ``speed_window_s``.
+    def _fast(self, m: _Mover, t_s: float, step: float) -> float | None:
+        """Ground speed (m/s) of steady motion faster than walking over the last
+        ``speed_window_s``, or None.
 
         Least-squares velocity of the foot point; the motion must be straight (net distance
         at least 0.6 of the path walked: a track hopping between blobs of a crowd zig-zags)
         and measured where one image row spans at most ``MAX_ROW_M`` of depth.
         """
-        # sparse frames (a simulation at speed 10 delivers one every 2 s): widen the window
-        # to hold three samples
-        step = m.path[-1][0] - m.path[-2][0] if len(m.path) > 1 else 0.0
+        # sparse frames (``step`` s apart, a simulation at speed 10 delivers one every 2 s):
+        # widen the window to hold three samples
         win = max(self.cfg.speed_window_s, 2.0 * step + 0.1)
-        pts = np.array([p for p in m.path if t_s - p[0] <= win], np.float64)
-        if len(pts) < 3 or pts[-1, 0] - pts[0, 0] < 0.75 * self.cfg.speed_window_s:
-            return False
+        recent = [p for p in m.path if t_s - p[0] <= win]
+        # only the newest run with at most one frame missed at a time: across longer gaps
+        # the track may have jumped between bodies (a passer-by near the camera, then one
+        # far off)
+        first = len(recent) - 1
+        while first > 0 and recent[first][0] - recent[first - 1][0] <= 2.5 * step:
+            first -= 1
+        pts = np.array(recent[first:], np.float64)
+        span = float(pts[-1, 0] - pts[0, 0]) if len(pts) else 0.0
+        if len(pts) < 3 or span < min(CLEARLY_FAST_SPAN_S, 0.75 * self.cfg.speed_window_s):
+            return None
         assert self.ground is not None
         z = float(pts[-1, 2])
         row_m = z * z / (self.ground.focal_y * self.ground.height_m * self.ground.size[1])
         if row_m > MAX_ROW_M:
-            return False
+            return None
         t = pts[:, 0] - pts[:, 0].mean()
         den = float((t * t).sum())
         vx = float((t * (pts[:, 1] - pts[:, 1].mean())).sum()) / den
         vz = float((t * (pts[:, 2] - pts[:, 2].mean())).sum()) / den
         speed = float(np.hypot(vx, vz))
         if speed < self.cfg.min_speed_m_s:
-            return False
+            return None
+        if span < 0.75 * self.cfg.speed_window_s and speed < CLEARLY_FAST_M_S:
+            return None  # a short track is judged only when clearly fast
         steps = float(np.hypot(np.diff(pts[:, 1]), np.diff(pts[:, 2])).sum())
         net = float(np.hypot(pts[-1, 1] - pts[0, 1], pts[-1, 2] - pts[0, 2]))
         if net < 0.6 * steps:
-            return False
+            return None
         if speed >= CLEARLY_FAST_M_S:
-            return True  # nobody walks this fast; a turning vehicle's width changes
+            return speed  # nobody walks this fast; a turning vehicle's width changes
         # one rigid body keeps its width; blobs of people merging and parting do not
         widths = pts[:, 3]
-        return float(widths.max()) <= 1.4 * float(widths.min())
+        return speed if float(widths.max()) <= 1.4 * float(widths.min()) else None
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         if self.ground is not None:
@@ -186,8 +224,12 @@ class VehicleDetector:
         else:
             found = self._image_candidates(ctx)
             confirm_s = self.cfg.confirm_s
-        if not found and self._confirmed and self._blob is not None:
-            b0 = self._blob
+        seen = bool(found)
+        if not found and self._confirmed and self._anchor is not None:
+            # a confirmed vehicle may stop: present while foreground still covers where it
+            # was last seen moving (the anchor does not follow what merely overlaps it, or it
+            # would wander off along passers-by)
+            b0 = self._anchor
             present, _ = find_blobs(ctx.fg.astype(bool) & self.mask, 4)
             found = [
                 b
@@ -204,10 +246,12 @@ class VehicleDetector:
             if self._since is None or lost:
                 self._since, self._confirmed = ctx.t_s, False
             self._last, self._blob = ctx.t_s, blob
+            if seen:
+                self._anchor = blob
             if ctx.t_s - self._since >= confirm_s:
                 self._confirmed = True
         elif self._last is None or ctx.t_s - self._last > self.gap_s:
-            self._since, self._confirmed, self._blob = None, False, None
+            self._since, self._confirmed, self._blob, self._anchor = None, False, None, None
         active = self._confirmed and self._last == ctx.t_s
         blob_now = self._blob
         return ZoneJudgement(
