@@ -219,4 +219,34 @@ def test_fast_straight_mover_need_not_keep_its_width(
         (i / FPS, 1.0, 13.0 - speed_m_s * i / FPS, widths_m[i % 2]) for i in range(int(3 * FPS))
     ]
     mover = _Mover(path, Blob(0, 0, 1, 1, 1, 1))
-    assert detector._fast(mover, path[-1][0]) is vehicle
+    assert (detector._fast(mover, path[-1][0], 1 / FPS) is not None) is vehicle
+
+
+@pytest.mark.parametrize(
+    ("speed_m_s", "seen_every", "confirmed_after_s"),
+    [
+        (3.0, 1, 2.0),  # clearly fast: 1 s of track, then 1 s held
+        (1.5, 1, 1.875 + 2.5),  # walking pace: 0.75 of the 2.5 s window, then confirm_s
+        (1.5, 2, 1.875 + 2.5),  # one frame missed at a time is forgiven
+        (3.0, 3, None),  # two frames missed at a time, again and again: not one body
+    ],
+)
+def test_vehicle_confirmation_needs_an_unbroken_fast_track(
+    speed_m_s: float, seen_every: int, confirmed_after_s: float | None
+) -> None:
+    from models.vision.zones.vehicle import VehicleDetector
+    from whistle.config.camera import VehicleFreeZone
+
+    zone = VehicleFreeZone(id="street", kind="vehicle_free", polygon=[(0, 0), (1, 0), (1, 1)])
+    detector = VehicleDetector(zone, np.ones(SMALL[::-1], bool), _ground())
+    first = None
+    for i in range(int(8 * FPS)):  # 8 s straight towards the camera from 16 m, 1.2 m wide
+        t = i / FPS
+        seen = i % seen_every == 0
+        wide = [(Blob(0, 0, 1, 1, 1, 1), (1.0, 16.0 - speed_m_s * t, 1.2))] if seen else []
+        if detector._follow(t, wide) and first is None:
+            first = t
+    if confirmed_after_s is None:
+        assert first is None
+    else:
+        assert first is not None and confirmed_after_s <= first <= confirmed_after_s + 0.45
