@@ -219,7 +219,7 @@ def test_fast_straight_mover_need_not_keep_its_width(
         (i / FPS, 1.0, 13.0 - speed_m_s * i / FPS, widths_m[i % 2]) for i in range(int(3 * FPS))
     ]
     mover = _Mover(path, Blob(0, 0, 1, 1, 1, 1))
-    assert (detector._fast(mover, path[-1][0], 1 / FPS) is not None) is vehicle
+    assert (detector._hold_needed(mover, path[-1][0], 1 / FPS) is not None) is vehicle
 
 
 @pytest.mark.parametrize(

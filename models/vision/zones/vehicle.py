@@ -28,6 +28,10 @@ CLEARLY_FAST_M_S = 2.2
 CLEARLY_FAST_SPAN_S = 1.0
 #: Seconds a clearly fast mover must hold before it is a vehicle (otherwise ``confirm_s``).
 CLEARLY_FAST_CONFIRM_S = 1.0
+#: A rigid body at least this wide (m) is wider than two people side by side (a van is about
+#: 1.9 m) and is a vehicle after WIDE_BODY_CONFIRM_S at walking pace.
+WIDE_BODY_M = 1.6
+WIDE_BODY_CONFIRM_S = 1.5
 #: Foreground stationary this long (s) is not part of a moving vehicle's body: a ghost or a
 #: standing person it passes would otherwise merge with it and pin its foot point.
 STILL_S = 3.0
@@ -159,21 +163,22 @@ class VehicleDetector:
         for m in live:
             if m.path[-1][0] != t_s:
                 continue
-            speed = self._fast(m, t_s, step)
-            if speed is None:
+            needed = self._hold_needed(m, t_s, step)
+            if needed is None:
                 m.fast_since = None
                 continue
             if m.fast_since is None:
                 m.fast_since = t_s
-            held = t_s - m.fast_since
-            quick = min(CLEARLY_FAST_CONFIRM_S, self.cfg.confirm_s)
-            if held >= self.cfg.confirm_s or (speed >= CLEARLY_FAST_M_S and held >= quick):
+            if t_s - m.fast_since >= needed:
                 out.append(m.blob)
         return out
 
-    def _fast(self, m: _Mover, t_s: float, step: float) -> float | None:
-        """Ground speed (m/s) of steady motion faster than walking over the last
-        ``speed_window_s``, or None.
+    def _hold_needed(self, m: _Mover, t_s: float, step: float) -> float | None:
+        """Seconds the mover must keep moving like this to be a vehicle, or None when its
+        motion over the last ``speed_window_s`` is not steady motion faster than walking.
+
+        ``confirm_s`` by default; less for a clearly fast mover (``CLEARLY_FAST_CONFIRM_S``)
+        and for a rigid body wider than people side by side (``WIDE_BODY_CONFIRM_S``).
 
         Least-squares velocity of the foot point; the motion must be straight (net distance
         at least 0.6 of the path walked: a track hopping between blobs of a crowd zig-zags)
@@ -212,10 +217,15 @@ class VehicleDetector:
         if net < 0.6 * steps:
             return None
         if speed >= CLEARLY_FAST_M_S:
-            return speed  # nobody walks this fast; a turning vehicle's width changes
+            # nobody walks this fast; a turning vehicle's width changes
+            return min(CLEARLY_FAST_CONFIRM_S, self.cfg.confirm_s)
         # one rigid body keeps its width; blobs of people merging and parting do not
         widths = pts[:, 3]
-        return speed if float(widths.max()) <= 1.4 * float(widths.min()) else None
+        if float(widths.max()) > 1.4 * float(widths.min()):
+            return None
+        if float(widths.min()) >= WIDE_BODY_M:
+            return min(WIDE_BODY_CONFIRM_S, self.cfg.confirm_s)
+        return self.cfg.confirm_s
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         if self.ground is not None:
