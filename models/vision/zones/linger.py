@@ -12,6 +12,8 @@ from models.vision.zones.common import px
 from whistle.config.camera import RestrictedZone
 
 PixelBox = tuple[int, int, int, int]
+#: Bottom rows of a blob's box (at 160x90: 4 px of 360 each) that make its feet.
+FOOT_ROWS = 2
 
 
 @dataclass
@@ -47,7 +49,8 @@ def _moved_off(b: Blob, anchor: PixelBox) -> bool:
 class LingerDetector:
     """``restricted``: a person-sized blob staying in the zone longer than ``dwell``.
 
-    Blobs of long-term foreground in the zone are followed (see ``_match``), with gaps up to
+    Blobs of long-term foreground standing in the zone (their foot point inside it, as
+    Frigate places objects in zones) are followed (see ``_match``), with gaps up to
     ``gap_s`` (occlusion, noise). A track's stay restarts when its blob has moved off the box
     where the stay began (no overlap, centre more than a body size away), so a stream of
     people walking through is not one lingering person.
@@ -82,9 +85,16 @@ class LingerDetector:
             return near
         return None
 
+    def _stands_in_zone(self, b: Blob) -> bool:
+        """Does ``b``'s box touch the zone along its bottom (``FOOT_ROWS`` rows)? A person is
+        where they stand: somebody in front of a doorway covers it in the image but stands
+        in the street, below it."""
+        return bool(self.mask[max(b.y0, b.y1 - FOOT_ROWS) : b.y1, b.x0 : b.x1].any())
+
     def update(self, ctx: FrameContext) -> ZoneJudgement:
-        fg = ctx.fg.view(bool) & self.mask  # ctx.fg is 0/1 bytes: a view, not a copy
-        blobs, _ = find_blobs(fg, px(self.cfg.min_area, ctx.size))
+        # whole blobs (ctx.fg is 0/1 bytes: a view, not a copy), kept where their feet are
+        blobs, _ = find_blobs(ctx.fg.view(bool), px(self.cfg.min_area, ctx.size))
+        blobs = [b for b in blobs if self._stands_in_zone(b)]
         live: list[_Track] = []
         unused = list(blobs)
         for tr in self.tracks:
