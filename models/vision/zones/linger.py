@@ -14,6 +14,8 @@ from whistle.config.camera import RestrictedZone
 PixelBox = tuple[int, int, int, int]
 #: Bottom rows of a blob's box (at 160x90: 4 px of 360 each) that make its feet.
 FOOT_ROWS = 2
+#: Pixels either side of the zone within which a blob standing in it is labelled whole.
+REACH_PX = 8
 
 
 @dataclass
@@ -61,6 +63,19 @@ class LingerDetector:
     gap_s: float = 2.0
     tracks: list[_Track] = field(default_factory=list)
     kind: str = "restricted"
+    #: Where a blob standing in the zone can be: the zone's columns (plus ``REACH_PX`` either
+    #: side) from the top of the image down to the zone's bottom. Labelling only this window
+    #: costs a fraction of the whole frame.
+    _reach: tuple[slice, slice] = field(init=False)
+
+    def __post_init__(self) -> None:
+        ys, xs = np.nonzero(self.mask)
+        if len(xs) == 0:
+            self._reach = (slice(0, 0), slice(0, 0))
+            return
+        w = self.mask.shape[1]
+        x0, x1 = max(0, int(xs.min()) - REACH_PX), min(w, int(xs.max()) + 1 + REACH_PX)
+        self._reach = (slice(0, int(ys.max()) + 1), slice(x0, x1))
 
     @property
     def zone(self) -> str:
@@ -93,8 +108,14 @@ class LingerDetector:
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         # whole blobs (ctx.fg is 0/1 bytes: a view, not a copy), kept where their feet are
-        blobs, _ = find_blobs(ctx.fg.view(bool), px(self.cfg.min_area, ctx.size))
-        blobs = [b for b in blobs if self._stands_in_zone(b)]
+        rows, cols = self._reach
+        found, _ = find_blobs(ctx.fg.view(bool)[rows, cols], px(self.cfg.min_area, ctx.size))
+        dx = cols.start
+        blobs = [
+            b
+            for b in (Blob(c.x0 + dx, c.y0, c.x1 + dx, c.y1, c.area, c.label) for c in found)
+            if self._stands_in_zone(b)
+        ]
         live: list[_Track] = []
         unused = list(blobs)
         for tr in self.tracks:

@@ -100,30 +100,38 @@ class VehicleDetector:
     def _ground_candidates(self, ctx: FrameContext, ground: Ground) -> list[Blob]:
         """Solid, mostly moving blobs at least ``min_width_m`` wide, then followed.
 
-        Vectorised over all components (label statistics and one ``bincount`` for the moving
-        share) so a busy scene costs little more than an empty one.
+        Plain Python over the label statistics (a few dozen rows: cheaper than numpy calls)
+        and one ``bincount`` for the moving share, so a busy scene costs little more than an
+        empty one.
         """
-        m = (ctx.fg.astype(bool) & self.mask & (ctx.bg.stationary_s < STILL_S)).view(np.uint8)
+        still = ctx.bg.stationary_s < STILL_S
+        m = (ctx.fg.view(bool) & self.mask & still).view(np.uint8)
         if cv2.countNonZero(m) < 8:
             return self._follow(ctx.t_s, [])
         n, labels, stats = components(m)
-        x, y, w, h, area = (stats[1:, k].astype(np.float64) for k in range(5))
-        row = (y + h - 0.5) / ground.size[1] - ground.horizon_y
-        ok = (area >= 8) & (row > 1e-3) & (area >= 0.4 * w * h)
-        z = ground.focal_y * ground.height_m / np.where(row > 1e-3, row, 1.0)
-        width_m = w / ground.size[0] * z / ground.focal_x
-        ok &= width_m >= self.cfg.min_width_m
-        if not ok.any():
+        size_x, size_y = ground.size
+        # (label, box, area, depth z (m), width (m)) of the solid components wide enough
+        cand: list[tuple[int, int, int, int, int, int, float, float]] = []
+        for i, (x, y, w, h, area) in enumerate(stats.tolist()):
+            row = (y + h - 0.5) / size_y - ground.horizon_y
+            if i == 0 or area < 8 or row <= 1e-3 or area < 0.4 * w * h:
+                continue
+            z = ground.focal_y * ground.height_m / row
+            width_m = w / size_x * z / ground.focal_x
+            if width_m >= self.cfg.min_width_m:
+                cand.append((i, x, y, w, h, area, z, width_m))
+        if not cand:
             return self._follow(ctx.t_s, [])
         # ctx.moving is 0/1 (analyzer._clean): the count of its set pixels per label
-        moving = np.bincount(labels[ctx.moving != 0], minlength=n)[1:]
-        # mostly short-term foreground too: not something stopped with a person by it
-        ok &= moving >= MOVING_FRACTION * area
+        moving = np.bincount(labels[ctx.moving.view(bool)], minlength=n).tolist()
         wide: list[tuple[Blob, tuple[float, float, float]]] = []
-        for i in np.nonzero(ok)[0].tolist():
-            b = Blob(int(x[i]), int(y[i]), int(x[i] + w[i]), int(y[i] + h[i]), int(area[i]), i + 1)
-            x_m = (b.centre[0] / ground.size[0] - 0.5) * float(z[i]) / ground.focal_x
-            wide.append((b, (x_m, float(z[i]), float(width_m[i]))))
+        for i, x, y, w, h, area, z, width_m in cand:
+            # mostly short-term foreground too: not something stopped with a person by it
+            if moving[i] < MOVING_FRACTION * area:
+                continue
+            b = Blob(x, y, x + w, y + h, area, i)
+            x_m = (b.centre[0] / size_x - 0.5) * z / ground.focal_x
+            wide.append((b, (x_m, z, width_m)))
         return self._follow(ctx.t_s, wide)
 
     def _follow(
@@ -240,7 +248,7 @@ class VehicleDetector:
             # was last seen moving (the anchor does not follow what merely overlaps it, or it
             # would wander off along passers-by)
             b0 = self._anchor
-            present, _ = find_blobs(ctx.fg.astype(bool) & self.mask, 4)
+            present, _ = find_blobs(ctx.fg.view(bool) & self.mask, 4)
             found = [
                 b
                 for b in present
