@@ -182,7 +182,7 @@ def test_lingering_person_stays_one_track_through_splits_and_passers_by() -> Non
         ({"kind": "vehicle_free", "present_s": 7.0}, 7.0),
         ({"kind": "vehicle_free"}, 5.0),  # walkers merging pass for a vehicle for seconds
         ({"kind": "walkway", "for_s": 90}, 90.0),
-        ({"kind": "no_stall"}, 0.0),  # its dwell is counted by the detector itself
+        ({"kind": "no_stall"}, 10.0),  # dwell counted by the detector; then 10 s unbroken
     ],
 )
 def test_episode_opens_after_the_zone_kinds_holding_time(
