@@ -176,6 +176,28 @@ def test_lingering_person_stays_one_track_through_splits_and_passers_by() -> Non
     assert max(_linger_run(walkers, 60.0)) < 20.0
 
 
+def test_lingering_stay_does_not_span_a_pause_in_judging() -> None:
+    """Zones are not judged while the camera is tampered with: a person found at the spot
+    after a minute's pause has not been seen staying, their stay starts again."""
+    h, w = SMALL[1], SMALL[0]
+    bg = DualBackground(np.ones((h, w), bool))
+    grey = np.full((h, w), 100, np.float32)
+    bg.reset(grey)
+    zone = RestrictedZone(
+        id="door", kind="restricted", polygon=[(0, 0), (1, 0), (1, 1), (0, 1)], dwell_s=60.0
+    )
+    detector = LingerDetector(zone, np.ones((h, w), bool))
+    fg = np.zeros((h, w), np.uint8)
+    fg[34:48, 80:86] = 1
+    times = [i / FPS for i in range(int(30 * FPS))] + [90.0 + i / FPS for i in range(10)]
+    stays = [
+        detector.update(FrameContext(t, None, grey, bg, fg, fg, SMALL)).measured["stay_s"]
+        for t in times
+    ]
+    assert stays[int(30 * FPS) - 1] >= 29.0  # followed before the pause
+    assert stays[-1] < 5.0  # and not through it
+
+
 @pytest.mark.parametrize(
     ("zone", "open_after_s"),
     [

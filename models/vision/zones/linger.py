@@ -118,7 +118,10 @@ class LingerDetector:
         ]
         live: list[_Track] = []
         unused = list(blobs)
-        for tr in self.tracks:
+        # a track not seen for longer than gap_s is over, whatever it would match now: the
+        # zone is not judged while the camera is tampered with, and a person found at the
+        # spot a minute later has not been standing there all along
+        for tr in (tr for tr in self.tracks if ctx.t_s - tr.last_s <= self.gap_s):
             match = self._match(tr, unused)
             if match is not None:
                 unused.remove(match)
@@ -127,7 +130,7 @@ class LingerDetector:
                     live.append(_Track(ctx.t_s, ctx.t_s, match, _box(match)))
                 else:
                     live.append(_Track(tr.first_s, ctx.t_s, match, tr.anchor))
-            elif ctx.t_s - tr.last_s <= self.gap_s:
+            else:
                 live.append(tr)
         live.extend(_Track(ctx.t_s, ctx.t_s, b, _box(b)) for b in unused)
         self.tracks = live

@@ -72,6 +72,7 @@ class VehicleDetector:
     _movers: list[_Mover] = field(default_factory=list)
     #: Device time of the previous frame (s): the analysis' frame step.
     _t_prev: float | None = None
+    _step_prev: float | None = None
 
     @property
     def zone(self) -> str:
@@ -145,13 +146,18 @@ class VehicleDetector:
         """
         step = t_s - self._t_prev if self._t_prev is not None and t_s > self._t_prev else 0.0
         self._t_prev = t_s
+        # the stream's frame step: a single long step is a pause (the zone was not judged
+        # while the camera was tampered with), not a sparse stream
+        step, self._step_prev = min(step, self._step_prev or step), step
         # unseen for longer than this (s) and a mover is lost; a sparse stream (a simulation
         # at speed 10 delivers a frame every 2 s) keeps it for one frame step
         keep_s = max(1.0, 1.5 * step)
         live: list[_Mover] = []
         unused = list(wide)
         win = self.cfg.speed_window_s
-        for m in self._movers:
+        # a mover unseen for longer than keep_s is lost, even if the zone was not judged
+        # meanwhile (tampering): its gate would have grown to take anything
+        for m in (m for m in self._movers if t_s - m.path[-1][0] <= keep_s):
             t0, x0, z0, _ = m.path[-1]
             gate = 1.5 + 6.0 * (t_s - t0)  # metres: nothing here drives faster than 6 m/s
             best = min(unused, key=lambda c: abs(c[1][0] - x0) + abs(c[1][1] - z0), default=None)
@@ -161,7 +167,7 @@ class VehicleDetector:
                 m.blob = best[0]
                 m.path = [p for p in m.path if t_s - p[0] <= 2.0 * win + 4.0]
                 live.append(m)
-            elif t_s - t0 <= keep_s:
+            else:
                 live.append(m)  # unseen for a moment (occlusion)
                 if t_s - t0 > 1.5 * step:
                     m.fast_since = None  # more than one frame missed: start again
