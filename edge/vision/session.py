@@ -153,6 +153,7 @@ class CameraSession:
             {
                 "sharpness_ratio": round(f.sharpness_ratio, 3),
                 "similarity": round(f.similarity, 3),
+                "structure": round(f.structure, 3),
                 "brightness": round(f.brightness, 1),
             },
             summary=f"camera {tamper.subtype}" if active else "camera view restored",

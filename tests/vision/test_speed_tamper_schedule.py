@@ -81,3 +81,35 @@ def test_a_cover_is_reported_after_its_hold_and_at_most_a_period_late() -> None:
     assert t0 <= first_seen < t0 + TAMPER_PERIOD_S
     # the hold counts in device seconds from the first sight, checked on every frame
     assert first_seen + HOLD_S <= opened < first_seen + HOLD_S + FRAME_S + 1e-6
+
+
+
+@pytest.mark.parametrize(
+    ("scenario", "seed", "learn_s", "after_s", "moved"),
+    [
+        # the street lamps of the simulated dawn go out at 1167-1168 s: the low-pass view
+        # correlates 0.45-0.52 with the reference afterwards, the edges stay
+        ("dawn_quiet", 9202, (1150.0, 1166.0), (1168.0, 1185.0), False),
+        ("tamper_moved", 9203, (30.0, 50.0), (56.0, 70.0), True),
+    ],
+)
+def test_street_lamps_going_out_are_not_a_turned_camera(
+    scenario: str,
+    seed: int,
+    learn_s: tuple[float, float],
+    after_s: tuple[float, float],
+    moved: bool,
+) -> None:
+    from firmware_sim.camera.market import make_renderer
+    from models.vision.frame import prepare
+    from models.vision.tamper import TamperDetector
+
+    renderer = make_renderer(scenario, seed)
+    detector = TamperDetector(np.ones((180, 320), bool), hold_s=2.0)
+    states = []
+    for start, end in (learn_s, after_s):
+        for t in np.arange(start, end, 0.5):
+            states.append(detector.update(prepare(renderer.frame_at(float(t))).grey_m, float(t)))
+    after = states[-int((after_s[1] - after_s[0]) / 0.5) :]
+    assert min(s.features.similarity for s in after) < 0.5  # the low-pass view did change
+    assert any(s.subtype == "moved" for s in after) is moved
