@@ -216,8 +216,9 @@ class VehicleDetector:
         # a running median of 3 over the foot point: a blob merging with a passer-by for one
         # frame throws its foot metres off, which would break the straightness test
         if len(pts) >= 3:
-            mid = np.median(np.stack([pts[:-2, 1:3], pts[1:-1, 1:3], pts[2:, 1:3]]), axis=0)
-            pts[1:-1, 1:3] = mid
+            a, b, c = pts[:-2, 1:3], pts[1:-1, 1:3], pts[2:, 1:3]
+            # median of three without np.median's overhead: max(min(a, b), min(max(a, b), c))
+            pts[1:-1, 1:3] = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
         z = float(pts[-1, 2])
         row_m = z * z / (self.ground.focal_y * self.ground.height_m * self.ground.size[1])
         if row_m > MAX_ROW_M:
