@@ -136,8 +136,11 @@ def test_crowd_density_leaves_out_objects_settled_for_minutes() -> None:
     assert density(2.0 * SETTLED_S) == 0.0  # an object that has stood for minutes
 
 
-def _linger_run(masks: list[np.ndarray], dwell_s: float) -> list[float]:
-    """Feed long-term foreground masks at 5 fps to a restricted-zone detector; stays (s)."""
+def _linger_run(
+    masks: list[np.ndarray], dwell_s: float, times: list[float] | None = None
+) -> list[float]:
+    """Feed long-term foreground masks (at 5 fps, or at ``times``) to a restricted-zone
+    detector; stays (s)."""
     h, w = SMALL[1], SMALL[0]
     bg = DualBackground(np.ones((h, w), bool))
     grey = np.full((h, w), 100, np.float32)
@@ -148,7 +151,7 @@ def _linger_run(masks: list[np.ndarray], dwell_s: float) -> list[float]:
     detector = LingerDetector(zone, np.ones((h, w), bool))
     stays = []
     for i, fg in enumerate(masks):
-        ctx = FrameContext(i / FPS, None, grey, bg, fg, fg, SMALL)
+        ctx = FrameContext(times[i] if times else i / FPS, None, grey, bg, fg, fg, SMALL)
         stays.append(detector.update(ctx).measured["stay_s"])
     return stays
 
@@ -179,21 +182,10 @@ def test_lingering_person_stays_one_track_through_splits_and_passers_by() -> Non
 def test_lingering_stay_does_not_span_a_pause_in_judging() -> None:
     """Zones are not judged while the camera is tampered with: a person found at the spot
     after a minute's pause has not been seen staying, their stay starts again."""
-    h, w = SMALL[1], SMALL[0]
-    bg = DualBackground(np.ones((h, w), bool))
-    grey = np.full((h, w), 100, np.float32)
-    bg.reset(grey)
-    zone = RestrictedZone(
-        id="door", kind="restricted", polygon=[(0, 0), (1, 0), (1, 1), (0, 1)], dwell_s=60.0
-    )
-    detector = LingerDetector(zone, np.ones((h, w), bool))
-    fg = np.zeros((h, w), np.uint8)
+    fg = np.zeros((SMALL[1], SMALL[0]), np.uint8)
     fg[34:48, 80:86] = 1
     times = [i / FPS for i in range(int(30 * FPS))] + [90.0 + i / FPS for i in range(10)]
-    stays = [
-        detector.update(FrameContext(t, None, grey, bg, fg, fg, SMALL)).measured["stay_s"]
-        for t in times
-    ]
+    stays = _linger_run([fg] * len(times), 60.0, times)
     assert stays[int(30 * FPS) - 1] >= 29.0  # followed before the pause
     assert stays[-1] < 5.0  # and not through it
 
