@@ -75,9 +75,7 @@ class TamperDetector:
 
     def _lowpass(self, grey_m: np.ndarray) -> np.ndarray:
         small = cv2.resize(grey_m, LOWPASS, interpolation=cv2.INTER_AREA).astype(np.float32)
-        small -= small.mean()
-        norm = float(np.sqrt((small * small).sum()))
-        return small / norm if norm > 1e-3 else small
+        return _zero_mean_unit(small, 1e-3)
 
     @staticmethod
     def _edges(grey_m: np.ndarray) -> np.ndarray:
@@ -85,9 +83,7 @@ class TamperDetector:
         small = cv2.resize(grey_m, STRUCTURE, interpolation=cv2.INTER_AREA).astype(np.float32)
         lg = np.log1p(small)
         e = np.abs(cv2.Sobel(lg, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(lg, cv2.CV_32F, 0, 1))
-        e -= e.mean()
-        norm = float(np.sqrt((e * e).sum()))
-        return e / norm if norm > 1e-6 else e
+        return _zero_mean_unit(e, 1e-6)
 
     def update(self, grey_m: np.ndarray, t_s: float) -> TamperState:
         lap = cv2.Laplacian(grey_m, cv2.CV_16S, ksize=1)
@@ -160,6 +156,14 @@ def _mean_sd(z: np.ndarray, n: int) -> tuple[float, float]:
     scale = 1.0 / n if n else 0.0
     mean = s * scale
     return mean, math.sqrt(max(sq * scale - mean * mean, 0.0))
+
+
+def _zero_mean_unit(x: np.ndarray, min_norm: float) -> np.ndarray:
+    """``x`` less its mean, scaled to unit L2 norm (left unscaled when the norm is at most
+    ``min_norm``: a flat image), so that a dot product of two is their correlation."""
+    x -= x.mean()
+    norm = float(np.sqrt((x * x).sum()))
+    return x / norm if norm > min_norm else x
 
 
 def _follow(ref: np.ndarray, now: np.ndarray, a: float) -> np.ndarray:

@@ -200,25 +200,11 @@ class VehicleDetector:
         """
         # sparse frames (``step`` s apart, a simulation at speed 10 delivers one every 2 s):
         # widen the window to hold three samples
-        win = max(self.cfg.speed_window_s, 2.0 * step + 0.1)
-        recent = [p for p in m.path if t_s - p[0] <= win]
-        # only the newest run with at most one frame missed at a time: across longer gaps
-        # the track may have jumped between bodies (a passer-by near the camera, then one
-        # far off)
-        first = len(recent) - 1
-        while first > 0 and recent[first][0] - recent[first - 1][0] <= 2.5 * step:
-            first -= 1
-        pts = np.array(recent[first:], np.float64)
-        span = float(pts[-1, 0] - pts[0, 0]) if len(pts) else 0.0
+        pts = _recent_run(m.path, t_s, max(self.cfg.speed_window_s, 2.0 * step + 0.1), step)
+        span = float(pts[-1, 0] - pts[0, 0])
         if len(pts) < 3 or span < min(CLEARLY_FAST_SPAN_S, 0.75 * self.cfg.speed_window_s):
             return None
         assert self.ground is not None
-        # a running median of 3 over the foot point: a blob merging with a passer-by for one
-        # frame throws its foot metres off, which would break the straightness test
-        if len(pts) >= 3:
-            a, b, c = pts[:-2, 1:3], pts[1:-1, 1:3], pts[2:, 1:3]
-            # median of three without np.median's overhead: max(min(a, b), min(max(a, b), c))
-            pts[1:-1, 1:3] = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
         z = float(pts[-1, 2])
         row_m = z * z / (self.ground.focal_y * self.ground.height_m * self.ground.size[1])
         if row_m > MAX_ROW_M:
@@ -292,3 +278,26 @@ class VehicleDetector:
             measured={"area": (blob_now.area if blob_now else 0) / (ctx.size[0] * ctx.size[1])},
             first_seen_s=self._since,
         )
+
+
+def _recent_run(
+    path: list[tuple[float, float, float, float]], t_s: float, win: float, step: float
+) -> np.ndarray:
+    """The samples of ``path`` within ``win`` s of ``t_s`` that form its newest run with at
+    most one frame (of ``step`` s) missed at a time, as an (n, 4) array, with the foot point
+    (X, z) smoothed by a running median of 3.
+
+    Across longer gaps the track may have jumped between bodies (a passer-by near the camera,
+    then one far off); a blob merging with a passer-by for one frame throws its foot metres
+    off, which would break the straightness test.
+    """
+    recent = [p for p in path if t_s - p[0] <= win]
+    first = len(recent) - 1
+    while first > 0 and recent[first][0] - recent[first - 1][0] <= 2.5 * step:
+        first -= 1
+    pts = np.array(recent[first:], np.float64)
+    if len(pts) >= 3:
+        a, b, c = pts[:-2, 1:3], pts[1:-1, 1:3], pts[2:, 1:3]
+        # median of three without np.median's overhead: max(min(a, b), min(max(a, b), c))
+        pts[1:-1, 1:3] = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+    return pts
