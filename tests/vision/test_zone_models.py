@@ -264,3 +264,52 @@ def test_vehicle_confirmation_needs_an_unbroken_fast_track(
         assert first is None
     else:
         assert first is not None and confirmed_after_s <= first <= confirmed_after_s + 0.45
+
+
+@pytest.mark.parametrize(
+    ("feet_row", "counted"),
+    [
+        (60, True),  # feet inside the doorway zone (rows 30-62)
+        (80, False),  # standing in the street in front of it, body covering the door
+    ],
+)
+def test_lingering_counts_people_where_they_stand(feet_row: int, counted: bool) -> None:
+    h, w = SMALL[1], SMALL[0]
+    bg = DualBackground(np.ones((h, w), bool))
+    grey = np.full((h, w), 100, np.float32)
+    bg.reset(grey)
+    zone = RestrictedZone(
+        id="door", kind="restricted", polygon=[(0.45, 0.33), (0.6, 0.33), (0.6, 0.69), (0.45, 0.69)]
+    )
+    mask = np.zeros((h, w), bool)
+    mask[30:62, 72:96] = True  # the zone's polygon at 160x90
+    detector = LingerDetector(zone, mask)
+    fg = np.zeros((h, w), np.uint8)
+    fg[feet_row - 24 : feet_row, 80:88] = 1  # a person 24 rows tall, over the door either way
+    for i in range(int(10 * FPS)):
+        stay = detector.update(FrameContext(i / FPS, None, grey, bg, fg, fg, SMALL)).measured
+    assert (stay["stay_s"] > 9.0) is counted
+
+
+def test_vehicle_body_leaves_out_what_stood_still() -> None:
+    """A ghost or a standing person merged with a passing vehicle would pin its foot point:
+    foreground stationary for STILL_S or more is not part of the moving body."""
+    from models.vision.zones.vehicle import STILL_S, VehicleDetector
+    from whistle.config.camera import VehicleFreeZone
+
+    h, w = SMALL[1], SMALL[0]
+    bg = DualBackground(np.ones((h, w), bool))
+    grey = np.full((h, w), 100, np.float32)
+    bg.reset(grey)
+    zone = VehicleFreeZone(id="street", kind="vehicle_free", polygon=[(0, 0), (1, 0), (1, 1)])
+    detector = VehicleDetector(zone, np.ones((h, w), bool), _ground())
+    fg = np.zeros((h, w), np.uint8)
+    fg[40:52, 70:90] = 1  # a vehicle, foot at row 52
+    fg[52:70, 84:88] = 1  # joined below by something standing (foot at row 70)
+    bg.stationary_s[52:70, 84:88] = 2.0 * STILL_S
+    seen: list[float] = []
+    detector._follow = lambda t_s, wide: seen.extend(z for _, (_, z, _) in wide) or []  # type: ignore[method-assign]
+    detector.update(FrameContext(0.0, None, grey, bg, fg, fg, SMALL))
+    ground = _ground()
+    foot_z = ground.focal_y * ground.height_m / (51.5 / h - ground.horizon_y)
+    assert seen == [pytest.approx(foot_z)]

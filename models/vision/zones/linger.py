@@ -63,19 +63,20 @@ class LingerDetector:
     gap_s: float = 2.0
     tracks: list[_Track] = field(default_factory=list)
     kind: str = "restricted"
-    #: Where a blob standing in the zone can be: the zone's columns (plus ``REACH_PX`` either
-    #: side) from the top of the image down to the zone's bottom. Labelling only this window
-    #: costs a fraction of the whole frame.
+    #: Where a blob standing in the zone, or covering it, can be: the zone's columns (plus
+    #: ``REACH_PX`` either side), the whole height (a person in front of the zone must be
+    #: labelled down to their feet below it). Labelling only this window costs a fraction of
+    #: the whole frame.
     _reach: tuple[slice, slice] = field(init=False)
 
     def __post_init__(self) -> None:
-        ys, xs = np.nonzero(self.mask)
+        xs = np.flatnonzero(self.mask.any(axis=0))
         if len(xs) == 0:
             self._reach = (slice(0, 0), slice(0, 0))
             return
         w = self.mask.shape[1]
-        x0, x1 = max(0, int(xs.min()) - REACH_PX), min(w, int(xs.max()) + 1 + REACH_PX)
-        self._reach = (slice(0, int(ys.max()) + 1), slice(x0, x1))
+        x0, x1 = max(0, int(xs[0]) - REACH_PX), min(w, int(xs[-1]) + 1 + REACH_PX)
+        self._reach = (slice(0, self.mask.shape[0]), slice(x0, x1))
 
     @property
     def zone(self) -> str:
