@@ -57,7 +57,9 @@ def test_three_kill_9_under_load_lose_and_double_nothing(
             def publish_round(first: int, done: threading.Event) -> None:
                 for i in range(first, first + PER_ROUND):
                     pub.alert(alert(site, f"cam{i % 4}", summary=f"alert {i}"))
-                    time.sleep(0.003)
+                    # spread over ~1.2 s, several of the gateway's write batches: at 3 ms
+                    # apart a whole round once landed in one batch before the kill
+                    time.sleep(0.01)
                 pub.wait()
                 done.set()
 
