@@ -83,7 +83,6 @@ def test_a_cover_is_reported_after_its_hold_and_at_most_a_period_late() -> None:
     assert first_seen + HOLD_S <= opened < first_seen + HOLD_S + FRAME_S + 1e-6
 
 
-
 @pytest.mark.parametrize(
     ("scenario", "seed", "learn_s", "after_s", "moved"),
     [

@@ -179,6 +179,23 @@ def test_lingering_person_stays_one_track_through_splits_and_passers_by() -> Non
     assert max(_linger_run(walkers, 60.0)) < 20.0
 
 
+def test_lingering_stay_follows_a_person_who_stops_a_step_on() -> None:
+    """Caught walking in, then standing a step further on, where their blob splits (torso
+    only every other 3 s): the stay counts from the walk-in, not from the first split."""
+    h, w = SMALL[1], SMALL[0]
+    masks = []
+    for i in range(int(70 * FPS)):
+        fg = np.zeros((h, w), np.uint8)
+        if i == 0:
+            fg[34:48, 74:80] = 1  # walking in
+        elif i < 50 or (i // 15) % 2:
+            fg[34:48, 81:87] = 1  # standing, whole
+        else:
+            fg[34:40, 83:87] = 1  # standing, torso only
+        masks.append(fg)
+    assert _linger_run(masks, 60.0)[-1] >= 69.0
+
+
 def test_lingering_stay_does_not_span_a_pause_in_judging() -> None:
     """Zones are not judged while the camera is tampered with: a person found at the spot
     after a minute's pause has not been seen staying, their stay starts again."""

@@ -16,6 +16,11 @@ PixelBox = tuple[int, int, int, int]
 FOOT_ROWS = 2
 #: Pixels either side of the zone within which a blob standing in it is labelled whole.
 REACH_PX = 8
+#: A blob whose box is where it was this many seconds before (``SETTLED_IOU``) has settled:
+#: the stay's spot moves there. A walker covers 2-3 m in that time; somebody who walked in
+#: and then stood still has settled a step or two from where their stay began.
+SETTLE_S = 2.0
+SETTLED_IOU = 0.5
 
 
 @dataclass
@@ -23,12 +28,37 @@ class _Track:
     first_s: float
     last_s: float
     blob: Blob
-    #: Pixel box (x0, y0, x1, y1) where the stay began.
+    #: Pixel box (x0, y0, x1, y1) where the stay began, or where the blob last settled.
     anchor: PixelBox
+    #: (time, box) of the blob about ``SETTLE_S`` ago, to tell when it has settled.
+    probe: tuple[float, PixelBox]
+
+    @classmethod
+    def start(cls, t_s: float, b: Blob) -> _Track:
+        return cls(t_s, t_s, b, _box(b), (t_s, _box(b)))
+
+    def follow(self, t_s: float, b: Blob) -> _Track:
+        """The stay continued by ``b``; its spot moves where ``b`` has settled."""
+        anchor, probe = self.anchor, self.probe
+        if t_s - probe[0] >= SETTLE_S:
+            if _iou(_box(b), probe[1]) >= SETTLED_IOU:
+                anchor = _box(b)
+            probe = (t_s, _box(b))
+        return _Track(self.first_s, t_s, b, anchor, probe)
 
 
 def _box(b: Blob) -> PixelBox:
     return (b.x0, b.y0, b.x1, b.y1)
+
+
+def _area(box: PixelBox) -> int:
+    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
+
+
+def _iou(a: PixelBox, b: PixelBox) -> float:
+    inter = _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+    union = _area(a) + _area(b) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def _overlap(b: Blob, box: PixelBox) -> int:
@@ -39,12 +69,17 @@ def _overlap(b: Blob, box: PixelBox) -> int:
 
 
 def _moved_off(b: Blob, anchor: PixelBox) -> bool:
-    """``b`` no longer overlaps ``anchor`` and its centre is more than a body size away."""
+    """``b`` no longer overlaps ``anchor`` and its centre is more than a body size away.
+
+    The body is the larger of ``b`` and the anchor: a still person's blob splits, and a
+    torso-only fragment is no measure of how far the person is from where they stood.
+    """
     if _overlap(b, anchor) > 0:
         return False
     ax, ay = (anchor[0] + anchor[2]) / 2.0, (anchor[1] + anchor[3]) / 2.0
     mx, my = b.centre
-    return abs(mx - ax) + abs(my - ay) > max(3.0, 0.8 * max(b.width, b.height))
+    body = max(b.width, b.height, anchor[2] - anchor[0], anchor[3] - anchor[1])
+    return abs(mx - ax) + abs(my - ay) > max(3.0, 0.8 * body)
 
 
 @dataclass
@@ -53,9 +88,11 @@ class LingerDetector:
 
     Blobs of long-term foreground standing in the zone (their foot point inside it, as
     Frigate places objects in zones) are followed (see ``_match``), with gaps up to
-    ``gap_s`` (occlusion, noise). A track's stay restarts when its blob has moved off the box
-    where the stay began (no overlap, centre more than a body size away), so a stream of
-    people walking through is not one lingering person.
+    ``gap_s`` (occlusion, noise). A track's stay restarts when its blob has moved off its
+    spot (no overlap, centre more than a body size away), so a stream of people walking
+    through is not one lingering person. The spot is the box where the stay began, moved to
+    where the blob has settled (its box ``SETTLE_S`` earlier is where it is now): somebody
+    caught walking in stops a step further on.
     """
 
     cfg: RestrictedZone
@@ -128,12 +165,12 @@ class LingerDetector:
                 unused.remove(match)
                 if _moved_off(match, tr.anchor):
                     # moved off the spot where the stay began: somebody walking through
-                    live.append(_Track(ctx.t_s, ctx.t_s, match, _box(match)))
+                    live.append(_Track.start(ctx.t_s, match))
                 else:
-                    live.append(_Track(tr.first_s, ctx.t_s, match, tr.anchor))
+                    live.append(tr.follow(ctx.t_s, match))
             else:
                 live.append(tr)
-        live.extend(_Track(ctx.t_s, ctx.t_s, b, _box(b)) for b in unused)
+        live.extend(_Track.start(ctx.t_s, b) for b in unused)
         self.tracks = live
         oldest = min(live, key=lambda tr: tr.first_s, default=None)
         if oldest is None:
