@@ -22,6 +22,11 @@ MOVING_FRACTION = 0.3
 #: on a straight path need not keep its width (a vehicle turning into the street shows its
 #: side, its blob widens).
 CLEARLY_FAST_M_S = 2.2
+#: A rigid mover judged clearly fast stays so while faster than this (m/s, faster than anyone
+#: walks): measured over a second or two the speed of a tricycle at 2.2 m/s dips by a tenth.
+#: (A blob that merged with another for a frame jumps metres and its speed then decays over
+#: the window, but its width does not stay.)
+CLEARLY_FAST_HOLD_M_S = 1.8
 #: Seconds of track that suffice to judge a clearly fast mover (otherwise 0.75 of
 #: ``speed_window_s``): a van driving in at 3-4 m/s can stop within 3 s of being seen, and at
 #: that speed a second covers several image rows even at the far end.
@@ -44,6 +49,8 @@ class _Mover:
     path: list[tuple[float, float, float, float]]
     blob: Blob
     fast_since: float | None = None
+    #: Judged clearly fast since ``fast_since``.
+    clearly_fast: bool = False
 
 
 @dataclass
@@ -170,26 +177,29 @@ class VehicleDetector:
             else:
                 live.append(m)  # unseen for a moment (occlusion)
                 if t_s - t0 > 1.5 * step:
-                    m.fast_since = None  # more than one frame missed: start again
+                    # more than one frame missed: start again
+                    m.fast_since, m.clearly_fast = None, False
         live.extend(_Mover([(t_s, *c[1])], c[0]) for c in unused)
         self._movers = live
         out = []
         for m in live:
             if m.path[-1][0] != t_s:
                 continue
-            needed = self._hold_needed(m, t_s, step)
-            if needed is None:
-                m.fast_since = None
+            judged = self._hold_needed(m, t_s, step)
+            if judged is None:
+                m.fast_since, m.clearly_fast = None, False
                 continue
+            needed, m.clearly_fast = judged
             if m.fast_since is None:
                 m.fast_since = t_s
             if t_s - m.fast_since >= needed:
                 out.append(m.blob)
         return out
 
-    def _hold_needed(self, m: _Mover, t_s: float, step: float) -> float | None:
-        """Seconds the mover must keep moving like this to be a vehicle, or None when its
-        motion over the last ``speed_window_s`` is not steady motion faster than walking.
+    def _hold_needed(self, m: _Mover, t_s: float, step: float) -> tuple[float, bool] | None:
+        """Seconds the mover must keep moving like this to be a vehicle and whether it is
+        clearly fast, or None when its motion over the last ``speed_window_s`` is not steady
+        motion faster than walking.
 
         ``confirm_s`` by default; less for a clearly fast mover (``CLEARLY_FAST_CONFIRM_S``)
         and for a rigid body wider than people side by side (``WIDE_BODY_CONFIRM_S``).
@@ -216,22 +226,30 @@ class VehicleDetector:
         speed = float(np.hypot(vx, vz))
         if speed < self.cfg.min_speed_m_s:
             return None
-        if span < 0.75 * self.cfg.speed_window_s and speed < CLEARLY_FAST_M_S:
+        # one rigid body keeps its width; blobs of people merging and parting do not. Widths
+        # are whole pixels: one pixel at the farthest sample (0.2 m at 20 m, where a
+        # tricycle's blob is 5-7 pixels wide) is forgiven
+        widths = pts[:, 3]
+        w_min = float(widths.min())
+        pixel_m = float(pts[:, 2].max()) / (self.ground.focal_x * self.ground.size[0])
+        rigid = float(widths.max()) - pixel_m <= 1.4 * w_min
+        clearly_fast = speed >= CLEARLY_FAST_M_S or (
+            rigid and m.clearly_fast and m.fast_since is not None and speed >= CLEARLY_FAST_HOLD_M_S
+        )
+        if span < 0.75 * self.cfg.speed_window_s and not clearly_fast:
             return None  # a short track is judged only when clearly fast
         steps = float(np.hypot(np.diff(pts[:, 1]), np.diff(pts[:, 2])).sum())
         net = float(np.hypot(pts[-1, 1] - pts[0, 1], pts[-1, 2] - pts[0, 2]))
         if net < 0.6 * steps:
             return None
-        if speed >= CLEARLY_FAST_M_S:
+        if clearly_fast:
             # nobody walks this fast; a turning vehicle's width changes
-            return min(CLEARLY_FAST_CONFIRM_S, self.cfg.confirm_s)
-        # one rigid body keeps its width; blobs of people merging and parting do not
-        widths = pts[:, 3]
-        if float(widths.max()) > 1.4 * float(widths.min()):
+            return min(CLEARLY_FAST_CONFIRM_S, self.cfg.confirm_s), True
+        if not rigid:
             return None
-        if float(widths.min()) >= WIDE_BODY_M:
-            return min(WIDE_BODY_CONFIRM_S, self.cfg.confirm_s)
-        return self.cfg.confirm_s
+        if w_min >= WIDE_BODY_M:
+            return min(WIDE_BODY_CONFIRM_S, self.cfg.confirm_s), False
+        return self.cfg.confirm_s, False
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         if self.ground is not None:
