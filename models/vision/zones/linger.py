@@ -55,17 +55,20 @@ def _area(box: PixelBox) -> int:
     return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
 
 
+def _common(a: PixelBox, b: PixelBox) -> int:
+    """Pixels of box ``a`` inside box ``b``."""
+    return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+
+
 def _iou(a: PixelBox, b: PixelBox) -> float:
-    inter = _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+    inter = _common(a, b)
     union = _area(a) + _area(b) - inter
     return inter / union if union > 0 else 0.0
 
 
 def _overlap(b: Blob, box: PixelBox) -> int:
     """Pixels of ``b``'s box inside ``box``."""
-    w = min(b.x1, box[2]) - max(b.x0, box[0])
-    h = min(b.y1, box[3]) - max(b.y0, box[1])
-    return max(0, w) * max(0, h)
+    return _common(_box(b), box)
 
 
 def _moved_off(b: Blob, anchor: PixelBox) -> bool:

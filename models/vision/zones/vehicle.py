@@ -49,7 +49,7 @@ class _Mover:
     path: list[tuple[float, float, float, float]]
     blob: Blob
     fast_since: float | None = None
-    #: Judged clearly fast since ``fast_since``.
+    #: Judged clearly fast on its last frame (set and cleared with ``fast_since``).
     clearly_fast: bool = False
 
 
@@ -234,7 +234,7 @@ class VehicleDetector:
         pixel_m = float(pts[:, 2].max()) / (self.ground.focal_x * self.ground.size[0])
         rigid = float(widths.max()) - pixel_m <= 1.4 * w_min
         clearly_fast = speed >= CLEARLY_FAST_M_S or (
-            rigid and m.clearly_fast and m.fast_since is not None and speed >= CLEARLY_FAST_HOLD_M_S
+            rigid and m.clearly_fast and speed >= CLEARLY_FAST_HOLD_M_S
         )
         if span < 0.75 * self.cfg.speed_window_s and not clearly_fast:
             return None  # a short track is judged only when clearly fast
