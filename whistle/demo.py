@@ -47,10 +47,31 @@ class DemoOptions:
     http_port: int = 8080
     mqtt_port: int = 0  # 0: a free port
     broker_url: str | None = None  # None: the embedded broker
-    demo_password: str | None = None  # None: generate one and print it
+    demo_password: str | None = None  # None: the one kept in data_dir (generated once)
     speed: float = 10.0
     start: datetime | None = None  # None: today at 04:20 in the first site's time zone
     duration_s: float | None = None  # None: until Ctrl-C
+
+
+#: File in the demo's data directory holding the password it generated for the demo users.
+PASSWORD_FILE = "demo-password"
+
+
+def stored_password(data_dir: Path) -> str:
+    """The demo users' password kept in ``data_dir``, generated on the first run.
+
+    The gateway creates the demo users once and leaves existing users' passwords alone, so a
+    second run over the same data must print the first run's password, not a new one.
+    """
+    path = data_dir / PASSWORD_FILE
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(9)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(password + "\n")
+    return password
 
 
 def free_port() -> int:
@@ -112,7 +133,7 @@ class Demo:
         self.sites = [site for _, site in self.site_files]
         if not self.sites:
             raise ValueError(f"no site files (*.yaml) in {options.sites_dir}")
-        self.password = options.demo_password or secrets.token_urlsafe(9)
+        self.password = options.demo_password or stored_password(options.data_dir)
         self.start_time = options.start or default_start(self.sites)
         self.broker: EmbeddedBroker | None = None
         self.children: list[Child] = []
