@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import cv2
@@ -70,6 +71,8 @@ class VehicleDetector:
     ground: Ground | None = None
     gap_s: float = 1.5
     kind: str = "vehicle_free"
+    #: Every frame: movers are followed frame to frame.
+    period_s: float = 0.0
     _since: float | None = None
     _last: float | None = None
     _confirmed: bool = False
@@ -211,35 +214,38 @@ class VehicleDetector:
         # sparse frames (``step`` s apart, a simulation at speed 10 delivers one every 2 s):
         # widen the window to hold three samples
         pts = _recent_run(m.path, t_s, max(self.cfg.speed_window_s, 2.0 * step + 0.1), step)
-        span = float(pts[-1, 0] - pts[0, 0])
-        if len(pts) < 3 or span < min(CLEARLY_FAST_SPAN_S, 0.75 * self.cfg.speed_window_s):
+        n = len(pts)
+        span = pts[-1][0] - pts[0][0]
+        if n < 3 or span < min(CLEARLY_FAST_SPAN_S, 0.75 * self.cfg.speed_window_s):
             return None
         assert self.ground is not None
-        z = float(pts[-1, 2])
+        ts, xs, zs, widths = zip(*pts, strict=True)
+        z = zs[-1]
         row_m = z * z / (self.ground.focal_y * self.ground.height_m * self.ground.size[1])
         if row_m > MAX_ROW_M:
             return None
-        t = pts[:, 0] - pts[:, 0].mean()
-        den = float((t * t).sum())
-        vx = float((t * (pts[:, 1] - pts[:, 1].mean())).sum()) / den
-        vz = float((t * (pts[:, 2] - pts[:, 2].mean())).sum()) / den
-        speed = float(np.hypot(vx, vz))
+        # least-squares velocity (plain Python: a dozen samples cost less than numpy calls)
+        t_mean, x_mean, z_mean = sum(ts) / n, sum(xs) / n, sum(zs) / n
+        dts = [t - t_mean for t in ts]
+        den = sum(d * d for d in dts)
+        vx = sum(d * (x - x_mean) for d, x in zip(dts, xs, strict=True)) / den
+        vz = sum(d * (zz - z_mean) for d, zz in zip(dts, zs, strict=True)) / den
+        speed = math.hypot(vx, vz)
         if speed < self.cfg.min_speed_m_s:
             return None
         # one rigid body keeps its width; blobs of people merging and parting do not. Widths
         # are whole pixels: one pixel at the farthest sample (0.2 m at 20 m, where a
         # tricycle's blob is 5-7 pixels wide) is forgiven
-        widths = pts[:, 3]
-        w_min = float(widths.min())
-        pixel_m = float(pts[:, 2].max()) / (self.ground.focal_x * self.ground.size[0])
-        rigid = float(widths.max()) - pixel_m <= 1.4 * w_min
+        w_min = min(widths)
+        pixel_m = max(zs) / (self.ground.focal_x * self.ground.size[0])
+        rigid = max(widths) - pixel_m <= 1.4 * w_min
         clearly_fast = speed >= CLEARLY_FAST_M_S or (
             rigid and m.clearly_fast and speed >= CLEARLY_FAST_HOLD_M_S
         )
         if span < 0.75 * self.cfg.speed_window_s and not clearly_fast:
             return None  # a short track is judged only when clearly fast
-        steps = float(np.hypot(np.diff(pts[:, 1]), np.diff(pts[:, 2])).sum())
-        net = float(np.hypot(pts[-1, 1] - pts[0, 1], pts[-1, 2] - pts[0, 2]))
+        steps = sum(math.hypot(xs[i + 1] - xs[i], zs[i + 1] - zs[i]) for i in range(n - 1))
+        net = math.hypot(xs[-1] - xs[0], zs[-1] - zs[0])
         if net < 0.6 * steps:
             return None
         if clearly_fast:
@@ -300,9 +306,9 @@ class VehicleDetector:
 
 def _recent_run(
     path: list[tuple[float, float, float, float]], t_s: float, win: float, step: float
-) -> np.ndarray:
+) -> list[tuple[float, float, float, float]]:
     """The samples of ``path`` within ``win`` s of ``t_s`` that form its newest run with at
-    most one frame (of ``step`` s) missed at a time, as an (n, 4) array, with the foot point
+    most one frame (of ``step`` s) missed at a time, oldest first, with the foot point
     (X, z) smoothed by a running median of 3.
 
     Across longer gaps the track may have jumped between bodies (a passer-by near the camera,
@@ -313,9 +319,15 @@ def _recent_run(
     first = len(recent) - 1
     while first > 0 and recent[first][0] - recent[first - 1][0] <= 2.5 * step:
         first -= 1
-    pts = np.array(recent[first:], np.float64)
-    if len(pts) >= 3:
-        a, b, c = pts[:-2, 1:3], pts[1:-1, 1:3], pts[2:, 1:3]
-        # median of three without np.median's overhead: max(min(a, b), min(max(a, b), c))
-        pts[1:-1, 1:3] = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
-    return pts
+    run = recent[first:]
+    if len(run) < 3:
+        return run
+    out = [run[0]]
+    for a, b, c in zip(run, run[1:], run[2:], strict=False):
+        out.append((b[0], _median3(a[1], b[1], c[1]), _median3(a[2], b[2], c[2]), b[3]))
+    out.append(run[-1])
+    return out
+
+
+def _median3(a: float, b: float, c: float) -> float:
+    return max(min(a, b), min(max(a, b), c))
