@@ -12,8 +12,6 @@ in grey levels, planar: the Cr plane above the Cb plane (see ``models.vision.bac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 
@@ -23,17 +21,30 @@ SMALL: tuple[int, int] = (160, 90)
 MEDIUM: tuple[int, int] = (320, 180)
 
 
-@dataclass(frozen=True)
 class Prepared:
     """One frame at the working sizes.
 
-    ``grey_m`` uint8 (MEDIUM), ``grey`` float32 (SMALL), ``chroma`` float32 (planar, twice
-    SMALL's height: Cr - 128 above Cb - 128) or None for a grey camera.
+    ``grey`` float32 (SMALL), ``chroma`` float32 (planar, twice SMALL's height: Cr - 128 above
+    Cb - 128) or None for a grey camera, and ``grey_m`` uint8 (MEDIUM), made when first asked
+    for: only the tamper check reads it, on a frame in three.
     """
 
-    grey_m: np.ndarray
-    grey: np.ndarray
-    chroma: np.ndarray | None = None
+    __slots__ = ("_grey_m", "_medium", "chroma", "grey")
+
+    def __init__(
+        self, medium: np.ndarray, grey: np.ndarray, chroma: np.ndarray | None = None
+    ) -> None:
+        #: The frame at MEDIUM size: BGR, or grey (then it is ``grey_m`` itself).
+        self._medium = medium
+        self._grey_m: np.ndarray | None = medium if medium.ndim == 2 else None
+        self.grey = grey
+        self.chroma = chroma
+
+    @property
+    def grey_m(self) -> np.ndarray:
+        if self._grey_m is None:
+            self._grey_m = cv2.cvtColor(self._medium, cv2.COLOR_BGR2GRAY)
+        return self._grey_m
 
 
 def _colour_differences(ycc: np.ndarray) -> np.ndarray:
@@ -51,14 +62,17 @@ def _colour_differences(ycc: np.ndarray) -> np.ndarray:
 
 
 def prepare(image: np.ndarray) -> Prepared:
-    """Grey copies of a BGR (or already grey) ``uint8`` image at MEDIUM and SMALL size."""
-    chroma: np.ndarray | None = None
+    """A BGR (or already grey) ``uint8`` image at MEDIUM and SMALL size.
+
+    The small grey image is the Y plane of the colour conversion (``COLOR_BGR2YCrCb``'s Y has
+    ``COLOR_BGR2GRAY``'s BT.601 weights): one conversion at SMALL instead of a grey one at
+    MEDIUM plus a second reduction, which only the tamper check's ``grey_m`` needs.
+    """
     if image.ndim == 3:
         medium = cv2.resize(image, MEDIUM, interpolation=cv2.INTER_AREA)
-        grey_m = cv2.cvtColor(medium, cv2.COLOR_BGR2GRAY)
         small_bgr = cv2.resize(medium, SMALL, interpolation=cv2.INTER_AREA)
-        chroma = _colour_differences(cv2.cvtColor(small_bgr, cv2.COLOR_BGR2YCrCb))
-    else:
-        grey_m = cv2.resize(image, MEDIUM, interpolation=cv2.INTER_AREA)
+        ycc = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2YCrCb)
+        return Prepared(medium, ycc[:, :, 0].astype(np.float32), _colour_differences(ycc))
+    grey_m = cv2.resize(image, MEDIUM, interpolation=cv2.INTER_AREA)
     small = cv2.resize(grey_m, SMALL, interpolation=cv2.INTER_AREA)
-    return Prepared(grey_m=grey_m, grey=small.astype(np.float32), chroma=chroma)
+    return Prepared(grey_m, small.astype(np.float32))
