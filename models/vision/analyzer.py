@@ -34,14 +34,17 @@ RING_PX = 2
 COLOUR_CONTRAST_MIN = 0.06
 #: Checks in a row (one a second) that must call a pixel's blob a ghost before it is absorbed.
 GHOST_VOTES = 3
-#: Device seconds between tamper checks while the view is untampered (at 5 fps every 3rd
+#: Device seconds between tamper checks while the view is untampered (at 5 fps every 5th
 #: frame): the features cost 0.19 of 1.4 ms a frame when taken on every frame. Tampering must be
 #: reported within 10 s of its start after holding ``hold_s`` (config, 2 s by default); this
 #: delays noticing a start by less than TAMPER_PERIOD_S. Once a condition is seen every frame is
 #: checked again (zones are not judged then, so that is cheap), so the hold and the end count as
 #: before, and a view that changes all at once between checks is checked at once (see
 #: ``SceneAnalyzer.update``).
-TAMPER_PERIOD_S = 0.5
+TAMPER_PERIOD_S = 1.0
+#: Slack (s) when a periodic step falls due: frame times summed in floating point (0.2 + 0.2 +
+#: ...) fall a hair short of the period, which would skip the step by a whole frame.
+DUE_SLACK_S = 1e-3
 _K2 = np.ones((2, 2), np.uint8)
 _K3 = np.ones((3, 3), np.uint8)
 _K4 = np.ones((4, 4), np.uint8)
@@ -94,6 +97,10 @@ class SceneAnalyzer:
             make_detector(z, polygon_mask(z.polygon, SMALL) & self.valid, self.ground)
             for z in cfg.zones
         ]
+        #: Each detector's last judgement and when (device seconds) its next one is due.
+        self._judged: list[tuple[ZoneJudgement | None, float]] = [
+            (None, 0.0) for _ in self.detectors
+        ]
         self._next_ghost_check = 0.0
         self._ghost_votes = np.zeros(self.valid.shape, np.uint8)
         #: The last tamper check's verdict, and when (device seconds) the next one is due.
@@ -111,7 +118,7 @@ class SceneAnalyzer:
         if due is None or self._tamper_state.since_s is not None:
             return True
         # a clock that went back (a restarted source) must not stop the checks
-        return t_s >= due or t_s < due - TAMPER_PERIOD_S
+        return t_s >= due - DUE_SLACK_S or t_s < due - TAMPER_PERIOD_S
 
     def update(self, image: np.ndarray, t_s: float, local: time | None = None) -> FrameResult:
         prep = prepare(image)
@@ -136,10 +143,21 @@ class SceneAnalyzer:
         fg = _clean(bg.fg_long)
         moving = _clean(bg.fg_long & bg.fg_short)
         ctx = FrameContext(t_s, local, prep.grey, bg, fg, moving, SMALL)
-        zones = [d.update(ctx) for d in self.detectors]
+        zones = [self._judge(i, d, ctx) for i, d in enumerate(self.detectors)]
         # count / size: the same float as fg.mean() (an exact integer sum) at a tenth of the cost
         frac = cv2.countNonZero(fg) / fg.size
         return FrameResult(t_s, tamper, zones, bg.relearned, frac)
+
+    def _judge(self, i: int, detector: ZoneDetector, ctx: FrameContext) -> ZoneJudgement:
+        """Detector ``i``'s judgement of this frame: new when its ``period_s`` is up, else
+        its last one repeated."""
+        last, due = self._judged[i]
+        t_s = ctx.t_s
+        # a clock that went back (a restarted source) must not stop the judgements
+        if last is None or t_s >= due - DUE_SLACK_S or t_s < due - detector.period_s:
+            last = detector.update(ctx)
+            self._judged[i] = (last, t_s + detector.period_s)
+        return last
 
     def _absorb_ghosts(self, grey: np.ndarray, chroma: np.ndarray | None) -> None:
         """Stationary blobs without new edges at their outline are ghosts or light: absorb them.

@@ -20,6 +20,13 @@ class ZoneDetector(Protocol):
     @property
     def kind(self) -> str: ...
 
+    @property
+    def period_s(self) -> float:
+        """Device seconds between judgements (0: every analysed frame). In between, the
+        analyzer repeats the last judgement: a kind that judges over minutes (a stall's dwell,
+        a crowd's smoothed density, rubbish) need not pay for every frame."""
+        ...
+
     def update(self, ctx: FrameContext) -> ZoneJudgement: ...
 
 

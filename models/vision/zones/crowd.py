@@ -31,6 +31,9 @@ class CrowdDetector:
     mask: np.ndarray
     ground: Ground | None = None
     kind: str = "walkway"
+    #: Judged on every other frame at 5 fps (0.3 s: a stream's uneven frame times do not make
+    #: it every third): the density is smoothed over ``smooth_s`` (10 s by default).
+    period_s: float = 0.3
     _density: float | None = None
     _t: float | None = None
 

@@ -103,6 +103,8 @@ class LingerDetector:
     gap_s: float = 2.0
     tracks: list[_Track] = field(default_factory=list)
     kind: str = "restricted"
+    #: Every frame: people are followed frame to frame.
+    period_s: float = 0.0
     #: Where a blob standing in the zone, or covering it, can be: the zone's columns (plus
     #: ``REACH_PX`` either side), the whole height (a person in front of the zone must be
     #: labelled down to their feet below it). Labelling only this window costs a fraction of

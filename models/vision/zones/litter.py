@@ -34,12 +34,11 @@ class LitterDetector:
     cfg: CleanlinessZone
     mask: np.ndarray
     fallback_after_s: float = 60.0
-    #: Rubbish does not run away: the comparison runs at most once per this many seconds.
-    every_s: float = 1.0
     kind: str = "cleanliness"
+    #: Judged once a second: rubbish does not run away, and the clean street is learned over
+    #: an hour and a half.
+    period_s: float = 1.0
     _ref: np.ndarray | None = None
-    _last: ZoneJudgement | None = None
-    _next_s: float = 0.0
     _t0: float | None = None
     _learned_in_window: bool = False
 
@@ -76,12 +75,8 @@ class LitterDetector:
         due = ctx.local is not None and ctx.local >= self.cfg.check_at
         if self._ref is None or not due:
             return ZoneJudgement(self.zone, self.kind, False, measured={"litter": 0.0})
-        if self._last is not None and ctx.t_s < self._next_s:
-            return self._last
-        self._next_s = ctx.t_s + self.every_s
         if not self._learned_in_window:
-            self._last = self._left_behind(ctx)
-            return self._last
+            return self._left_behind(ctx)
         ref = self._ref
         moving = ctx.moving.astype(bool)
         w = (~moving & bg.valid).astype(np.float32)
@@ -90,8 +85,7 @@ class LitterDetector:
         diff = np.abs(ctx.grey - g_ref)
         litter = (diff > thr) & self.mask & ~moving
         heat = np.clip(diff / (4.0 * thr), 0.0, 1.0)
-        self._last = self._judge(litter, heat, ctx)
-        return self._last
+        return self._judge(litter, heat, ctx)
 
     def _judge(self, litter: np.ndarray, heat: np.ndarray, ctx: FrameContext) -> ZoneJudgement:
         """The verdict on ``litter`` (bool mask, specks of one pixel opened away) with its

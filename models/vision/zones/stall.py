@@ -38,6 +38,8 @@ class StallDetector:
     #: evidence starts that late, so it is added back to the object's age.
     lag_s: float = 8.0
     kind: str = "no_stall"
+    #: Judged once a second: a stall counts after a dwell of minutes.
+    period_s: float = 1.0
 
     @property
     def zone(self) -> str:
