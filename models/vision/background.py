@@ -66,11 +66,11 @@ class BackgroundSettings:
     sudden_fraction: float = 0.2
     #: Longest step between frames that is integrated (a gap longer than this is clamped).
     max_step_s: float = 2.0
-    #: Device seconds between updates of the long-term colour model and its tint offset field
-    #: (at 5 fps every 2nd frame): they are most of the colour part's cost and follow changes
-    #: of minutes (time constant ``long_tau_s``, the tint at dawn), so a step over the whole
-    #: time since the last update loses nothing. The colour foreground and the short-term
-    #: colour model, which time when goods become stationary, follow every frame.
+    #: Device seconds between steps of the colour part (chromaticity, tint offset field, colour
+    #: foreground, both colour models; at 5 fps every 2nd frame), each over the whole time
+    #: since the last one; in between the last colour foreground stands. Colour finds goods
+    #: and rubbish, which stay for minutes (the grey part, which follows people and vehicles,
+    #: steps every frame); a stationary object's colour evidence lags by up to a step.
     colour_step_s: float = 0.3
 
 
@@ -82,8 +82,6 @@ class _ColourStep:
     offset: np.ndarray
     fg_long: np.ndarray
     fg_short: np.ndarray
-    #: The offset field was computed on this frame and the long-term model is due its step.
-    long_step: bool
 
 
 def channels_last(planar: np.ndarray) -> np.ndarray:
@@ -171,6 +169,8 @@ class DualBackground:
         self.fg_short: np.ndarray = np.zeros(valid.shape, bool)
         #: Where the colour test alone (or also) found long-term foreground.
         self.fg_colour: np.ndarray = np.zeros(valid.shape, bool)
+        #: Where the colour test found short-term foreground on its last step.
+        self.fg_colour_short: np.ndarray = np.zeros(valid.shape, bool)
         #: Grey or colour long-term foreground: what the stationary evidence and the held
         #: pixels use. ``fg_long``/``fg_short`` stay grey-only: people's outlines for the
         #: moving-object detectors do not change with their clothes' colours.
@@ -201,6 +201,7 @@ class DualBackground:
         self.fg_long[:] = False
         self.fg_short[:] = False
         self.fg_colour[:] = False
+        self.fg_colour_short[:] = False
         self.fg_any[:] = False
         self.gain[:] = 1.0
 
@@ -261,13 +262,14 @@ class DualBackground:
         thr += s.abs_threshold
         fg_long = (cv2.absdiff(grey, bl) > thr) & self.valid
         fg_short = (cv2.absdiff(grey, cv2.multiply(gain, short)) > thr) & self.valid
-        colour = self._colour(grey, chroma, self._colour_due(t_s))
-        fg_colour = self.fg_colour
-        any_long, any_short = fg_long, fg_short
+        colour = self._colour(grey, chroma) if self._colour_due(t_s) else None
+        fg_colour, fg_colour_short = self.fg_colour, self.fg_colour_short
         if colour is not None:
-            fg_colour = colour.fg_long
+            fg_colour, fg_colour_short = colour.fg_long, colour.fg_short
+        any_long, any_short = fg_long, fg_short
+        if self.long_n is not None:
             any_long = fg_long | fg_colour
-            any_short = fg_short | colour.fg_short
+            any_short = fg_short | fg_colour_short
         new_fraction = float(np.count_nonzero(fg_long & ~self.fg_long)) / self._n_valid
         sudden = new_fraction > min(s.sudden_fraction, s.relearn_fraction)
         if sudden and accept is not None and not accept():
@@ -285,10 +287,11 @@ class DualBackground:
         self.gain = gain
         self._integrate_grey(grey, bl, dt, any_long, any_short)
         if colour is not None:
-            self._integrate_colour(colour, t_s, dt, any_long)
+            self._integrate_colour(colour, t_s, any_long)
         self.fg_long = fg_long
         self.fg_short = fg_short
         self.fg_colour = fg_colour
+        self.fg_colour_short = fg_colour_short
         self.fg_any = any_long
         return True
 
@@ -297,25 +300,19 @@ class DualBackground:
         self._t = self._t_colour = t_s
 
     def _colour_due(self, t_s: float) -> bool:
-        """Is the long-term colour model's step (``colour_step_s``) due at device time t_s?"""
+        """Is the colour part's step (``colour_step_s``) due at device time t_s?"""
         last = self._t_colour
         # a clock that went back (a restarted source) must not stop the colour updates
         return last is None or t_s - last >= self.s.colour_step_s or t_s < last
 
-    def _colour(
-        self, grey: np.ndarray, chroma: np.ndarray | None, long_step: bool
-    ) -> _ColourStep | None:
-        """This frame's chromaticity, the tint offset (new on a long step, else the last one)
-        and the colour foreground masks; None for a grey camera."""
+    def _colour(self, grey: np.ndarray, chroma: np.ndarray | None) -> _ColourStep | None:
+        """This frame's chromaticity, the tint offset and the colour foreground masks; None
+        for a grey camera."""
         if chroma is None or self.long_n is None or self.short_n is None:
             return None
         s = self.s
         n = chromaticity(grey, chroma)
-        if long_step or self.offset_n is None:
-            off = self._offset_field(n, self.long_n)
-            long_step = True
-        else:
-            off = self.offset_n
+        off = self._offset_field(n, self.long_n)
         d_long = _l1_2ch(cv2.subtract(n, off), self.long_n)
         d_short = _l1_2ch(n, self.short_n)  # short follows the tint itself
         return _ColourStep(
@@ -323,7 +320,6 @@ class DualBackground:
             offset=off,
             fg_long=(d_long > s.chroma_threshold) & self.valid,
             fg_short=(d_short > s.chroma_threshold) & self.valid,
-            long_step=long_step,
         )
 
     def _integrate_grey(
@@ -358,28 +354,24 @@ class DualBackground:
         cv2.accumulateWeighted(bl, self.long, a_l, mask=a8)
         cv2.accumulateWeighted(grey, self.long, a_h, mask=a8)
 
-    def _integrate_colour(
-        self, colour: _ColourStep, t_s: float, dt: float, any_long: np.ndarray
-    ) -> None:
-        """The short-term chromaticity model over this frame's step of ``dt`` seconds, and on a
-        long step the long-term one over the time since its last step (device seconds)."""
+    def _integrate_colour(self, colour: _ColourStep, t_s: float, any_long: np.ndarray) -> None:
+        """Both chromaticity models over the time since the colour part's last step (device
+        seconds)."""
         s = self.s
         assert self.long_n is not None and self.short_n is not None
         n = colour.n
-        cv2.accumulateWeighted(n, self.short_n, min(1.0, dt / s.short_tau_s))
-        if not colour.long_step:
-            return
         last = self._t_colour if self._t_colour is not None else t_s
-        dt_long = min(max(t_s - last, 0.0), s.max_step_s)
+        dt = min(max(t_s - last, 0.0), s.max_step_s)
         self._t_colour = t_s
+        cv2.accumulateWeighted(n, self.short_n, min(1.0, dt / s.short_tau_s))
         held = np.concatenate((any_long, any_long))  # the mask for both planes
         # held pixels follow the tint shift of their surroundings, not the object: all pixels
         # step at long_tau_s towards the image where not held, the model plus the tint offset
         # where held; held pixels then step at held_tau_s towards the image
         target = cv2.add(self.long_n, colour.offset)
         cv2.copyTo(n, (~held).view(np.uint8), target)
-        _blend(target, self.long_n, min(1.0, dt_long / s.long_tau_s))
-        _blend(n, self.long_n, min(1.0, dt_long / s.held_tau_s), held.view(np.uint8))
+        _blend(target, self.long_n, min(1.0, dt / s.long_tau_s))
+        _blend(n, self.long_n, min(1.0, dt / s.held_tau_s), held.view(np.uint8))
 
     def background_chromaticity(self) -> np.ndarray | None:
         """The long-term model's chromaticity (planar) under the current tint."""
