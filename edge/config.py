@@ -142,6 +142,7 @@ def from_flags(
     username: str | None = None,
     password: str | None = None,
     tls_ca_file: Path | None = None,
+    protocol: str = "auto",
     sim_start: datetime | None = None,
     sim_speed: float = 1.0,
 ) -> AgentConfig:
@@ -155,6 +156,7 @@ def from_flags(
             "username": username,
             "password": password,
             "tls_ca_file": tls_ca_file,
+            "protocol": protocol,
         },
         "sim_start": sim_start,
         "sim_speed": sim_speed,

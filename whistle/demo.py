@@ -146,7 +146,9 @@ class Demo:
     def _whistle(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "whistle.cli", *args]
 
-    def _plan(self, broker_url: str) -> list[Child]:
+    def _plan(self, broker_url: str, protocol: str) -> list[Child]:
+        """The gateway and one edge agent per agent of the site files, all on ``broker_url``
+        speaking MQTT ``protocol`` (auto, 5 or 3.1.1)."""
         o = self.options
         logs = o.data_dir / "logs"
         children = [
@@ -161,6 +163,8 @@ class Demo:
                     str(o.http_port),
                     "--broker",
                     broker_url,
+                    "--mqtt-protocol",
+                    protocol,
                     "--data-dir",
                     str(o.data_dir / "gateway"),
                     "--sites-dir",
@@ -182,6 +186,8 @@ class Demo:
                             agent.id,
                             "--broker",
                             broker_url,
+                            "--mqtt-protocol",
+                            protocol,
                             "--data-dir",
                             str(o.data_dir / "edge" / agent.id),
                             "--sim-start",
@@ -198,13 +204,15 @@ class Demo:
         o = self.options
         o.data_dir.mkdir(parents=True, exist_ok=True)
         if o.broker_url:
-            broker_url = o.broker_url
+            broker_url, protocol = o.broker_url, "auto"
         else:
             self.broker = EmbeddedBroker(o.mqtt_port or free_port())
             self.broker.start()
-            broker_url = self.broker.url
+            # amqtt speaks 3.1.1 only: an MQTT 5 attempt first ("auto") would be refused
+            # with a warning per client, and its dropped socket logs a traceback
+            broker_url, protocol = self.broker.url, "3.1.1"
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.children = self._plan(broker_url)
+        self.children = self._plan(broker_url, protocol)
         for child in self.children:
             log.info("starting %s", child.name)
             child.start(env)

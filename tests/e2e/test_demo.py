@@ -53,3 +53,10 @@ def test_demo_starts_shows_an_alert_and_stops_cleanly(tmp_path: Path) -> None:
             raise
     assert status == 0
     assert not [pid for pid in children if alive(pid)], "no process is left behind"
+    # the terminal shows no warnings: the agents and the gateway speak MQTT 3.1.1 to the
+    # embedded amqtt broker at once (an MQTT 5 attempt first was refused, once per client)
+    out = (tmp_path / "demo.log").read_text()
+    noise = [ln for ln in out.splitlines() if " WARNING " in ln or " ERROR " in ln]
+    assert not noise and "Traceback" not in out, noise
+    edge_log = (tmp_path / "data" / "logs" / "edge-edge-gumo-cams.log").read_text()
+    assert "(MQTT 3.1.1)" in edge_log and "(MQTT 5)" not in edge_log

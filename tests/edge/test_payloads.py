@@ -165,3 +165,23 @@ def test_no_default_secret_and_hash_leaves_password_out(tmp_path: Path) -> None:
         from_flags(
             agent="a", site_file=tmp_path, broker_url="mqtt://h:1", data_dir=tmp_path, password="p"
         )
+
+
+@pytest.mark.parametrize(
+    ("protocol", "ok"), [("auto", True), ("5", True), ("3.1.1", True), ("4", False)]
+)
+def test_protocol_flag_reaches_the_broker_config(protocol: str, ok: bool, tmp_path: Path) -> None:
+    def build() -> AgentConfig:
+        return from_flags(
+            agent="a",
+            site_file=tmp_path / "s.yaml",
+            broker_url="mqtt://h:1",
+            data_dir=tmp_path,
+            protocol=protocol,
+        )
+
+    if ok:
+        assert build().broker.protocol == protocol
+    else:
+        with pytest.raises(ValidationError):
+            build()

@@ -48,6 +48,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--username", help="broker username")
     p.add_argument("--password", help="broker password (prefer a config file)")
     p.add_argument("--tls-ca", type=Path, help="CA file for mqtts://")
+    p.add_argument(
+        "--mqtt-protocol",
+        choices=["auto", "5", "3.1.1"],
+        default="auto",
+        help="MQTT version (auto: 5, falling back to 3.1.1 when the broker refuses it)",
+    )
     p.add_argument("--sim-start", type=_iso, help="simulated clock start (ISO 8601 with zone)")
     p.add_argument("--sim-speed", type=float, default=1.0, help="simulated clock speed")
     p.set_defaults(func=run)
@@ -83,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
                 username=args.username,
                 password=args.password,
                 tls_ca_file=args.tls_ca,
+                protocol=args.mqtt_protocol,
                 sim_start=args.sim_start,
                 sim_speed=args.sim_speed,
             )
