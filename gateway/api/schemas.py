@@ -39,7 +39,10 @@ class AlertOut(Out):
     measured: dict[str, Any]
     threshold: float | None
     unit: str
+    #: The edge's own words (English).
     summary: str
+    #: The summary in the reader's language: ``zh`` and ``en``.
+    summaries: dict[str, str]
 
 
 class AlertDetail(AlertOut):

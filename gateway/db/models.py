@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gateway import alert_text
 from gateway.db.base import Base, BigIntKey, utcnow
 
 #: Largest dead-letter payload kept, in bytes (the rest is cut; ``payload_size`` has the total).
@@ -92,6 +93,20 @@ class Alert(Base):
     #: Evidence refs (contract.EvidenceRef as dicts), the union over the episode's messages.
     evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
     replay: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def summaries(self) -> dict[str, str]:
+        """The summary in Chinese and English (``zh``, ``en``; see gateway.alert_text)."""
+        return alert_text.summaries(
+            alert_text.AlertFacts(
+                type=self.type,
+                state=self.state,
+                measured=self.measured or {},
+                threshold=self.threshold,
+                details=self.details or {},
+                summary=self.summary,
+            )
+        )
 
 
 class AlertMessage(Base):

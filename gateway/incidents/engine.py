@@ -71,22 +71,26 @@ class IncidentEngine:
             return None
         incident = self._open_incident_for(session, alert)
         if incident is None:
-            incident = self._create(session, alert, ts)
-        elif incident.state == State.RESOLVED.value:
-            self.transition(
-                session,
-                incident,
-                State.REOPENED.value,
-                SYSTEM,
-                note=f"new {alert.type} alert in {alert.zone or alert.site} while awaiting "
-                "verification / 待核验期间再次报警",
-            )
-        session.add(
-            IncidentAlert(incident_id=incident.id, alert_id=alert.alert_id, linked_at=self.clock())
-        )
+            incident = self._create(session, alert, ts)  # linked before its first messages
+        else:
+            if incident.state == State.RESOLVED.value:
+                self.transition(
+                    session,
+                    incident,
+                    State.REOPENED.value,
+                    SYSTEM,
+                    note=f"new {alert.type} alert in {alert.zone or alert.site} while awaiting "
+                    "verification / 待核验期间再次报警",
+                )
+            self._link(session, incident, alert)
         incident.alert_count += 1
         self._touch(incident, alert, ts)
         return incident
+
+    def _link(self, session: Session, incident: Incident, alert: Alert) -> None:
+        session.add(
+            IncidentAlert(incident_id=incident.id, alert_id=alert.alert_id, linked_at=self.clock())
+        )
 
     def _open_incident_for(self, session: Session, alert: Alert) -> Incident | None:
         window = timedelta(minutes=self.routing.group_window_min)
@@ -142,7 +146,9 @@ class IncidentEngine:
             created_at=now,
             updated_at=now,
         )
-        return self._open_and_dispatch(session, incident, decision, f"rule {decision.rule}")
+        return self._open_and_dispatch(
+            session, incident, decision, f"rule {decision.rule}", alert=alert
+        )
 
     def create_from_complaint(
         self,
@@ -181,11 +187,19 @@ class IncidentEngine:
         return self._open_and_dispatch(session, incident, decision, "12345 complaint")
 
     def _open_and_dispatch(
-        self, session: Session, incident: Incident, decision: RouteDecision, why: str
+        self,
+        session: Session,
+        incident: Incident,
+        decision: RouteDecision,
+        why: str,
+        alert: Alert | None = None,
     ) -> Incident:
-        """Store a new incident, record and notify its opening, dispatch it as routed."""
+        """Store a new incident (linked to the ``alert`` that opened it, so that its messages
+        can describe it), record and notify its opening, dispatch it as routed."""
         session.add(incident)
         session.flush()
+        if alert is not None:
+            self._link(session, incident, alert)
         self._record(session, incident, None, State.NEW.value, SYSTEM, why)
         self.notify(session, incident, "incident_opened")
         self.transition(
@@ -320,6 +334,18 @@ class IncidentEngine:
         )
         return row
 
+    @staticmethod
+    def _first_alert_summaries(session: Session, incident: Incident) -> dict[str, str]:
+        """The summary per language of the incident's first alert (none for a complaint)."""
+        first = session.scalar(
+            select(Alert)
+            .join(IncidentAlert, IncidentAlert.alert_id == Alert.alert_id)
+            .where(IncidentAlert.incident_id == incident.id)
+            .order_by(IncidentAlert.id)
+            .limit(1)
+        )
+        return first.summaries if first is not None else {}
+
     def notify(self, session: Session, incident: Incident, event: str, note: str = "") -> None:
         deadline = None
         if incident.state not in (State.RESOLVED.value, State.VERIFIED.value, State.CLOSED.value):
@@ -342,6 +368,7 @@ class IncidentEngine:
             state=incident.state,
             at=self.clock(),
             summary=incident.summary,
+            summaries=self._first_alert_summaries(session, incident),
             note=note,
             escalation_level=incident.escalation_level,
             deadline=deadline,

@@ -127,6 +127,7 @@ def get_incident(
             "threshold": a.threshold,
             "unit": a.unit,
             "summary": a.summary,
+            "summaries": a.summaries,
             "evidence": a.evidence,
         }
         for a in alerts

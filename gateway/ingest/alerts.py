@@ -119,6 +119,7 @@ def store_alert(
             "device": alert.device,
             "zone": alert.zone,
             "summary": alert.summary,
+            "summaries": alert.summaries,
             "ts": payload.ts.isoformat(),
         },
     )

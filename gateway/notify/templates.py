@@ -5,6 +5,7 @@ WeCom limits content to 2048 bytes of UTF-8; :func:`clip_utf8` cuts on a charact
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -74,6 +75,8 @@ class MessageContext:
     state: str
     at: datetime
     summary: str = ""
+    #: The summary per language (``zh``, ``en``; gateway.alert_text); empty: ``summary``.
+    summaries: Mapping[str, str] = field(default_factory=dict)
     note: str = ""
     escalation_level: int = 0
     deadline: datetime | None = None
@@ -89,6 +92,8 @@ def render(ctx: MessageContext, language: str, tz: str, markdown: bool) -> tuple
     """(title, body) of a message in ``language`` (zh, en or both)."""
     local = ctx.at.astimezone(ZoneInfo(tz))
     langs = {"zh": [0], "en": [1], "both": [0, 1]}[language]
+    # one line per language where the two differ; else the words as given, once
+    per_lang = ctx.summaries if len(set(ctx.summaries.values())) > 1 else {}
     titles = [_name(EVENT_TITLES, ctx.event, i) for i in langs]
     title = " / ".join(titles)
     if ctx.incident_id is not None:
@@ -124,9 +129,12 @@ def render(ctx: MessageContext, language: str, tz: str, markdown: bool) -> tuple
         else:
             lines.append(titles[langs.index(i)])
             lines += [f"{k}: {v}" for k, v in rows]
+        said = per_lang.get("zh" if zh else "en")
+        if said:
+            lines.append(said)  # in this block's language
         lines.append("")
-    if ctx.summary:
-        lines.append(ctx.summary)
+    if not per_lang and ctx.summary:
+        lines.append(ctx.summary)  # the words as given (a complaint's), once
     if ctx.note:
         lines.append(f"备注 / Note: {ctx.note}")
     if ctx.link:

@@ -42,6 +42,10 @@ def test_manager_sees_live_noise_alert_and_its_evidence(
     alert_id = str(world.alert(type="noise_exceedance", device="noise-02"))
     item = page.locator(f"#feed li[data-alert='{alert_id}']")
     expect(item).to_be_visible()
+    # the summary in the page's language, not the edge's English
+    expect(item.locator(".summary-line")).to_have_text(
+        "LAeq 63.4 dB(A)，超过夜间限值 50 dB(A)（2 类声环境功能区）；疑似声源：循环喇叭叫卖"
+    )
     expect(page.locator("[data-device='noise-02']")).to_have_attribute("data-state", "s-alert")
     s.shot("market-live-zh")
 

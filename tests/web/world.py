@@ -104,6 +104,7 @@ class World:
             threshold=50.0,
             unit="dB(A)",
             summary="LAeq,5min over 50 dB(A) (night, class 2); likely source: loudspeaker_loop",
+            details={"period": "night", "zone_class": "2", "source_hint": "loudspeaker_loop"},
             evidence=tuple(b.ref() for b in blobs),
         )
         with self.store.session() as s:

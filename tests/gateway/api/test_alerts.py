@@ -118,6 +118,8 @@ def test_detail_has_evidence_links(world: World) -> None:
     body = r.json()
     assert body["site"] == "gumo"
     assert body["details"] == {"i": 0}
+    # no value the noise line needs (LAeq, period, class): the edge's words in both languages
+    assert body["summaries"] == {"zh": body["summary"], "en": body["summary"]}
     links = {e["evidence_id"]: e for e in body["evidence"]}
     assert links["snap-1"]["available"] is True
     assert links["snap-1"]["url"] == f"/api/evidence/snap-1?alert_id={world.noise_alert}"

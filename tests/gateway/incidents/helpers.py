@@ -203,6 +203,8 @@ class World:
         ended_at: datetime | None = None,
         severity: str = "warning",
         threshold: float = 50.0,
+        measured: dict[str, float] | None = None,
+        details: dict[str, Any] | None = None,
     ) -> uuid.UUID:
         """Store an alert message through core's storage function and the listeners."""
         alert_id = alert_id or uuid.uuid4()
@@ -220,10 +222,11 @@ class World:
             started_at=started,
             ended_at=ended_at,
             ts=self.clock.now,
-            measured={"laeq": 63.0},
+            measured=measured if measured is not None else {"laeq": 63.0},
             threshold=threshold,
             unit="dB(A)",
             summary=f"{type} at {zone}",
+            details=details or {},
         )
         with self.store.session() as s:
             assert store_alert(s, payload, self.service.alert_listeners) == "stored"

@@ -17,7 +17,12 @@ def mic(zone: str) -> str:
 def test_alert_becomes_incident_routed_notified_handled_and_verified(
     world: World, zone: str
 ) -> None:
-    aid = world.alert(zone=zone, device=mic(zone))
+    aid = world.alert(
+        zone=zone,
+        device=mic(zone),
+        measured={"laeq_mean_db": 63.0},
+        details={"period": "night", "zone_class": "2", "source_hint": "loudspeaker_loop"},
+    )
     incident = world.incident_of(aid)
     assert incident["department"] == "market_supervision"
     assert incident["grid"] == "huancui-gumo"
@@ -33,6 +38,11 @@ def test_alert_becomes_incident_routed_notified_handled_and_verified(
     assert wecom[0].body["msgtype"] == "markdown"
     content = wecom[0].body["markdown"]["content"]
     assert "新事件" in content and "New incident" in content and "市场监管" in content
+    # what the sensor measured, in each block's language (language: both)
+    zh_block, en_block = content.split("**New incident")
+    assert "LAeq 63.0 dB(A)，超过夜间限值 50 dB(A)" in zh_block
+    assert "LAeq 63.0 dB(A) over the night limit 50 dB(A)" in en_block
+    assert "noise_exceedance at" not in content, "the edge's English stays out of the message"
     assert len(content.encode()) <= 2048
     hooks = world.receiver.of("/hook")
     assert any(h.body["event"]["incident_id"] == incident["id"] for h in hooks)

@@ -191,3 +191,45 @@ def test_complaints_are_placed_by_address_then_coordinates() -> None:
 
 def test_default_routing_sends_everything_to_the_street_centre() -> None:
     assert RoutingConfig().route("noise_exceedance", "gumo", None, T).department == "street_centre"
+
+
+@pytest.mark.parametrize(
+    ("language", "summaries", "present", "absent"),
+    [
+        (
+            "zh",
+            {"zh": "有人滞留 2 分 0 秒", "en": "a person has stayed 2 min 0 s"},
+            ["有人滞留"],
+            ["stayed", "edge"],
+        ),
+        (
+            "en",
+            {"zh": "有人滞留 2 分 0 秒", "en": "a person has stayed 2 min 0 s"},
+            ["stayed"],
+            ["有人滞留", "edge"],
+        ),
+        # no line of its own (a complaint): the words as given, once
+        ("both", {}, ["edge words"], []),
+        ("both", {"zh": "edge words", "en": "edge words"}, ["edge words"], []),
+    ],
+)
+def test_message_summary_is_in_the_message_language(
+    language: str, summaries: dict[str, str], present: list[str], absent: list[str]
+) -> None:
+    ctx = MessageContext(
+        event="incident_opened",
+        incident_id=3,
+        alert_type="lingering",
+        site="gumo",
+        zone="stairwell",
+        department="market_supervision",
+        grid=None,
+        severity="warning",
+        state="dispatched",
+        at=T,
+        summary="edge words",
+        summaries=summaries,
+    )
+    _title, body = render(ctx, language, "Asia/Shanghai", markdown=False)
+    assert all(p in body for p in present) and not any(a in body for a in absent)
+    assert body.count("edge words") <= 1

@@ -62,11 +62,17 @@
     return messages["state." + state] || state;
   }
 
+  // an alert's summary in the page's language (the gateway's zh/en lines), else the edge's words
+  function summary(alert) {
+    const lines = alert.summaries || {};
+    return lines[lang === "zh-CN" ? "zh" : "en"] || alert.summary || "";
+  }
+
   function duration(seconds) {
     const s = Math.abs(Math.round(seconds));
     const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
     return h ? t("time.hm", { h: h, m: m }) : t("time.m", { m: m });
   }
 
-  window.Whistle = { t, el, fetchJSON, HttpError, fmtTime, typeName, stateName, duration, lang };
+  window.Whistle = { t, el, fetchJSON, HttpError, fmtTime, typeName, stateName, duration, summary, lang };
 })();

@@ -52,7 +52,7 @@
     const measured = Object.entries(alert.measured || {}).map(([k, v]) => k + " " + v).join(" · ");
     body.replaceChildren(
       W.el("p", {}, [W.el("strong", { text: W.typeName(alert.type) }), " · " + alert.device + (alert.zone ? " · " + alert.zone : "") + " · " + W.fmtTime(alert.started_at, tz, true)]),
-      W.el("p", { class: "small", text: alert.summary }),
+      W.el("p", { class: "small", text: W.summary(alert) }),
       measured ? W.el("p", { class: "small muted", text: measured + (alert.threshold !== null ? " · " + W.t("threshold") + " " + alert.threshold + " " + alert.unit : "") }) : null,
     );
     const links = (alert.evidence || []).filter((e) => e.available);

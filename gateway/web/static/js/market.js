@@ -156,7 +156,7 @@
     const li = W.el("li", { class: fresh ? "new" : "", "data-alert": a.alert_id, "data-type": a.type }, [
       W.el("div", {}, [W.el("strong", { text: W.typeName(a.type) }), " ", W.el("span", { class: "badge " + (closed ? "ok" : "bad"), text: W.stateName(a.state) })]),
       W.el("div", { class: "small muted", text: W.fmtTime(a.started_at || a.ts, tz, true) + " · " + a.device + (a.zone ? " · " + a.zone : "") }),
-      a.summary ? W.el("div", { class: "small", text: a.summary }) : null,
+      W.summary(a) ? W.el("div", { class: "small summary-line", text: W.summary(a) }) : null,
       W.el("button", { type: "button", class: "secondary", "data-evidence": a.alert_id, text: W.t("open_evidence"), onclick: () => W.openEvidence(a.alert_id, tz) }),
     ]);
     return li;
@@ -202,7 +202,7 @@
       const msg = JSON.parse(ev.data);
       const a = msg.data;
       if (a.site !== site) return;
-      upsertAlert({ alert_id: a.alert_id, type: a.type, state: a.state, device: a.device, zone: a.zone, summary: a.summary, ts: a.ts, started_at: null }, true);
+      upsertAlert({ alert_id: a.alert_id, type: a.type, state: a.state, device: a.device, zone: a.zone, summary: a.summary, summaries: a.summaries, ts: a.ts, started_at: null }, true);
       const dev = plan && plan.devices.find((d) => d.id === a.device);
       if (dev) {
         dev.open_alerts = (dev.open_alerts || []).filter((x) => x !== a.type);
