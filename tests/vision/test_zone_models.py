@@ -313,6 +313,39 @@ def test_clearly_fast_rigid_mover_stays_so_as_it_slows(
         assert first == pytest.approx(confirmed_at_s)
 
 
+def test_a_confirmed_vehicle_stays_one_while_it_keeps_moving() -> None:
+    """A tricycle confirmed clearly fast (2.6 m/s) whose foot point then hardly moves for a
+    second (far rows span most of a metre each: vehicle_entry 1 at 222.8 s) is judged by the
+    walking-pace rules from then on; it stays a vehicle on every frame while it is judged
+    moving, and is not one again after a stop until it has held its judgement anew."""
+    from models.vision.zones.vehicle import VehicleDetector
+    from whistle.config.camera import VehicleFreeZone
+
+    zone = VehicleFreeZone(id="street", kind="vehicle_free", polygon=[(0, 0), (1, 0), (1, 1)])
+    detector = VehicleDetector(zone, np.ones(SMALL[::-1], bool), _ground())
+    z, out = 18.0, []
+
+    def speed(t: float) -> float:
+        if t < 2.0:
+            return 2.6
+        if t < 3.0:
+            return 0.3
+        if t < 6.0:
+            return 2.0
+        return 0.0 if t < 10.0 else 1.5  # stops for 4 s, then drives on
+
+    for i in range(int(14 * FPS)):
+        t = i / FPS
+        z -= speed(t) / FPS if i else 0.0
+        out.append((t, bool(detector._follow(t, [(Blob(0, 0, 1, 1, 1, 1), (1.0, z, 1.2))]))))
+    vehicle_at = [t for t, v in out if v]
+    assert vehicle_at[0] == pytest.approx(2.0)
+    # every frame while it drives on slower (the window's speed stays above 1 m/s until the
+    # stop has filled most of it)
+    assert all(v for t, v in out if 2.0 <= t < 6.4)
+    assert not any(v for t, v in out if 8.0 <= t < 10.0 + 1.875 + 2.5 - 0.2)
+
+
 @pytest.mark.parametrize(
     ("feet_row", "counted"),
     [

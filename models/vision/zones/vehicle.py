@@ -52,6 +52,9 @@ class _Mover:
     fast_since: float | None = None
     #: Judged clearly fast on its last frame (set and cleared with ``fast_since``).
     clearly_fast: bool = False
+    #: Held its judgement for the time it needed: a vehicle while it keeps moving steadily
+    #: (judged on every frame since), whatever tier it is judged in now.
+    confirmed: bool = False
 
 
 @dataclass
@@ -181,7 +184,7 @@ class VehicleDetector:
                 live.append(m)  # unseen for a moment (occlusion)
                 if t_s - t0 > 1.5 * step:
                     # more than one frame missed: start again
-                    m.fast_since, m.clearly_fast = None, False
+                    m.fast_since, m.clearly_fast, m.confirmed = None, False, False
         live.extend(_Mover([(t_s, *c[1])], c[0]) for c in unused)
         self._movers = live
         out = []
@@ -190,12 +193,13 @@ class VehicleDetector:
                 continue
             judged = self._hold_needed(m, t_s, step)
             if judged is None:
-                m.fast_since, m.clearly_fast = None, False
+                m.fast_since, m.clearly_fast, m.confirmed = None, False, False
                 continue
             needed, m.clearly_fast = judged
             if m.fast_since is None:
                 m.fast_since = t_s
-            if t_s - m.fast_since >= needed:
+            if m.confirmed or t_s - m.fast_since >= needed:
+                m.confirmed = True
                 out.append(m.blob)
         return out
 
