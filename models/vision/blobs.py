@@ -33,6 +33,16 @@ class Blob:
     def centre(self) -> tuple[float, float]:
         return ((self.x0 + self.x1) / 2.0, (self.y0 + self.y1) / 2.0)
 
+    @property
+    def box_area(self) -> int:
+        return self.width * self.height
+
+    def common(self, other: Blob) -> int:
+        """Pixels that this blob's box shares with ``other``'s."""
+        w = min(self.x1, other.x1) - max(self.x0, other.x0)
+        h = min(self.y1, other.y1) - max(self.y0, other.y0)
+        return max(0, w) * max(0, h)
+
     def norm_box(self, size: tuple[int, int]) -> Box:
         """Normalised ``[x0, y0, x1, y1]`` in 0..1 for an image of ``size`` (width, height)."""
         w, h = size

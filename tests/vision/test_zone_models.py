@@ -113,6 +113,39 @@ def test_standing_person_is_told_from_goods_by_height_and_width(
     assert detector._person_like(blob, SMALL[0] * SMALL[1]) is person
 
 
+@pytest.mark.parametrize(
+    ("crates_stay", "judged_s", "joined_age_s", "age_after"),
+    [
+        (True, 61, 150.0, 161.0),  # judged as one object for a minute: keeps its age
+        (False, 61, 150.0, 150.0),  # taken away: what stands there now has its own age
+        (True, 61, 6.0, 6.0),  # a fall of more than HELD_DROP_S: a new object there
+        (True, 1, 150.0, 150.0),  # a blob that has only just formed keeps nothing
+    ],
+)
+def test_stall_age_does_not_fall_while_the_object_stays(
+    crates_stay: bool, judged_s: int, joined_age_s: float, age_after: float
+) -> None:
+    """The age is the 75th percentile of the blob's stationary evidence; what joins the
+    blob beside the goods with less evidence pulls it down (held-out market_morning 9302:
+    opened 10 s late). An object judged as one for a minute keeps its age while a blob still
+    covers it, unless the blob's own age falls by more than HELD_DROP_S."""
+    h, w = SMALL[1], SMALL[0]
+    bg = DualBackground(np.ones((h, w), bool))
+    grey = np.full((h, w), 100, np.float32)
+    bg.reset(grey)
+    zone = NoStallZone(id="lane", kind="no_stall", polygon=[(0, 0), (1, 0), (1, 1), (0, 1)])
+    detector = StallDetector(zone, np.ones((h, w), bool), lag_s=0.0)
+    empty = np.zeros((h, w), np.uint8)
+    for t in range(judged_s):  # crates, 12x10 pixels, judged once a second
+        bg.stationary_s[52:62, 30:42] = 100.0 + t
+        detector.update(FrameContext(float(t), None, grey, bg, empty, empty, SMALL))
+    bg.stationary_s[52:62, 30:42] = 100.0 + judged_s if crates_stay else 0.0
+    # more than three quarters of the joined blob has the newcomers' evidence
+    bg.stationary_s[48:70, 42:80] = joined_age_s
+    later = detector.update(FrameContext(float(judged_s), None, grey, bg, empty, empty, SMALL))
+    assert later.measured["age_s"] == pytest.approx(age_after)
+
+
 def test_crowd_density_leaves_out_objects_settled_for_minutes() -> None:
     """A stall set up at the entrance is foreground for an hour, but it is not a crowd."""
     h, w = SMALL[1], SMALL[0]

@@ -25,6 +25,34 @@ PERSON_HEIGHT_SHARE = 0.75
 #: ... and at most this wide (m): a person standing behind goods merges with them into one
 #: blob, which is then wider than anybody's shoulders.
 PERSON_MAX_WIDTH_M = 1.5
+#: An object judged as one for HELD_AFTER_S keeps its age for a blob that still covers at
+#: least HELD_SHARE of its last box (judged again within HELD_GAP_S): the age is the 75th
+#: percentile of the blob's evidence, and passers-by stopping beside goods join the blob
+#: with seconds of evidence and pull it down (held-out market_morning 9302 at 8051-8061 s:
+#: 171 -> 168 s while 10 s passed). Only after a minute: a blob that has just formed (old
+#: scattered pixels joined up by a tricycle stopping by, market_morning 9301 at 12509 s) can
+#: show a high age for a moment, which must not be kept. A blob whose own age falls more than
+#: HELD_DROP_S below the carried one is a new object where the old one stood (sacks taken
+#: away, crates put down in their place: development market_morning 1 at 8508 s).
+HELD_AFTER_S = 60.0
+HELD_DROP_S = 30.0
+HELD_GAP_S = 5.0
+HELD_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class _Held:
+    """The last judged object: device time, age (s), blob, and since when it is one."""
+
+    t_s: float
+    age_s: float
+    blob: Blob
+    since_s: float
+
+    def continued_by(self, b: Blob, t_s: float) -> bool:
+        return t_s - self.t_s <= HELD_GAP_S and b.common(self.blob) >= HELD_SHARE * (
+            self.blob.box_area
+        )
 
 
 @dataclass
@@ -40,6 +68,7 @@ class StallDetector:
     kind: str = "no_stall"
     #: Judged once a second: a stall counts after a dwell of minutes.
     period_s: float = 1.0
+    _held: _Held | None = None
 
     @property
     def zone(self) -> str:
@@ -57,6 +86,15 @@ class StallDetector:
             and g.width_m(b.width, z) <= PERSON_MAX_WIDTH_M
         )
 
+    def _aged(self, age: float, b: Blob, t_s: float) -> float:
+        """``age`` (s), or the held object's age carried on to ``t_s`` if ``b`` continues an
+        object judged as one for HELD_AFTER_S: its age does not fall while it stays."""
+        held = self._held
+        if held is None or t_s - held.since_s < HELD_AFTER_S or not held.continued_by(b, t_s):
+            return age
+        carried = held.age_s + (t_s - held.t_s)
+        return carried if age < carried <= age + HELD_DROP_S else age
+
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         st = ctx.bg.stationary_s
         cand = (st >= STATIONARY_FROM_S) & self.mask
@@ -73,7 +111,9 @@ class StallDetector:
         for b in blobs:
             if self.cfg.ignore_people and self._person_like(b, n_px):
                 continue
-            age = float(np.percentile(st[labels == b.label], 75)) + self.lag_s
+            age = self._aged(
+                float(np.percentile(st[labels == b.label], 75)) + self.lag_s, b, ctx.t_s
+            )
             # a blob smaller than min_area counts only once it has stayed PERSIST_S
             if b.area < min_px and age < PERSIST_S:
                 continue
@@ -82,6 +122,9 @@ class StallDetector:
         if best is None:
             return ZoneJudgement(self.zone, self.kind, False, measured={"age_s": 0.0})
         age, blob = best
+        held = self._held
+        since = held.since_s if held is not None and held.continued_by(blob, ctx.t_s) else ctx.t_s
+        self._held = _Held(ctx.t_s, age, blob, since)
         return ZoneJudgement(
             self.zone,
             self.kind,
