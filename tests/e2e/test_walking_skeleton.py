@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,8 @@ from tests.conftest import free_port
 from tests.e2e.helpers import Api, start, stop, wait_until, whistle_cmd
 
 PASSWORD = "e2e-password"
+#: The simulated clock's start: a fixed morning (night limits until 06:00 local).
+SIM_START = datetime(2026, 11, 27, 4, 20, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def write_site(directory: Path, site_id: str) -> Path:
@@ -73,7 +75,6 @@ def running(
         tmp_path / "gateway.log",
     )
     api = Api(f"http://127.0.0.1:{port}")
-    start_time = datetime(2026, 11, 27, 4, 20, tzinfo=ZoneInfo("Asia/Shanghai"))
     edge = start(
         whistle_cmd(
             "edge",
@@ -86,7 +87,7 @@ def running(
             "--data-dir",
             str(tmp_path / "edge"),
             "--sim-start",
-            start_time.isoformat(),
+            SIM_START.isoformat(),
             "--sim-speed",
             "20",
         ),
@@ -121,8 +122,15 @@ def test_noise_alert_reaches_the_api(
     assert devices[f"edge-{site_id}"]["kind"] == "agent"
     assert devices[f"edge-{site_id}"]["state"] == "online"
 
+    # the simulated morning's own hours: the default window (the last 24 h of the wall
+    # clock) leaves it out once the wall clock is a day past SIM_START
+    since = (SIM_START - timedelta(hours=1)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    until = (SIM_START + timedelta(hours=12)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
     def laeq_minutes() -> list[dict[str, object]]:
-        telemetry = api.get(f"/api/telemetry/noise-01/noise?site={site_id}")
+        telemetry = api.get(
+            f"/api/telemetry/noise-01/noise?site={site_id}&since={since}&until={until}"
+        )
         series = {s["field"]: s for s in telemetry["series"]}
         return series["laeq"]["points"] if "laeq" in series else []
 
