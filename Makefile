@@ -36,7 +36,7 @@ system-deps:
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check whistle edge gateway models firmware_sim
+	$(BIN)/ruff format --check whistle edge gateway models firmware_sim tests bench
 
 typecheck: venv
 	$(BIN)/mypy whistle edge gateway models firmware_sim

@@ -12,8 +12,9 @@ import numpy as np
 
 from edge.camera.source import Frame, FrameSource, SourceSettings
 
-FAST = SourceSettings(stall_after_s=1.0, frozen_after_s=1.0, backoff_initial_s=0.1,
-                      backoff_max_s=0.4)
+FAST = SourceSettings(
+    stall_after_s=1.0, frozen_after_s=1.0, backoff_initial_s=0.1, backoff_max_s=0.4
+)
 
 
 class StubRenderer:
@@ -30,8 +31,9 @@ class StubRenderer:
         w, h = self._size
         rng = np.random.default_rng(int(t_s * 1000))
         img = rng.integers(0, 60, (h, w, 3), dtype=np.uint8)
-        cv2.putText(img, f"{t_s:.1f}", (5, h // 2), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
-                    (255, 255, 255), 1)
+        cv2.putText(
+            img, f"{t_s:.1f}", (5, h // 2), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 1
+        )
         return img
 
 

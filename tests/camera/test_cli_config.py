@@ -16,12 +16,25 @@ from whistle.config.loader import load_yaml_model
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config" / "cameras"
 
 
-def test_render_writes_a_readable_video_and_truth(tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_render_writes_a_readable_video_and_truth(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     parser = argparse.ArgumentParser()
     cli.register(parser.add_subparsers())
-    args = parser.parse_args(["camera", "render", "--scenario", "doorway_linger", "--seed", "2",
-                              "--out", str(tmp_path), "--duration-s", "6"])
+    args = parser.parse_args(
+        [
+            "camera",
+            "render",
+            "--scenario",
+            "doorway_linger",
+            "--seed",
+            "2",
+            "--out",
+            str(tmp_path),
+            "--duration-s",
+            "6",
+        ]
+    )
     assert args.func(args) == 0
     out = json.loads(capsys.readouterr().out)
     cap = cv2.VideoCapture(out["video"])

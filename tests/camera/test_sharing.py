@@ -24,8 +24,10 @@ from tests.camera.helpers import FAST, Drain, StubRenderer, wait_for
 START = datetime(2026, 5, 1, 4, 30, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("scenario", "seed"), [("market_morning", 101), ("entrance_crowd", 3),
-                                                ("after_close_rubbish", 4)])
+@pytest.mark.parametrize(
+    ("scenario", "seed"),
+    [("market_morning", 101), ("entrance_crowd", 3), ("after_close_rubbish", 4)],
+)
 def test_packed_actors_equal_the_scripted_ones(scenario: str, seed: int) -> None:
     script = build_script(scenario, seed)
     table = ActorTable(script.actors, 60.0, script.duration_s + 3600.0)
@@ -68,6 +70,7 @@ def test_pool_runs_due_jobs_first_and_drops_removed_ones() -> None:
             if len(ran) >= 8:
                 done.set()
             return None if again_s is None else time.monotonic() + again_s
+
         return run
 
     late, soon, once = job("late", 0.01), job("soon", 0.01), job("once", None)
@@ -84,12 +87,16 @@ def test_pool_runs_due_jobs_first_and_drops_removed_ones() -> None:
     assert len(ran) <= n + 2 and len(pool) == 0
 
 
-@pytest.mark.parametrize(("speed", "max_real_fps", "stride"), [(10.0, 5.0, 10), (10.0, 10.0, 5),
-                                                               (1.0, 5.0, 1), (3.0, 5.0, 3)])
-def test_fast_clocks_serve_evenly_spaced_frames(speed: float, max_real_fps: float,
-                                                stride: int) -> None:
-    server = MjpegServer(StubRenderer(), SimClock(START, speed=speed), fps=5.0,
-                         max_real_fps=max_real_fps).start()
+@pytest.mark.parametrize(
+    ("speed", "max_real_fps", "stride"),
+    [(10.0, 5.0, 10), (10.0, 10.0, 5), (1.0, 5.0, 1), (3.0, 5.0, 3)],
+)
+def test_fast_clocks_serve_evenly_spaced_frames(
+    speed: float, max_real_fps: float, stride: int
+) -> None:
+    server = MjpegServer(
+        StubRenderer(), SimClock(START, speed=speed), fps=5.0, max_real_fps=max_real_fps
+    ).start()
     assert server.stride == stride
     if speed < 10:
         server.stop()
@@ -98,8 +105,9 @@ def test_fast_clocks_serve_evenly_spaced_frames(speed: float, max_real_fps: floa
     drain = Drain(src)
     try:
         assert wait_for(lambda: len(drain.frames) >= 6)
-        steps = {round((b.ts - a.ts).total_seconds(), 6)
-                 for a, b in itertools.pairwise(drain.frames)}
+        steps = {
+            round((b.ts - a.ts).total_seconds(), 6) for a, b in itertools.pairwise(drain.frames)
+        }
         # every step is a whole number of strides (a late frame skips, never half-steps)
         assert all(abs(s / (stride / 5.0) - round(s / (stride / 5.0))) < 1e-6 for s in steps)
         assert min(steps) == pytest.approx(stride / 5.0)

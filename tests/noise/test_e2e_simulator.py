@@ -18,8 +18,9 @@ from tests.noise.conftest import ScenarioRuns
 SLACK = timedelta(seconds=10)
 
 
-def check_against_truth(played: ScenarioRuns, name: str, seconds: int | None = None
-                        ) -> list[EpisodeEvent]:
+def check_against_truth(
+    played: ScenarioRuns, name: str, seconds: int | None = None
+) -> list[EpisodeEvent]:
     """Every expected episode opens exactly once inside its window (+10 s) and closes inside
     its window; nothing opens outside the scripted episodes."""
     sink, start = played(name, seconds)
@@ -30,10 +31,14 @@ def check_against_truth(played: ScenarioRuns, name: str, seconds: int | None = N
     closed = {e.alert_id: e for e in sink.events if e.state == "closed"}
     matched = set()
     for exp in truth:
-        hits = [e for e in opened if e.type == exp.type
-                and exp.open_earliest <= e.ts <= exp.open_latest + SLACK]
+        hits = [
+            e
+            for e in opened
+            if e.type == exp.type and exp.open_earliest <= e.ts <= exp.open_latest + SLACK
+        ]
         assert len(hits) == 1, (
-            f"{name}: expected one {exp.type} opening {exp.as_dict()}, got {hits}")
+            f"{name}: expected one {exp.type} opening {exp.as_dict()}, got {hits}"
+        )
         ev = hits[0]
         matched.add(ev.alert_id)
         if exp.close_latest is not None and exp.close_earliest is not None:

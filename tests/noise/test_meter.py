@@ -68,7 +68,7 @@ def _bursty(fs: int, seconds: int, seed: int) -> np.ndarray:
     n = fs * seconds
     gain = np.full(n, 100.0)
     for start in rng.integers(0, n - fs // 5, 3 * seconds):
-        gain[start:start + int(rng.integers(fs // 50, fs // 5))] = 3000.0
+        gain[start : start + int(rng.integers(fs // 50, fs // 5))] = 3000.0
     return (rng.standard_normal(n) * gain).astype(np.int16)
 
 
@@ -120,7 +120,7 @@ def test_band_levels_match_a_plain_fft(fs: int) -> None:
     freqs = np.fft.rfftfreq(n, 1 / fs)
     off = spl_offset_db(sens)
     for k, sec in enumerate(out):
-        frames = pcm[k * fs:(k + 1) * fs].reshape(10, n) / 32768.0
+        frames = pcm[k * fs : (k + 1) * fs].reshape(10, n) / 32768.0
         power = 2 * np.abs(np.fft.rfft(frames, axis=1)) ** 2 / n**2
         third = []
         for fm in sec.band_centres_hz:

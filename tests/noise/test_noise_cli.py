@@ -18,8 +18,9 @@ FS = 48000
 SENS = -26.0
 
 
-def tone_fs(spl_db: float, seconds: float, f_hz: float = 1000.0, sens_dbfs: float = SENS,
-            fs: int = FS) -> np.ndarray:
+def tone_fs(
+    spl_db: float, seconds: float, f_hz: float = 1000.0, sens_dbfs: float = SENS, fs: int = FS
+) -> np.ndarray:
     """A sine at ``spl_db`` dB SPL in full-scale units for a microphone of ``sens_dbfs``.
 
     Convention (IEC 61672 / MEMS datasheets): 0 dBFS = RMS of a full-scale sine, so a 94 dB
@@ -42,10 +43,12 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[
 
 # -- analyze ------------------------------------------------------------------------------
 
+
 # (int16 at -26 dBFS sensitivity: the quantisation floor is ~22 dB SPL; keep 30 dB above it)
 @pytest.mark.parametrize("spl", [65.0, 80.0, 110.0])
-def test_analyze_tone_reads_its_level(spl: float, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_analyze_tone_reads_its_level(
+    spl: float, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     wav = write_int16(tmp_path / "tone.wav", tone_fs(spl, 5.0))
     rc, rows, _ = run_json(capsys, "analyze", str(wav), "--sensitivity-dbfs", str(SENS))
     assert rc == 0
@@ -82,8 +85,9 @@ def test_analyze_summary_statistics(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert 60.0 <= s["L50"] <= 70.0
 
 
-def test_analyze_sensitivity_shifts_levels(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                           ) -> None:
+def test_analyze_sensitivity_shifts_levels(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     wav = write_int16(tmp_path / "tone.wav", tone_fs(80.0, 2.0))
     _, a, _ = run_json(capsys, "analyze", str(wav), "--sensitivity-dbfs", "-26")
     _, b, _ = run_json(capsys, "analyze", str(wav), "--sensitivity-dbfs", "-36")
@@ -91,8 +95,9 @@ def test_analyze_sensitivity_shifts_levels(tmp_path: Path, capsys: pytest.Captur
 
 
 @pytest.mark.parametrize("kind", ["float32", "int32", "stereo"])
-def test_analyze_other_pcm_types(kind: str, tmp_path: Path,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_analyze_other_pcm_types(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     x = tone_fs(70.0, 2.0)
     path = tmp_path / f"{kind}.wav"
     if kind == "float32":
@@ -100,8 +105,9 @@ def test_analyze_other_pcm_types(kind: str, tmp_path: Path,
     elif kind == "int32":
         wavfile.write(path, FS, np.round(x * 2**31).astype(np.int32))
     else:  # channel 0 is measured
-        wavfile.write(path, FS, np.stack([np.round(x * 32767), np.zeros_like(x)], axis=1)
-                      .astype(np.int16))
+        wavfile.write(
+            path, FS, np.stack([np.round(x * 32767), np.zeros_like(x)], axis=1).astype(np.int16)
+        )
     rc, rows, _ = run_json(capsys, "analyze", str(path), "--sensitivity-dbfs", str(SENS))
     assert rc == 0
     assert rows[-1]["LAeq"] == pytest.approx(70.0, abs=0.1)
@@ -119,8 +125,15 @@ def test_analyze_text_output(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def _alaw_wav(path: Path) -> Path:
     fmt = struct.pack("<HHIIHH", 6, 1, 8000, 8000, 1, 8)  # WAVE_FORMAT_ALAW
     data = bytes(16000)
-    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data"
-            + struct.pack("<I", len(data)) + data)
+    body = (
+        b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", len(data))
+        + data
+    )
     path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
     return path
 
@@ -159,8 +172,9 @@ BAD_FILES["too_short"] = (_too_short, "shorter than one second")
 
 
 @pytest.mark.parametrize("case,command", BAD_CASES)
-def test_bad_file_one_line_error_status_2(case: str, command: str, tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_file_one_line_error_status_2(
+    case: str, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     make, message = BAD_FILES[case]
     path = tmp_path / "bad.wav"
     make(path)
@@ -173,8 +187,9 @@ def test_bad_file_one_line_error_status_2(case: str, command: str, tmp_path: Pat
     assert cap.out == ""
 
 
-def test_analyze_truncated_file_warns_and_measures(tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_analyze_truncated_file_warns_and_measures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     full = write_int16(tmp_path / "full.wav", tone_fs(70.0, 4.0)).read_bytes()
     cut = tmp_path / "cut.wav"
     cut.write_bytes(full[: 44 + 2 * FS * 2 + 1000])  # a recorder died after ~2 s
@@ -187,9 +202,11 @@ def test_analyze_truncated_file_warns_and_measures(tmp_path: Path,
 
 # -- calibrate ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("sens,level", [(-26.0, 94.0), (-38.5, 94.0), (-31.2, 114.0)])
-def test_calibrate_finds_the_sensitivity(sens: float, level: float, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_calibrate_finds_the_sensitivity(
+    sens: float, level: float, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     wav = write_int16(tmp_path / "cal.wav", tone_fs(level, 5.0, sens_dbfs=sens))
     rc, rows, _ = run_json(capsys, "calibrate", str(wav), "--level-db", str(level))
     assert rc == 0
@@ -200,8 +217,9 @@ def test_calibrate_finds_the_sensitivity(sens: float, level: float, tmp_path: Pa
     assert f"sensitivity {sens:.2f} dBFS" in capsys.readouterr().out
 
 
-def test_calibrate_with_noise_and_a_real_world_rate(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_calibrate_with_noise_and_a_real_world_rate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fs = 44100
     rng = np.random.default_rng(5)
     x = tone_fs(94.0, 4.0, sens_dbfs=-29.0, fs=fs)
@@ -212,16 +230,20 @@ def test_calibrate_with_noise_and_a_real_world_rate(tmp_path: Path,
     assert rows[0]["sensitivity_dbfs"] == pytest.approx(-29.0, abs=0.1)
 
 
-@pytest.mark.parametrize("case,reason", [
-    ("unsteady", "not steady"),
-    ("off_frequency", "expected 1000 Hz"),
-    ("noise", "not a pure tone"),
-    ("tone_in_noise", "not a pure tone"),
-    ("silence", "digital silence"),
-    ("short", "shorter than 0.5 s"),
-])
-def test_calibrate_refuses_unfit_recordings(case: str, reason: str, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "case,reason",
+    [
+        ("unsteady", "not steady"),
+        ("off_frequency", "expected 1000 Hz"),
+        ("noise", "not a pure tone"),
+        ("tone_in_noise", "not a pure tone"),
+        ("silence", "digital silence"),
+        ("short", "shorter than 0.5 s"),
+    ],
+)
+def test_calibrate_refuses_unfit_recordings(
+    case: str, reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     x = tone_fs(94.0, 4.0)
     t = np.arange(x.size) / FS
     if case == "unsteady":  # the calibrator is not sealed on the capsule: the level wobbles
@@ -247,10 +269,12 @@ def test_calibrate_refuses_unfit_recordings(case: str, reason: str, tmp_path: Pa
     assert "sensitivity" not in cap.out
 
 
-@pytest.mark.parametrize("previous,ok", [(-26.0, True), (-26.4, True), (-26.7, False),
-                                         (-25.3, False)])
-def test_calibrate_reports_drift_over_half_a_db(previous: float, ok: bool, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "previous,ok", [(-26.0, True), (-26.4, True), (-26.7, False), (-25.3, False)]
+)
+def test_calibrate_reports_drift_over_half_a_db(
+    previous: float, ok: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     wav = write_int16(tmp_path / "after.wav", tone_fs(94.0, 3.0, sens_dbfs=-26.0))
     rc, rows, _ = run_json(capsys, "calibrate", str(wav), "--previous-dbfs", str(previous))
     assert rows[0]["drift_db"] == pytest.approx(-26.0 - previous, abs=0.05)

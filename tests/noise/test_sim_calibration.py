@@ -19,8 +19,7 @@ from models.noise.meter import SoundLevelMeter
 from models.noise.stats import energy_mean_db
 
 
-def measure(tracks: tuple[Track, ...], seconds: int, fs: int, sens: float = -26.0
-            ) -> list[float]:
+def measure(tracks: tuple[Track, ...], seconds: int, fs: int, sens: float = -26.0) -> list[float]:
     sc = Scenario("t", "test", time(12, 0), seconds, tracks)
     pcm = Renderer(sc, fs, sens, seed=1).render(0, seconds * fs)
     return [s.laeq for s in SoundLevelMeter(fs, sens).process(pcm)]

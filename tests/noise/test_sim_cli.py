@@ -22,8 +22,9 @@ from models.noise.stats import energy_mean_db
 from whistle.cli import main
 
 
-def test_scenarios_lists_every_scenario_with_its_duration(capsys: pytest.CaptureFixture[str]
-                                                          ) -> None:
+def test_scenarios_lists_every_scenario_with_its_duration(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["sim", "noise", "scenarios"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [ln.split()[0] for ln in lines] == list(SCENARIOS)
@@ -33,19 +34,40 @@ def test_scenarios_lists_every_scenario_with_its_duration(capsys: pytest.Capture
         assert f"{sc.start:%H:%M}" in ln
 
 
-def _render(tmp_path: Path, scenario: str, seconds: int, seed: int = 0, rate: int = 16000,
-            name: str = "out.wav") -> tuple[Path, dict[str, object]]:
+def _render(
+    tmp_path: Path,
+    scenario: str,
+    seconds: int,
+    seed: int = 0,
+    rate: int = 16000,
+    name: str = "out.wav",
+) -> tuple[Path, dict[str, object]]:
     out = tmp_path / name
-    rc = main(["sim", "noise", "render", "--scenario", scenario, "--seed", str(seed),
-               "--out", str(out), "--duration-s", str(seconds), "--rate", str(rate),
-               "--date", "2024-05-01"])
+    rc = main(
+        [
+            "sim",
+            "noise",
+            "render",
+            "--scenario",
+            scenario,
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+            "--duration-s",
+            str(seconds),
+            "--rate",
+            str(rate),
+            "--date",
+            "2024-05-01",
+        ]
+    )
     assert rc == 0
     doc = json.loads(out.with_suffix(".truth.json").read_text())
     return out, doc
 
 
-def test_render_writes_wav_and_truth(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                     ) -> None:
+def test_render_writes_wav_and_truth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out, doc = _render(tmp_path, "clipping_mic", 3)
     fs, x = read_wav(out)
     assert (fs, x.dtype, x.size) == (16000, np.dtype(np.int16), 3 * 16000)
@@ -85,16 +107,25 @@ def test_rendered_calibration_scenario_measures_72_dba(tmp_path: Path) -> None:
     assert energy_mean_db(levels) == pytest.approx(72.0, abs=0.5)
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["render", "--scenario", "nope", "--out", "x.wav"], "unknown noise scenario 'nope'"),
-    (["render", "--scenario", "compliant", "--out", "x.wav", "--duration-s", "0"],
-     "--duration-s"),
-    (["serve", "--scenario", "compliant", "--start", "yesterday"], "isoformat"),
-    (["serve", "--scenario", "compliant", "--timezone", "Mars/Olympus"], "time zone"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["render", "--scenario", "nope", "--out", "x.wav"], "unknown noise scenario 'nope'"),
+        (
+            ["render", "--scenario", "compliant", "--out", "x.wav", "--duration-s", "0"],
+            "--duration-s",
+        ),
+        (["serve", "--scenario", "compliant", "--start", "yesterday"], "isoformat"),
+        (["serve", "--scenario", "compliant", "--timezone", "Mars/Olympus"], "time zone"),
+    ],
+)
 def test_bad_arguments_give_one_line_and_status_2(
-        argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    argv: list[str],
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["sim", "noise", *argv]) == 2
     err = capsys.readouterr().err.strip()
@@ -125,16 +156,37 @@ def test_serve_streams_l16_with_device_time(capsys: pytest.CaptureFixture[str]) 
     port = _free_port()
     start = "2024-05-01T12:00:00+08:00"
     result: list[int] = []
-    th = threading.Thread(target=lambda: result.append(main(
-        ["sim", "noise", "serve", "--scenario", "calibration_72", "--port", str(port),
-         "--speed", "30", "--start", start, "--rate", "16000", "--stop-after-s", "60"])))
+    th = threading.Thread(
+        target=lambda: result.append(
+            main(
+                [
+                    "sim",
+                    "noise",
+                    "serve",
+                    "--scenario",
+                    "calibration_72",
+                    "--port",
+                    str(port),
+                    "--speed",
+                    "30",
+                    "--start",
+                    start,
+                    "--rate",
+                    "16000",
+                    "--stop-after-s",
+                    "60",
+                ]
+            )
+        )
+    )
     th.start()
     try:
         resp = _get(port, "/audio.l16")
         assert resp.status == 200
         assert parse_l16_content_type(resp.getheader("Content-Type", "")) == (16000, 1)
-        assert datetime.fromisoformat(resp.getheader("X-Device-Start", "")) == \
-            datetime.fromisoformat(start)
+        assert datetime.fromisoformat(
+            resp.getheader("X-Device-Start", "")
+        ) == datetime.fromisoformat(start)
         pcm = np.frombuffer(resp.read(3 * 16000 * 2), dtype=">i2").astype(np.int16)
         resp.close()
         levels = [s.laeq for s in SoundLevelMeter(16000, -26.0).process(pcm)]

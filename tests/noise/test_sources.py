@@ -30,11 +30,13 @@ def per_second(sink: ListSink) -> list[Observation]:
     return [o for o in sink.obs if o.stream == "noise"]
 
 
-def start_worker(source: dict[str, Any], start: datetime | None, tmp: Path
-                 ) -> tuple[ListSink, threading.Event, threading.Thread, Any]:
+def start_worker(
+    source: dict[str, Any], start: datetime | None, tmp: Path
+) -> tuple[ListSink, threading.Event, threading.Thread, Any]:
     dev = {"id": "mic1", "name": "mic", "kind": "microphone", "source": source}
-    site = SiteConfig.model_validate({"id": "gumo", "name": "Gumo", "kind": "market",
-                                      "devices": [dev]})
+    site = SiteConfig.model_validate(
+        {"id": "gumo", "name": "Gumo", "kind": "market", "devices": [dev]}
+    )
     worker = build_workers(site, [site.devices[0]], WorkerOptions(tmp, start, 1e5))[0]
     sink, stop = ListSink(), threading.Event()
     th = threading.Thread(target=worker.run, args=(sink, stop), daemon=True)
@@ -51,11 +53,30 @@ def wait_for(cond: Any, timeout_s: float = 60.0) -> None:
 
 def test_wav_file_played_once_with_device_time(tmp_path: Path) -> None:
     wav = tmp_path / "imp.wav"
-    assert main(["sim", "noise", "render", "--scenario", "impulsive", "--rate", "16000",
-                 "--duration-s", "340", "--out", str(wav), "--date", "2024-05-01"]) == 0
+    assert (
+        main(
+            [
+                "sim",
+                "noise",
+                "render",
+                "--scenario",
+                "impulsive",
+                "--rate",
+                "16000",
+                "--duration-s",
+                "340",
+                "--out",
+                str(wav),
+                "--date",
+                "2024-05-01",
+            ]
+        )
+        == 0
+    )
     start = datetime(2024, 5, 1, 3, 0, tzinfo=TZ)
-    sink, stop, th, worker = start_worker({"kind": "file", "url": str(wav),
-                                           "sample_rate_hz": 16000}, start, tmp_path)
+    sink, stop, th, worker = start_worker(
+        {"kind": "file", "url": str(wav), "sample_rate_hz": 16000}, start, tmp_path
+    )
     try:
         wait_for(lambda: len(per_second(sink)) >= 340)
         time.sleep(0.3)  # a replay would add seconds now
@@ -91,7 +112,8 @@ def test_raw_tcp_l16_stream(tmp_path: Path) -> None:
     threading.Thread(target=serve, daemon=True).start()
     before = datetime.now(TZ)
     sink, stop, th, worker = start_worker(
-        {"kind": "tcp", "url": f"tcp://127.0.0.1:{port}", "sample_rate_hz": fs}, None, tmp_path)
+        {"kind": "tcp", "url": f"tcp://127.0.0.1:{port}", "sample_rate_hz": fs}, None, tmp_path
+    )
     try:
         wait_for(lambda: len(per_second(sink)) >= seconds and worker.counters["errors"] >= 1)
     finally:
@@ -105,14 +127,17 @@ def test_raw_tcp_l16_stream(tmp_path: Path) -> None:
     assert any("source_error" in h[2] for h in sink.health_reports)
 
 
-@pytest.mark.parametrize("value,ok", [
-    ("audio/L16;rate=48000;channels=1", (48000, 1)),
-    ("audio/l16; rate=16000", (16000, 1)),
-    ("audio/L16;rate=44100;channels=2", (44100, 2)),
-    ("audio/wav", None),
-    ("audio/L16;channels=1", None),
-    ("audio/L16;rate=fast", None),
-])
+@pytest.mark.parametrize(
+    "value,ok",
+    [
+        ("audio/L16;rate=48000;channels=1", (48000, 1)),
+        ("audio/l16; rate=16000", (16000, 1)),
+        ("audio/L16;rate=44100;channels=2", (44100, 2)),
+        ("audio/wav", None),
+        ("audio/L16;channels=1", None),
+        ("audio/L16;rate=fast", None),
+    ],
+)
 def test_l16_content_type(value: str, ok: tuple[int, int] | None) -> None:
     if ok is None:
         with pytest.raises(SourceError, match="L16"):

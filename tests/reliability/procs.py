@@ -36,9 +36,18 @@ class GatewayProcess:
     ) -> None:
         self.log_path = data_dir.parent / f"{client_id}.log"
         args = [
-            "gateway", "--demo", "--demo-password", PASSWORD, "--broker", broker_url,
-            "--data-dir", str(data_dir), "--client-id", client_id,
-            "--sites-dir", str(sites_dir or data_dir.parent / "no-sites"),
+            "gateway",
+            "--demo",
+            "--demo-password",
+            PASSWORD,
+            "--broker",
+            broker_url,
+            "--data-dir",
+            str(data_dir),
+            "--client-id",
+            client_id,
+            "--sites-dir",
+            str(sites_dir or data_dir.parent / "no-sites"),
         ]
         if db_url:
             args += ["--db-url", db_url]
@@ -47,7 +56,10 @@ class GatewayProcess:
         env = dict(os.environ, WHISTLE_FLUSH_INTERVAL_S="0.2", **(extra_env or {}))
         self.ready = threading.Event()
         self.proc = subprocess.Popen(
-            whistle_cmd(*args), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            whistle_cmd(*args),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
         self.api = Api(f"http://127.0.0.1:{http_port}") if http_port else None
@@ -96,10 +108,21 @@ class EdgeProcess:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             whistle_cmd(
-                "edge", "--site", str(site_file), "--agent", agent, "--broker", broker_url,
-                "--data-dir", str(data_dir), "--sim-speed", "10",
+                "edge",
+                "--site",
+                str(site_file),
+                "--agent",
+                agent,
+                "--broker",
+                broker_url,
+                "--data-dir",
+                str(data_dir),
+                "--sim-speed",
+                "10",
             ),
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
 
     def terminate(self) -> int:
@@ -121,10 +144,15 @@ def park_site(directory: Path, site_id: str, agents: int = 2) -> Path:
     lines.append("devices:")
     for n in range(agents):
         lines += [
-            f"  - id: gate-{n}", "    kind: counter", f"    name: gate {n}",
+            f"  - id: gate-{n}",
+            "    kind: counter",
+            f"    name: gate {n}",
             "    source: {kind: simulator}",
-            f"  - id: area-{n}", "    kind: area", f"    name: area {n}",
-            "    capacity: 100", f"    gates: [gate-{n}]",
+            f"  - id: area-{n}",
+            "    kind: area",
+            f"    name: area {n}",
+            "    capacity: 100",
+            f"    gates: [gate-{n}]",
         ]
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{site_id}.yaml"
@@ -140,9 +168,9 @@ def alert_counts(store: Store, site: str) -> tuple[int, int, int]:
             select(func.count()).select_from(AlertMessage).join(Alert).where(Alert.site == site)
         )
         events = s.scalar(
-            select(func.count()).select_from(Event).where(
-                Event.kind == "alert", Event.data["site"].as_string() == site
-            )
+            select(func.count())
+            .select_from(Event)
+            .where(Event.kind == "alert", Event.data["site"].as_string() == site)
         )
     return int(alerts or 0), int(messages or 0), int(events or 0)
 

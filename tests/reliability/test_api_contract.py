@@ -27,12 +27,21 @@ from tests.conftest import free_port
 from tests.e2e.helpers import wait_until
 from tests.reliability.procs import PASSWORD, GatewayProcess
 
-OPEN_PATHS = {"/healthz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json",
-              "/api/auth/token", "/api/auth/login", "/api/auth/logout",
-              # Open311's service list is public by the GeoReport convention; static files
-              "/open311/v2/services.json",
-              # the web pages' shell (it asks for a login itself)
-              "/", "/lang/{code}"}  # /lang/{code} only sets the language cookie
+OPEN_PATHS = {
+    "/healthz",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/openapi.json",
+    "/api/auth/token",
+    "/api/auth/login",
+    "/api/auth/logout",
+    # Open311's service list is public by the GeoReport convention; static files
+    "/open311/v2/services.json",
+    # the web pages' shell (it asks for a login itself)
+    "/",
+    "/lang/{code}",
+}  # /lang/{code} only sets the language cookie
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +49,12 @@ def live_gateway(
     tmp_path_factory: pytest.TempPathFactory, system_mosquitto_url: str
 ) -> Iterator[GatewayProcess]:
     tmp = tmp_path_factory.mktemp("api-live")
-    gw = GatewayProcess(broker_url=system_mosquitto_url, data_dir=tmp / "gw",
-                        client_id=f"gw-api-{uuid.uuid4().hex[:6]}", http_port=free_port())
+    gw = GatewayProcess(
+        broker_url=system_mosquitto_url,
+        data_dir=tmp / "gw",
+        client_id=f"gw-api-{uuid.uuid4().hex[:6]}",
+        http_port=free_port(),
+    )
     assert gw.api is not None
     try:
         wait_until("the gateway's HTTP API", gw.api.healthy, timeout_s=90)
@@ -87,11 +100,13 @@ def test_openapi_document_holds_against_the_running_gateway(
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=12, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=12, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def check(case: Any) -> None:
-            case.call_and_validate(base_url=base_url, headers=headers, timeout=10,
-                                   excluded_checks=EXCLUDED_CHECKS)
+            case.call_and_validate(
+                base_url=base_url, headers=headers, timeout=10, excluded_checks=EXCLUDED_CHECKS
+            )
 
         try:
             check()
@@ -111,8 +126,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from gateway.settings import Settings
 
     tmp = tmp_path_factory.mktemp("api-routes")
-    settings_ = Settings(data_dir=tmp, demo=True, demo_password=PASSWORD,
-                         sites_dir=tmp / "none", serve_http=False)
+    settings_ = Settings(
+        data_dir=tmp, demo=True, demo_password=PASSWORD, sites_dir=tmp / "none", serve_http=False
+    )
     service = GatewayService(settings_)
     service.start(ingest=False)  # migrations, incidents' routers
     try:
@@ -176,8 +192,12 @@ def test_every_route_but_the_open_ones_needs_credentials(app: Any) -> None:
 def test_bad_token_is_401_too(app: Any) -> None:
     with TestClient(app) as client:
         for method, path in _routes(app):
-            response = client.request(method, _fill(path), follow_redirects=False,
-                                      headers={"Authorization": "Bearer not-a-token"})
+            response = client.request(
+                method,
+                _fill(path),
+                follow_redirects=False,
+                headers={"Authorization": "Bearer not-a-token"},
+            )
             if path.startswith(("/api/", "/metrics", "/open311/")):
                 assert response.status_code == 401, (method, path, response.status_code)
 

@@ -56,15 +56,19 @@ def test_broker_restart_presence_recovers_and_no_alert_is_lost(
     site_file = park_site(sites, site_id, agents=2)
     data_dir = tmp_path / "gw"
     gw = GatewayProcess(
-        broker_url=broker.url, data_dir=data_dir, client_id="gw-restart",
-        http_port=free_port(), sites_dir=sites,
+        broker_url=broker.url,
+        data_dir=data_dir,
+        client_id="gw-restart",
+        http_port=free_port(),
+        sites_dir=sites,
     )
     edges = [
         EdgeProcess(site_file, f"edge-{n}", broker.url, tmp_path / f"edge-{n}") for n in range(2)
     ]
     agent, worker, alert_site = scripted_agent(tmp_path, broker.port)
-    expected = {f"edge-{n}" for n in range(2)} | {f"{k}-{n}" for k in ("gate", "area")
-                                                  for n in range(2)}
+    expected = {f"edge-{n}" for n in range(2)} | {
+        f"{k}-{n}" for k in ("gate", "area") for n in range(2)
+    }
     api = gw.api
     assert api is not None
     store: Store | None = None
@@ -97,19 +101,25 @@ def test_broker_restart_presence_recovers_and_no_alert_is_lost(
         feeder.start()
         wait_until(
             "alerts flowing before the restart",
-            lambda: alert_counts(store, alert_site)[0] >= RESTART_AFTER // 2, timeout_s=30,
+            lambda: alert_counts(store, alert_site)[0] >= RESTART_AFTER // 2,
+            timeout_s=30,
         )
         broker.restart()  # SIGTERM: mosquitto saves its persistent store and comes back
         back = time.monotonic()
-        wait_until("every agent and device online after the restart", all_online,
-                   timeout_s=PRESENCE_DEADLINE_S, interval_s=0.25)
+        wait_until(
+            "every agent and device online after the restart",
+            all_online,
+            timeout_s=PRESENCE_DEADLINE_S,
+            interval_s=0.25,
+        )
         recovered_s = time.monotonic() - back
         health: dict[str, Any] = api.get("/healthz")
         assert health["mqtt_connected"] is True
         feeder.join(30)
         assert fed.is_set()
-        wait_until("every alert stored",
-                   lambda: alert_counts(store, alert_site)[0] >= ALERTS, timeout_s=60)
+        wait_until(
+            "every alert stored", lambda: alert_counts(store, alert_site)[0] >= ALERTS, timeout_s=60
+        )
         time.sleep(1.0)  # duplicates re-sent after the reconnect would land now
         assert alert_counts(store, alert_site) == (ALERTS, ALERTS, ALERTS)
         assert agent.outbox.depth()["queued"] == 0

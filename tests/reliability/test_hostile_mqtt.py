@@ -38,10 +38,14 @@ SITE = "hostile"
 TOPIC = f"whistle/v1/{SITE}"
 LEVEL = st.text(alphabet="abcxyz019_-AZ .é$", max_size=12)
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=20)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.text(max_size=20)
     | st.floats(allow_nan=False, allow_infinity=False),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                 max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 NON_FINITE = st.sampled_from(["NaN", "Infinity", "-Infinity", "1e999", "-1e400"])
@@ -59,15 +63,26 @@ def dumps(doc: Any) -> bytes:
 @st.composite
 def hostile(draw: st.DrawFn) -> tuple[str, bytes]:
     """One hostile (topic, payload)."""
-    kind = draw(st.sampled_from([
-        "bytes", "truncated", "wrong_type", "non_finite", "timestamp", "unknown_topic",
-        "other_device", "telemetry",
-    ]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "bytes",
+                "truncated",
+                "wrong_type",
+                "non_finite",
+                "timestamp",
+                "unknown_topic",
+                "other_device",
+                "telemetry",
+            ]
+        )
+    )
     alert_id = draw(st.uuids())
     doc = alert_doc(alert_id)
     if kind == "bytes":
-        channel = draw(st.sampled_from(["alert", "status", "telemetry/noise",
-                                        f"evidence/{alert_id}"]))
+        channel = draw(
+            st.sampled_from(["alert", "status", "telemetry/noise", f"evidence/{alert_id}"])
+        )
         return f"{TOPIC}/cam1/{channel}", draw(st.binary(max_size=300))
     if kind == "truncated":
         raw = dumps(doc)
@@ -87,8 +102,13 @@ def hostile(draw: st.DrawFn) -> tuple[str, bytes]:
             doc[where] = "@@"
         return f"{TOPIC}/cam1/alert", dumps(doc).replace(b'"@@"', token.encode())
     if kind == "timestamp":
-        when = draw(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
-                                 timezones=st.just(UTC)))
+        when = draw(
+            st.datetimes(
+                min_value=datetime(1, 1, 2),
+                max_value=datetime(9999, 12, 30),
+                timezones=st.just(UTC),
+            )
+        )
         doc[draw(st.sampled_from(["ts", "started_at"]))] = when.isoformat()
         return f"{TOPIC}/cam1/alert", dumps(doc)
     if kind == "unknown_topic":
@@ -97,19 +117,28 @@ def hostile(draw: st.DrawFn) -> tuple[str, bytes]:
         levels = draw(st.lists(LEVEL, min_size=0, max_size=2))
         deep = draw(st.sampled_from([[], ["cam1", "telemetry"], ["cam1", "evidence"]]))
         # (a bare .../telemetry: see test_bare_telemetry_topic_is_counted_once)
-        tail = draw(st.lists(LEVEL, min_size=1, max_size=3)) if "telemetry" in deep else (
-            draw(st.lists(LEVEL, min_size=0, max_size=1)) if deep else [])
+        tail = (
+            draw(st.lists(LEVEL, min_size=1, max_size=3))
+            if "telemetry" in deep
+            else (draw(st.lists(LEVEL, min_size=0, max_size=1)) if deep else [])
+        )
         return "/".join(["whistle", "v1", SITE, *(deep or levels), *tail]), dumps(doc)
     if kind == "other_device":
         return f"{TOPIC}/cam2/alert", dumps(doc)  # the alert says cam1
     # telemetry with broken values
-    values = draw(st.one_of(
-        st.dictionaries(LEVEL, JSON_VALUES, max_size=3),
-        st.just({f"v{i}": 1.0 for i in range(65)}),
-        JSON_VALUES,
-    ))
-    body = {"schema_version": 1, "seq": draw(st.integers(-5, 2**63)),
-            "ts": "2026-05-01T08:00:00Z", "values": values}
+    values = draw(
+        st.one_of(
+            st.dictionaries(LEVEL, JSON_VALUES, max_size=3),
+            st.just({f"v{i}": 1.0 for i in range(65)}),
+            JSON_VALUES,
+        )
+    )
+    body = {
+        "schema_version": 1,
+        "seq": draw(st.integers(-5, 2**63)),
+        "ts": "2026-05-01T08:00:00Z",
+        "values": values,
+    }
     return f"{TOPIC}/mic1/telemetry/noise", dumps(body)
 
 
@@ -126,8 +155,9 @@ def oracle(topic: str, raw: bytes) -> str | None:
 def gateway(tmp_path: Path, mosquitto_factory) -> Iterator[tuple[GatewayProcess, Publisher, Store]]:
     broker = mosquitto_factory()
     data_dir = tmp_path / "gw"
-    gw = GatewayProcess(broker_url=broker.url, data_dir=data_dir, client_id="gw-hostile",
-                        http_port=free_port())
+    gw = GatewayProcess(
+        broker_url=broker.url, data_dir=data_dir, client_id="gw-hostile", http_port=free_port()
+    )
     gw.wait_ready()
     assert gw.api is not None
     wait_until("the gateway's HTTP API", gw.api.healthy, timeout_s=60)
@@ -166,8 +196,12 @@ def test_hostile_messages_are_rejected_counted_and_filed_and_good_traffic_is_sto
     pub.raw(f"{TOPIC}/cam1/alert", b"{" + b" " * (10 * 1024 * 1024) + b"}")
     rejected["too_large"] += 1
 
-    @settings(max_examples=80, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=80,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(st.lists(hostile(), min_size=1, max_size=4), st.booleans())
     def run(messages: list[tuple[str, bytes]], replay_previous: bool) -> None:
         nonlocal replays
@@ -191,23 +225,29 @@ def test_hostile_messages_are_rejected_counted_and_filed_and_good_traffic_is_sto
     run()
     good_ids = [str(p.alert_id) for p in good]
     assert poll(lambda: _count(store, Alert, Alert.alert_id.in_(good_ids)) == len(good), 60)
-    assert poll(lambda: _count(store, Alert, Alert.alert_id.in_(accepted_alerts))
-                == len(accepted_alerts), 30)
+    assert poll(
+        lambda: _count(store, Alert, Alert.alert_id.in_(accepted_alerts)) == len(accepted_alerts),
+        30,
+    )
 
     def counted() -> dict[str, float]:
         m = metrics(gw.api)  # type: ignore[arg-type]
         return {reason: n for (outcome, reason), n in m.items() if outcome == "rejected"}
 
     expected = {reason: float(n) for reason, n in rejected.items()}
+
     def missing() -> list[str]:
         with store.session() as sess:
-            filed = Counter(sess.scalars(select(DeadLetter.topic)
-                                         .where(DeadLetter.reason == "bad_topic")).all())
+            filed = Counter(
+                sess.scalars(select(DeadLetter.topic).where(DeadLetter.reason == "bad_topic")).all()
+            )
         want = Counter(t for t, r in sent if oracle(t, r) == "bad_topic")
         return sorted((want - filed).elements())
 
     assert poll(lambda: counted() == expected, 30), (
-        missing(), sorted(set(counted().items()) ^ set(expected.items())))
+        missing(),
+        sorted(set(counted().items()) ^ set(expected.items())),
+    )
     assert poll(lambda: _dead_letters(store) == rejected, 30), (_dead_letters(store), rejected)
     m = metrics(gw.api)
     assert m.get(("duplicate", "alert"), 0.0) >= replays

@@ -221,5 +221,3 @@ def make_world(backend: str, url: str, tmp: Path) -> Iterator[World]:
         yield world
         assert list(app.state.internal_errors) == [], "a request produced a 500"
     store.dispose()
-
-
