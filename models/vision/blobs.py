@@ -8,6 +8,17 @@ import cv2
 import numpy as np
 
 Box = tuple[float, float, float, float]
+#: A box in pixels at the working size: ``(x0, y0, x1, y1)``, ``[x0, x1) x [y0, y1)``.
+PixelBox = tuple[int, int, int, int]
+
+
+def box_area(box: PixelBox) -> int:
+    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
+
+
+def box_common(a: PixelBox, b: PixelBox) -> int:
+    """Pixels that boxes ``a`` and ``b`` share."""
+    return box_area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
 
 
 @dataclass(frozen=True)
@@ -34,14 +45,8 @@ class Blob:
         return ((self.x0 + self.x1) / 2.0, (self.y0 + self.y1) / 2.0)
 
     @property
-    def box_area(self) -> int:
-        return self.width * self.height
-
-    def common(self, other: Blob) -> int:
-        """Pixels that this blob's box shares with ``other``'s."""
-        w = min(self.x1, other.x1) - max(self.x0, other.x0)
-        h = min(self.y1, other.y1) - max(self.y0, other.y0)
-        return max(0, w) * max(0, h)
+    def box(self) -> PixelBox:
+        return (self.x0, self.y0, self.x1, self.y1)
 
     def norm_box(self, size: tuple[int, int]) -> Box:
         """Normalised ``[x0, y0, x1, y1]`` in 0..1 for an image of ``size`` (width, height)."""

@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models.vision.blobs import Blob, find_blobs
+from models.vision.blobs import Blob, PixelBox, box_area, box_common, find_blobs
 from models.vision.context import FrameContext, ZoneJudgement
 from models.vision.zones.common import px
 from whistle.config.camera import RestrictedZone
 
-PixelBox = tuple[int, int, int, int]
 #: Bottom rows of a blob's box (at 160x90: 4 px of 360 each) that make its feet.
 FOOT_ROWS = 2
 #: Pixels either side of the zone within which a blob standing in it is labelled whole.
@@ -35,40 +34,27 @@ class _Track:
 
     @classmethod
     def start(cls, t_s: float, b: Blob) -> _Track:
-        return cls(t_s, t_s, b, _box(b), (t_s, _box(b)))
+        return cls(t_s, t_s, b, b.box, (t_s, b.box))
 
     def follow(self, t_s: float, b: Blob) -> _Track:
         """The stay continued by ``b``; its spot moves where ``b`` has settled."""
         anchor, probe = self.anchor, self.probe
         if t_s - probe[0] >= SETTLE_S:
-            if _iou(_box(b), probe[1]) >= SETTLED_IOU:
-                anchor = _box(b)
-            probe = (t_s, _box(b))
+            if _iou(b.box, probe[1]) >= SETTLED_IOU:
+                anchor = b.box
+            probe = (t_s, b.box)
         return _Track(self.first_s, t_s, b, anchor, probe)
 
 
-def _box(b: Blob) -> PixelBox:
-    return (b.x0, b.y0, b.x1, b.y1)
-
-
-def _area(box: PixelBox) -> int:
-    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
-
-
-def _common(a: PixelBox, b: PixelBox) -> int:
-    """Pixels of box ``a`` inside box ``b``."""
-    return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
-
-
 def _iou(a: PixelBox, b: PixelBox) -> float:
-    inter = _common(a, b)
-    union = _area(a) + _area(b) - inter
+    inter = box_common(a, b)
+    union = box_area(a) + box_area(b) - inter
     return inter / union if union > 0 else 0.0
 
 
 def _overlap(b: Blob, box: PixelBox) -> int:
     """Pixels of ``b``'s box inside ``box``."""
-    return _common(_box(b), box)
+    return box_common(b.box, box)
 
 
 def _moved_off(b: Blob, anchor: PixelBox) -> bool:
@@ -133,8 +119,8 @@ class LingerDetector:
         best = max(blobs, key=lambda b: _overlap(b, tr.anchor), default=None)
         if best is not None and _overlap(best, tr.anchor) > 0:
             return best
-        best = max(blobs, key=lambda b: _overlap(b, _box(tr.blob)), default=None)
-        if best is not None and _overlap(best, _box(tr.blob)) > 0:
+        best = max(blobs, key=lambda b: _overlap(b, tr.blob.box), default=None)
+        if best is not None and _overlap(best, tr.blob.box) > 0:
             return best
         cx, cy = tr.blob.centre
         reach = max(3.0, 0.75 * max(tr.blob.width, tr.blob.height))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from models.vision.blobs import Blob, find_blobs, person_shaped
+from models.vision.blobs import Blob, box_area, box_common, find_blobs, person_shaped
 from models.vision.context import FrameContext, ZoneJudgement
 from models.vision.ground import Ground
 from models.vision.zones.common import K3, STATIONARY_FROM_S, px
@@ -50,8 +50,9 @@ class _Held:
     since_s: float
 
     def continued_by(self, b: Blob, t_s: float) -> bool:
-        return t_s - self.t_s <= HELD_GAP_S and b.common(self.blob) >= HELD_SHARE * (
-            self.blob.box_area
+        held = self.blob.box
+        return t_s - self.t_s <= HELD_GAP_S and box_common(b.box, held) >= HELD_SHARE * box_area(
+            held
         )
 
 
