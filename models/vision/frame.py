@@ -26,7 +26,7 @@ class Prepared:
 
     ``grey`` float32 (SMALL), ``chroma`` float32 (planar, twice SMALL's height: Cr - 128 above
     Cb - 128) or None for a grey camera, and ``grey_m`` uint8 (MEDIUM), made when first asked
-    for: only the tamper check reads it, on a frame in three.
+    for: only the tamper check reads it, once a second (TAMPER_PERIOD_S).
     """
 
     __slots__ = ("_grey_m", "_medium", "chroma", "grey")

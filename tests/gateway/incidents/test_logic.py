@@ -7,8 +7,10 @@ import base64
 import hashlib
 import hmac
 import urllib.parse
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -151,8 +153,9 @@ def test_dingtalk_signature_matches_the_documented_recipe() -> None:
     assert urllib.parse.unquote_plus(dingtalk_sign(secret, ts)) == expected
 
 
-def test_messages_stay_under_the_wecom_limit() -> None:
-    ctx = MessageContext(
+def _message(**changes: Any) -> MessageContext:
+    """A new noise incident's message context, with ``changes``."""
+    base = MessageContext(
         event="incident_opened",
         incident_id=7,
         alert_type="noise_exceedance",
@@ -163,8 +166,12 @@ def test_messages_stay_under_the_wecom_limit() -> None:
         severity="major",
         state="dispatched",
         at=T,
-        summary="噪" * 3000,
     )
+    return replace(base, **changes)
+
+
+def test_messages_stay_under_the_wecom_limit() -> None:
+    ctx = _message(summary="噪" * 3000)
     title, body = render(ctx, "both", "Asia/Shanghai", markdown=True)
     assert "#7" in title and "市场监管" in body and "Market supervision" in body
     assert "05:00" in body  # local time
@@ -216,20 +223,7 @@ def test_default_routing_sends_everything_to_the_street_centre() -> None:
 def test_message_summary_is_in_the_message_language(
     language: str, summaries: dict[str, str], present: list[str], absent: list[str]
 ) -> None:
-    ctx = MessageContext(
-        event="incident_opened",
-        incident_id=3,
-        alert_type="lingering",
-        site="gumo",
-        zone="stairwell",
-        department="market_supervision",
-        grid=None,
-        severity="warning",
-        state="dispatched",
-        at=T,
-        summary="edge words",
-        summaries=summaries,
-    )
+    ctx = _message(alert_type="lingering", summary="edge words", summaries=summaries)
     _title, body = render(ctx, language, "Asia/Shanghai", markdown=False)
     assert all(p in body for p in present) and not any(a in body for a in absent)
     assert body.count("edge words") <= 1
