@@ -5,6 +5,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
+
 from whistle.demo import PASSWORD_FILE, Demo, DemoOptions
 
 
@@ -15,4 +17,13 @@ def test_demo_password_is_generated_once_per_data_dir(tmp_path: Path) -> None:
     assert again == first
     assert stat.S_IMODE((data / PASSWORD_FILE).stat().st_mode) == 0o600
     assert Demo(DemoOptions(data_dir=tmp_path / "other")).password != first
+    assert Demo(DemoOptions(data_dir=data, demo_password="given")).password == "given"
+
+
+def test_an_empty_password_file_is_refused_by_name(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / PASSWORD_FILE).write_text("\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"demo-password is empty"):
+        Demo(DemoOptions(data_dir=data))
     assert Demo(DemoOptions(data_dir=data, demo_password="given")).password == "given"

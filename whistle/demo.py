@@ -65,7 +65,13 @@ def stored_password(data_dir: Path) -> str:
     """
     path = data_dir / PASSWORD_FILE
     if path.is_file():
-        return path.read_text(encoding="utf-8").strip()
+        kept = path.read_text(encoding="utf-8").strip()
+        if not kept:
+            raise ValueError(
+                f"{path} is empty: pass --demo-password with the demo users' password, or "
+                f"delete {data_dir} to start the demo afresh"
+            )
+        return kept
     data_dir.mkdir(parents=True, exist_ok=True)
     password = secrets.token_urlsafe(9)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
