@@ -61,6 +61,12 @@ class FrameResult:
     fg_fraction: float
 
 
+def _is_due(t_s: float, due: float, period_s: float) -> bool:
+    """Is a step of period ``period_s`` that falls due at ``due`` due at device time ``t_s``?
+    A clock that went back (a restarted source) must not stop the steps."""
+    return t_s >= due - DUE_SLACK_S or t_s < due - period_s
+
+
 def _clean(mask: np.ndarray) -> np.ndarray:
     """Opening (2x2) then closing (3x3) of a boolean mask, as uint8 0/1.
 
@@ -117,8 +123,7 @@ class SceneAnalyzer:
         due = self._next_tamper_check
         if due is None or self._tamper_state.since_s is not None:
             return True
-        # a clock that went back (a restarted source) must not stop the checks
-        return t_s >= due - DUE_SLACK_S or t_s < due - TAMPER_PERIOD_S
+        return _is_due(t_s, due, TAMPER_PERIOD_S)
 
     def update(self, image: np.ndarray, t_s: float, local: time | None = None) -> FrameResult:
         prep = prepare(image)
@@ -153,8 +158,7 @@ class SceneAnalyzer:
         its last one repeated."""
         last, due = self._judged[i]
         t_s = ctx.t_s
-        # a clock that went back (a restarted source) must not stop the judgements
-        if last is None or t_s >= due - DUE_SLACK_S or t_s < due - detector.period_s:
+        if last is None or _is_due(t_s, due, detector.period_s):
             last = detector.update(ctx)
             self._judged[i] = (last, t_s + detector.period_s)
         return last
