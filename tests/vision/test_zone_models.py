@@ -421,8 +421,86 @@ def test_vehicle_body_leaves_out_what_stood_still() -> None:
     fg[52:70, 84:88] = 1  # joined below by something standing (foot at row 70)
     bg.stationary_s[52:70, 84:88] = 2.0 * STILL_S
     seen: list[float] = []
-    detector._follow = lambda t_s, wide: seen.extend(z for _, (_, z, _) in wide) or []  # type: ignore[method-assign]
+    detector._follow = lambda t_s, wide, behind=None: seen.extend(z for _, (_, z, _) in wide) or []  # type: ignore[method-assign]
     detector.update(FrameContext(0.0, None, grey, bg, fg, fg, SMALL))
     ground = _ground()
     foot_z = ground.focal_y * ground.height_m / (51.5 / h - ground.horizon_y)
     assert seen == [pytest.approx(foot_z)]
+
+
+@pytest.mark.parametrize(
+    ("behind_cols", "front_cols", "behind_px"),
+    [
+        # a van (cols 80-91, foot row 43) with a walker in front (cols 84-86, feet row 51):
+        # the van's 9 other columns
+        ((80, 92), (84, 87), 9),
+        # a person (cols 80-84) behind another (cols 85-88): what ends at the back is
+        # narrower than a vehicle, no second sighting
+        ((80, 85), (85, 89), None),
+    ],
+)
+def test_a_walker_in_front_of_a_vehicle_leaves_its_foot_behind_as_a_second_sighting(
+    behind_cols: tuple[int, int], front_cols: tuple[int, int], behind_px: int | None
+) -> None:
+    """Merged in the image, a walker nearer the camera pins the blob's lowest row to his own
+    feet (vehicle_entry 8: a van at 19.5 m followed at 13.6 m, as slow as the walker); the
+    median of the columns' lowest pixels is where the rest of the blob stands."""
+    from models.vision.zones.vehicle import VehicleDetector, _Mover
+    from whistle.config.camera import VehicleFreeZone
+
+    h, w = SMALL[1], SMALL[0]
+    bg = DualBackground(np.ones((h, w), bool))
+    grey = np.full((h, w), 100, np.float32)
+    bg.reset(grey)
+    zone = VehicleFreeZone(id="street", kind="vehicle_free", polygon=[(0, 0), (1, 0), (1, 1)])
+    detector = VehicleDetector(zone, np.ones((h, w), bool), _ground())
+    fg = np.zeros((h, w), np.uint8)
+    fg[32:44, behind_cols[0] : behind_cols[1]] = 1  # foot at row 43 (14.1 m)
+    fg[36:52, front_cols[0] : front_cols[1]] = 1  # feet at row 51 (10.7 m)
+    calls: list[tuple[list[float], list[tuple[float, float]]]] = []
+
+    def follow(t_s: float, wide: list, behind: list | None = None) -> list[Blob]:  # type: ignore[type-arg]
+        calls.append(([z for _, (_, z, _) in wide], [(z, wm) for _, (_, z, wm) in behind or []]))
+        return []
+
+    detector._follow = follow  # type: ignore[method-assign]
+    # a sighting behind only continues a mover: one is being followed
+    detector._movers = [_Mover([(-0.2, 1.0, 15.0, 1.9)], Blob(0, 0, 1, 1, 1, 1))]
+    detector.update(FrameContext(0.2, None, grey, bg, fg, fg, SMALL))
+    ground = _ground()
+
+    def depth(row: float) -> float:
+        return ground.focal_y * ground.height_m / (row / h - ground.horizon_y)
+
+    [(wide, behind)] = calls
+    assert wide == [pytest.approx(depth(51.5))]
+    if behind_px is None:
+        assert behind == []
+    else:
+        z = depth(43.5)
+        assert behind == [(pytest.approx(z), pytest.approx(ground.width_m(behind_px, z)))]
+
+
+@pytest.mark.parametrize(
+    ("first_as", "confirmed_at_s"),
+    [
+        ("wide", 2.0),  # a mover started from a blob's own foot, then seen only behind
+        ("behind", None),  # sightings behind a front body never start a mover
+    ],
+)
+def test_sightings_behind_continue_movers_but_never_start_one(
+    first_as: str, confirmed_at_s: float | None
+) -> None:
+    from models.vision.zones.vehicle import VehicleDetector
+    from whistle.config.camera import VehicleFreeZone
+
+    zone = VehicleFreeZone(id="street", kind="vehicle_free", polygon=[(0, 0), (1, 0), (1, 1)])
+    detector = VehicleDetector(zone, np.ones(SMALL[::-1], bool), _ground())
+    first = None
+    for i in range(int(4 * FPS)):  # 3 m/s towards the camera from 18 m, 1.9 m wide
+        t = i / FPS
+        seen = [(Blob(0, 0, 1, 1, 1, 1), (1.0, 18.0 - 3.0 * t, 1.9))]
+        as_wide = i == 0 and first_as == "wide"
+        if detector._follow(t, seen if as_wide else [], [] if as_wide else seen) and not first:
+            first = t
+    assert first == (None if confirmed_at_s is None else pytest.approx(confirmed_at_s))

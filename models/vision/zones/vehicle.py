@@ -34,6 +34,8 @@ CLEARLY_FAST_HOLD_M_S = 1.8
 CLEARLY_FAST_SPAN_S = 1.0
 #: Seconds a clearly fast mover must hold before it is a vehicle (otherwise ``confirm_s``).
 CLEARLY_FAST_CONFIRM_S = 1.0
+#: Ground speed (m/s) nothing in the street exceeds.
+MAX_DRIVE_M_S = 6.0
 #: A rigid body at least this wide (m) is wider than two people side by side (a van is about
 #: 1.9 m) and is a vehicle after WIDE_BODY_CONFIRM_S at walking pace.
 WIDE_BODY_M = 1.6
@@ -41,6 +43,13 @@ WIDE_BODY_CONFIRM_S = 1.5
 #: Foreground stationary this long (s) is not part of a moving vehicle's body: a ghost or a
 #: standing person it passes would otherwise merge with it and pin its foot point.
 STILL_S = 3.0
+#: A wide blob whose lowest row lies this much nearer (m of ground) than the median of its
+#: columns' lowest pixels may be two bodies, one in front of the other: it is offered to the
+#: movers at both depths.
+SPLIT_FOOT_M = 1.5
+
+#: A wide blob seen on the ground: (blob, (X_m, z_m, width_m)).
+_Sighting = tuple[Blob, tuple[float, float, float]]
 
 
 @dataclass
@@ -138,7 +147,8 @@ class VehicleDetector:
             return self._follow(ctx.t_s, [])
         # ctx.moving is 0/1 (analyzer._clean): the count of its set pixels per label
         moving = np.bincount(labels[ctx.moving.view(bool)], minlength=n).tolist()
-        wide: list[tuple[Blob, tuple[float, float, float]]] = []
+        wide: list[_Sighting] = []
+        behind: list[_Sighting] = []
         for i, x, y, w, h, area, z, width_m in cand:
             # mostly short-term foreground too: not something stopped with a person by it
             if moving[i] < MOVING_FRACTION * area:
@@ -146,10 +156,45 @@ class VehicleDetector:
             b = Blob(x, y, x + w, y + h, area, i)
             x_m = (b.centre[0] / size_x - 0.5) * z / ground.focal_x
             wide.append((b, (x_m, z, width_m)))
-        return self._follow(ctx.t_s, wide)
+            # a walker just in front of a vehicle merges with its blob and pins its lowest row
+            # to his own feet: the median of its columns' lowest pixels is a second sighting
+            # when the columns ending there are as wide as a vehicle. It may continue a mover
+            # (the vehicle's) but never starts one: people crowding one behind another would
+            # start tracks that hop from back to front
+            if self._followed_beyond(ctx.t_s, z):
+                behind.extend(self._sighting_behind(labels, b, z, ground))
+        return self._follow(ctx.t_s, wide, behind)
+
+    def _followed_beyond(self, t_s: float, z: float) -> bool:
+        """Could a followed mover take a sighting ``SPLIT_FOOT_M`` or more beyond depth ``z``
+        (m)? (The test for a sighting behind costs more than this.)"""
+        return any(
+            m.path[-1][2] + _gate_m(t_s - m.path[-1][0]) >= z + SPLIT_FOOT_M for m in self._movers
+        )
+
+    def _sighting_behind(
+        self, labels: np.ndarray, b: Blob, z: float, ground: Ground
+    ) -> list[_Sighting]:
+        """``b`` seen where the median of its columns' lowest pixels meets the ground, if
+        that lies ``SPLIT_FOOT_M`` or more beyond its lowest row (``z``, m) and the columns
+        ending there are at least ``min_width_m`` wide; else nothing."""
+        feet = _column_feet(labels, b)
+        mid = len(feet) // 2
+        row_med = feet[mid] if len(feet) % 2 else 0.5 * (feet[mid - 1] + feet[mid])
+        y_med = (row_med + 0.5) / ground.size[1] - ground.horizon_y
+        if y_med <= 1e-3:
+            return []
+        z_med = ground.focal_y * ground.height_m / y_med
+        if z_med - z < SPLIT_FOOT_M:
+            return []
+        width_m = ground.width_m(sum(1 for f in feet if f <= row_med + 1), z_med)
+        if width_m < self.cfg.min_width_m:
+            return []
+        x_m = (b.centre[0] / ground.size[0] - 0.5) * z_med / ground.focal_x
+        return [(b, (x_m, z_med, width_m))]
 
     def _follow(
-        self, t_s: float, wide: list[tuple[Blob, tuple[float, float, float]]]
+        self, t_s: float, wide: list[_Sighting], behind: list[_Sighting] | None = None
     ) -> list[Blob]:
         """Match wide blobs to followed movers; return those fast for ``confirm_s``.
 
@@ -166,13 +211,13 @@ class VehicleDetector:
         # at speed 10 delivers a frame every 2 s) keeps it for one frame step
         keep_s = max(1.0, 1.5 * step)
         live: list[_Mover] = []
-        unused = list(wide)
+        unused = wide + (behind or [])
         win = self.cfg.speed_window_s
         # a mover unseen for longer than keep_s is lost, even if the zone was not judged
         # meanwhile (tampering): its gate would have grown to take anything
         for m in (m for m in self._movers if t_s - m.path[-1][0] <= keep_s):
             t0, x0, z0, _ = m.path[-1]
-            gate = 1.5 + 6.0 * (t_s - t0)  # metres: nothing here drives faster than 6 m/s
+            gate = _gate_m(t_s - t0)
             best = min(unused, key=lambda c: abs(c[1][0] - x0) + abs(c[1][1] - z0), default=None)
             if best is not None and abs(best[1][0] - x0) + abs(best[1][1] - z0) <= gate:
                 unused.remove(best)
@@ -185,7 +230,8 @@ class VehicleDetector:
                 if t_s - t0 > 1.5 * step:
                     # more than one frame missed: start again
                     m.fast_since, m.clearly_fast, m.confirmed = None, False, False
-        live.extend(_Mover([(t_s, *c[1])], c[0]) for c in unused)
+        # new movers start from the wide blobs' own lowest rows only
+        live.extend(_Mover([(t_s, *c[1])], c[0]) for c in wide if any(c is u for u in unused))
         self._movers = live
         out = []
         for m in live:
@@ -306,6 +352,22 @@ class VehicleDetector:
             measured={"area": (blob_now.area if blob_now else 0) / (ctx.size[0] * ctx.size[1])},
             first_seen_s=self._since,
         )
+
+
+def _gate_m(dt_s: float) -> float:
+    """How far (m, |dX| + |dz|) a sighting may lie from a mover last seen ``dt_s`` ago."""
+    return 1.5 + MAX_DRIVE_M_S * dt_s
+
+
+def _column_feet(labels: np.ndarray, b: Blob) -> list[int]:
+    """Row (px) of the lowest pixel of label ``b.label`` in each of ``b``'s columns, sorted.
+
+    An 8-connected component holds a pixel in every column of its box. Plain Python after one
+    argmax: a few dozen values cost less than numpy's median.
+    """
+    sub = (labels[b.y0 : b.y1, b.x0 : b.x1] == b.label).view(np.uint8)
+    # per column, the last row set: argmax of the flipped column finds the first from below
+    return sorted(((b.y1 - 1) - np.argmax(sub[::-1], axis=0)).tolist())
 
 
 def _recent_run(
