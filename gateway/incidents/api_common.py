@@ -10,7 +10,7 @@ from fastapi import HTTPException, Path, Query, Request, status
 from sqlalchemy.orm import Session
 
 from gateway.auth.deps import Principal
-from gateway.incidents.engine import IncidentEngine
+from gateway.incidents.engine import IncidentEngine, first_alert_summaries
 from gateway.incidents.lifecycle import Actor, State, allowed_transitions, can_see, next_stage
 from gateway.incidents.models import Incident, IncidentTransition
 from gateway.incidents.runtime import IncidentsRuntime
@@ -50,7 +50,15 @@ def visible_incident(session: Session, principal: Principal, incident_id: int) -
     return incident
 
 
-def incident_json(incident: Incident) -> dict[str, Any]:
+def incidents_json(session: Session, incidents: list[Incident]) -> list[dict[str, Any]]:
+    """:func:`incident_json` of each, with its first alert's summaries (one query for all)."""
+    summaries = first_alert_summaries(session, [i.id for i in incidents])
+    return [incident_json(i, summaries.get(i.id)) for i in incidents]
+
+
+def incident_json(incident: Incident, summaries: dict[str, str] | None = None) -> dict[str, Any]:
+    """The incident as the API shows it; ``summaries`` are its first alert's summary per
+    language (``first_alert_summaries``), empty for a complaint's incident."""
     reached = frozenset(State(s) for s in incident.reached)
     state = State(incident.state)
     deadline = None
@@ -81,6 +89,7 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "grid": incident.grid,
         "routing_rule": incident.routing_rule,
         "summary": incident.summary,
+        "summaries": summaries or {},
         "sla_s": incident.sla_s,
         "next_deadline": deadline,
         "escalation_level": incident.escalation_level,

@@ -334,18 +334,6 @@ class IncidentEngine:
         )
         return row
 
-    @staticmethod
-    def _first_alert_summaries(session: Session, incident: Incident) -> dict[str, str]:
-        """The summary per language of the incident's first alert (none for a complaint)."""
-        first = session.scalar(
-            select(Alert)
-            .join(IncidentAlert, IncidentAlert.alert_id == Alert.alert_id)
-            .where(IncidentAlert.incident_id == incident.id)
-            .order_by(IncidentAlert.id)
-            .limit(1)
-        )
-        return first.summaries if first is not None else {}
-
     def notify(self, session: Session, incident: Incident, event: str, note: str = "") -> None:
         deadline = None
         if incident.state not in (State.RESOLVED.value, State.VERIFIED.value, State.CLOSED.value):
@@ -368,10 +356,28 @@ class IncidentEngine:
             state=incident.state,
             at=self.clock(),
             summary=incident.summary,
-            summaries=self._first_alert_summaries(session, incident),
+            summaries=first_alert_summaries(session, [incident.id]).get(incident.id, {}),
             note=note,
             escalation_level=incident.escalation_level,
             deadline=deadline,
             link=link,
         )
         self.notifier.enqueue(session, ctx)
+
+
+def first_alert_summaries(session: Session, incident_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Incident id -> the summary per language (``zh``, ``en``) of its first linked alert, for
+    the given incidents in one query; a complaint's incident has none."""
+    if not incident_ids:
+        return {}
+    rows = session.execute(
+        select(IncidentAlert.incident_id, Alert)
+        .join(Alert, IncidentAlert.alert_id == Alert.alert_id)
+        .where(IncidentAlert.incident_id.in_(incident_ids))
+        .order_by(IncidentAlert.id)
+    )
+    out: dict[int, dict[str, str]] = {}
+    for incident_id, alert in rows:
+        if incident_id not in out:
+            out[incident_id] = alert.summaries
+    return out

@@ -24,6 +24,7 @@ from gateway.incidents.api_common import (
     actor_of,
     engine_of,
     incident_json,
+    incidents_json,
     transition_json,
     visible_incident,
 )
@@ -85,7 +86,7 @@ def list_incidents(
     if before_id:
         query = query.where(Incident.id < before_id)
     rows = list(session.scalars(query.order_by(Incident.id.desc()).limit(limit + 1)))
-    items = [incident_json(i) for i in rows[:limit]]
+    items = incidents_json(session, rows[:limit])
     next_before = rows[limit - 1].id if len(rows) > limit else None
     return {"items": items, "next_before_id": next_before}
 
@@ -111,7 +112,7 @@ def get_incident(
         .where(IncidentPhoto.incident_id == incident.id)
         .order_by(IncidentPhoto.id)
     )
-    body = incident_json(incident)
+    [body] = incidents_json(session, [incident])
     body["transitions"] = [transition_json(t) for t in transitions]
     body["alerts"] = [
         {

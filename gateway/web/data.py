@@ -19,7 +19,7 @@ from gateway.api.routers.sites import load_site_files
 from gateway.auth.deps import CurrentPrincipal, DbSession, Principal, require_roles
 from gateway.auth.scope import can_see_site, scope_of
 from gateway.db.models import Alert
-from gateway.incidents.api_common import incident_json
+from gateway.incidents.api_common import incident_json, incidents_json
 from gateway.incidents.lifecycle import ACTIVE_STATES
 from gateway.incidents.models import Incident, IncidentAlert
 from gateway.web import queries
@@ -167,7 +167,7 @@ def patrol(request: Request, principal: Officer, session: DbSession) -> dict[str
         picture = next(
             (pictures[a.alert_id] for a in reversed(alerts) if a.alert_id in pictures), None
         )
-        body = incident_json(incident)
+        body = incident_json(incident, alerts[0].summaries if alerts else None)
         body.update(
             device=device,
             place=place,
@@ -257,6 +257,9 @@ CSV_FIELDS = (
     "resolved_at",
     "closed_at",
     "summary",
+    # the gateway's line per language from what the first alert measured (else as sent)
+    "summary_zh",
+    "summary_en",
 )
 
 
@@ -272,8 +275,9 @@ def incidents_csv(
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
     writer.writeheader()
-    for incident in rows:
-        writer.writerow(incident_json(incident))
+    for row in incidents_json(session, rows):
+        lines = row["summaries"]
+        writer.writerow(row | {f"summary_{k}": lines.get(k, row["summary"]) for k in ("zh", "en")})
     return Response(
         "\ufeff" + buf.getvalue(),
         media_type="text/csv; charset=utf-8",

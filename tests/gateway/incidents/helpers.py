@@ -19,6 +19,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from gateway import web
 from gateway.api.app import create_app
 from gateway.api.config import ApiConfig
 from gateway.auth.users import create_user
@@ -282,6 +283,7 @@ def make_world(backend: str, url: str, tmp: Path) -> Iterator[World]:
     service = GatewayService(settings, store=store)
     clock = FakeClock(T0)
     runtime = setup(service)  # what service.start() does, without the threads
+    web.setup(service)  # and the pages' /web/api helpers (the centre's CSV)
     runtime.set_clock(clock)
     config = ApiConfig.from_settings(settings)
     app = create_app(service, config)

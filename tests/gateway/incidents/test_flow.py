@@ -4,6 +4,8 @@ noise continues and where the SLA is missed."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 from tests.gateway.incidents.helpers import World
@@ -29,6 +31,18 @@ def test_alert_becomes_incident_routed_notified_handled_and_verified(
     assert incident["state"] == "dispatched"
     assert [t["to"] for t in incident["transitions"]] == ["new", "dispatched"]
     assert incident["next_deadline"]["stage"] == "accepted"
+    # the list, the detail and the centre's CSV carry the first alert's line per language
+    zh_line = "LAeq 63.0 dB(A)，超过夜间限值 50 dB(A)"
+    listed = world.get("/api/incidents", params={"zone": zone}).json()["items"]
+    assert [i["summaries"]["zh"] for i in listed] == [incident["summaries"]["zh"]]
+    assert zh_line in incident["summaries"]["zh"]
+    assert "over the night limit" in incident["summaries"]["en"]
+    # the world's clock is in the past: any creation date
+    csv_text = world.get("/web/api/incidents.csv", params={"days": 0}).text
+    csv_rows = list(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))))
+    [row] = [r for r in csv_rows if r["id"] == str(incident["id"])]
+    assert zh_line in row["summary_zh"] and "over the night limit" in row["summary_en"]
+    assert row["summary"] == incident["summary"]  # as the edge sent it
 
     stats = world.runtime.deliver()
     assert stats.sent >= 2 and stats.failed == 0
