@@ -437,6 +437,8 @@ def test_vehicle_body_leaves_out_what_stood_still() -> None:
         # a person (cols 80-84) behind another (cols 85-88): what ends at the back is
         # narrower than a vehicle, no second sighting
         ((80, 85), (85, 89), None),
+        # 7 columns (1.1 m) end at the back: people in step, not a van (BEHIND_MIN_WIDTH_M)
+        ((80, 90), (84, 87), None),
     ],
 )
 def test_a_walker_in_front_of_a_vehicle_leaves_its_foot_behind_as_a_second_sighting(

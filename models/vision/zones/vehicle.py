@@ -47,6 +47,10 @@ STILL_S = 3.0
 #: columns' lowest pixels may be two bodies, one in front of the other: it is offered to the
 #: movers at both depths.
 SPLIT_FOOT_M = 1.5
+#: ... if the columns ending at that depth are at least this wide (m): more than people in
+#: step one behind another show there (dawn_quiet 9601: a track followed the back one of two,
+#: hopped to the front one and was "fast"), less than a van (1.9 m) behind a walker.
+BEHIND_MIN_WIDTH_M = 1.3
 
 #: A wide blob seen on the ground: (blob, (X_m, z_m, width_m)).
 _Sighting = tuple[Blob, tuple[float, float, float]]
@@ -158,7 +162,7 @@ class VehicleDetector:
             wide.append((b, (x_m, z, width_m)))
             # a walker just in front of a vehicle merges with its blob and pins its lowest row
             # to his own feet: the median of its columns' lowest pixels is a second sighting
-            # when the columns ending there are as wide as a vehicle. It may continue a mover
+            # when the columns ending there are as wide as a van. It may continue a mover
             # (the vehicle's) but never starts one: people crowding one behind another would
             # start tracks that hop from back to front
             if self._followed_beyond(ctx.t_s, z):
@@ -177,7 +181,7 @@ class VehicleDetector:
     ) -> list[_Sighting]:
         """``b`` seen where the median of its columns' lowest pixels meets the ground, if
         that lies ``SPLIT_FOOT_M`` or more beyond its lowest row (``z``, m) and the columns
-        ending there are at least ``min_width_m`` wide; else nothing."""
+        ending there are at least ``BEHIND_MIN_WIDTH_M`` wide; else nothing."""
         feet = _column_feet(labels, b)
         mid = len(feet) // 2
         row_med = feet[mid] if len(feet) % 2 else 0.5 * (feet[mid - 1] + feet[mid])
@@ -188,7 +192,7 @@ class VehicleDetector:
         if z_med - z < SPLIT_FOOT_M:
             return []
         width_m = ground.width_m(sum(1 for f in feet if f <= row_med + 1), z_med)
-        if width_m < self.cfg.min_width_m:
+        if width_m < BEHIND_MIN_WIDTH_M:
             return []
         x_m = (b.centre[0] / ground.size[0] - 0.5) * z_med / ground.focal_x
         return [(b, (x_m, z_med, width_m))]
