@@ -20,11 +20,13 @@ from models.vision.ground import Ground
 from models.vision.zones.crowd import SETTLED_S, CrowdDetector
 from models.vision.zones.linger import LingerDetector
 from models.vision.zones.stall import StallDetector
+from models.vision.zones.vehicle import STILL_S, VehicleDetector, _Mover
 from whistle.config.camera import (
     CameraConfig,
     GroundPlane,
     NoStallZone,
     RestrictedZone,
+    VehicleFreeZone,
     WalkwayZone,
 )
 
@@ -92,6 +94,20 @@ def _ground() -> Ground:
     return Ground(PLANE, SMALL)
 
 
+def _street_vehicle_detector() -> VehicleDetector:
+    """``vehicle_free`` over the whole image with the standard ground calibration."""
+    zone = VehicleFreeZone(id="street", kind="vehicle_free", polygon=[(0, 0), (1, 0), (1, 1)])
+    return VehicleDetector(zone, np.ones(SMALL[::-1], bool), _ground())
+
+
+def _flat_background() -> tuple[np.ndarray, DualBackground]:
+    """A uniform grey frame at SMALL and a background learned from it."""
+    grey = np.full(SMALL[::-1], 100, np.float32)
+    bg = DualBackground(np.ones(SMALL[::-1], bool))
+    bg.reset(grey)
+    return grey, bg
+
+
 @pytest.mark.parametrize(
     ("width_px", "height_share", "person"),
     [
@@ -130,9 +146,7 @@ def test_stall_age_does_not_fall_while_the_object_stays(
     opened 10 s late). An object judged as one for a minute keeps its age while a blob still
     covers it, unless the blob's own age falls by more than HELD_DROP_S."""
     h, w = SMALL[1], SMALL[0]
-    bg = DualBackground(np.ones((h, w), bool))
-    grey = np.full((h, w), 100, np.float32)
-    bg.reset(grey)
+    grey, bg = _flat_background()
     zone = NoStallZone(id="lane", kind="no_stall", polygon=[(0, 0), (1, 0), (1, 1), (0, 1)])
     detector = StallDetector(zone, np.ones((h, w), bool), lag_s=0.0)
     empty = np.zeros((h, w), np.uint8)
@@ -149,9 +163,7 @@ def test_stall_age_does_not_fall_while_the_object_stays(
 def test_crowd_density_leaves_out_objects_settled_for_minutes() -> None:
     """A stall set up at the entrance is foreground for an hour, but it is not a crowd."""
     h, w = SMALL[1], SMALL[0]
-    bg = DualBackground(np.ones((h, w), bool))
-    grey = np.full((h, w), 100, np.float32)
-    bg.reset(grey)
+    grey, bg = _flat_background()
     zone = WalkwayZone(
         id="entrance", kind="walkway", polygon=[(0, 0), (1, 0), (1, 1), (0, 1)], threshold=0.2
     )
@@ -175,9 +187,7 @@ def _linger_run(
     """Feed long-term foreground masks (at 5 fps, or at ``times``) to a restricted-zone
     detector; stays (s)."""
     h, w = SMALL[1], SMALL[0]
-    bg = DualBackground(np.ones((h, w), bool))
-    grey = np.full((h, w), 100, np.float32)
-    bg.reset(grey)
+    grey, bg = _flat_background()
     zone = RestrictedZone(
         id="door", kind="restricted", polygon=[(0, 0), (1, 0), (1, 1), (0, 1)], dwell_s=dwell_s
     )
@@ -273,11 +283,8 @@ def test_episode_opens_after_the_zone_kinds_holding_time(
 def test_fast_straight_mover_need_not_keep_its_width(
     speed_m_s: float, widths_m: tuple[float, float], vehicle: bool
 ) -> None:
-    from models.vision.zones.vehicle import VehicleDetector, _Mover
-    from whistle.config.camera import VehicleFreeZone
 
-    zone = VehicleFreeZone(id="street", kind="vehicle_free", polygon=[(0, 0), (1, 0), (1, 1)])
-    detector = VehicleDetector(zone, np.ones(SMALL[::-1], bool), _ground())
+    detector = _street_vehicle_detector()
     # 3 s at 5 fps straight towards the camera from 13 m
     path = [
         (i / FPS, 1.0, 13.0 - speed_m_s * i / FPS, widths_m[i % 2]) for i in range(int(3 * FPS))
@@ -298,11 +305,8 @@ def test_fast_straight_mover_need_not_keep_its_width(
 def test_vehicle_confirmation_needs_an_unbroken_fast_track(
     speed_m_s: float, seen_every: int, confirmed_after_s: float | None
 ) -> None:
-    from models.vision.zones.vehicle import VehicleDetector
-    from whistle.config.camera import VehicleFreeZone
 
-    zone = VehicleFreeZone(id="street", kind="vehicle_free", polygon=[(0, 0), (1, 0), (1, 1)])
-    detector = VehicleDetector(zone, np.ones(SMALL[::-1], bool), _ground())
+    detector = _street_vehicle_detector()
     first = None
     for i in range(int(8 * FPS)):  # 8 s straight towards the camera from 16 m, 1.2 m wide
         t = i / FPS
@@ -328,11 +332,8 @@ def test_clearly_fast_rigid_mover_stays_so_as_it_slows(
 ) -> None:
     """A tricycle judged at 2.6 m/s slows to 1.9 m/s (before a stop) while it is confirmed;
     on the window's speed the dip under 2.2 m/s used to restart it at walking-pace rules."""
-    from models.vision.zones.vehicle import VehicleDetector
-    from whistle.config.camera import VehicleFreeZone
 
-    zone = VehicleFreeZone(id="street", kind="vehicle_free", polygon=[(0, 0), (1, 0), (1, 1)])
-    detector = VehicleDetector(zone, np.ones(SMALL[::-1], bool), _ground())
+    detector = _street_vehicle_detector()
     z, first = 18.0, None
     for i in range(int(6 * FPS)):
         t = i / FPS
@@ -351,11 +352,8 @@ def test_a_confirmed_vehicle_stays_one_while_it_keeps_moving() -> None:
     second (far rows span most of a metre each: vehicle_entry 1 at 222.8 s) is judged by the
     walking-pace rules from then on; it stays a vehicle on every frame while it is judged
     moving, and is not one again after a stop until it has held its judgement anew."""
-    from models.vision.zones.vehicle import VehicleDetector
-    from whistle.config.camera import VehicleFreeZone
 
-    zone = VehicleFreeZone(id="street", kind="vehicle_free", polygon=[(0, 0), (1, 0), (1, 1)])
-    detector = VehicleDetector(zone, np.ones(SMALL[::-1], bool), _ground())
+    detector = _street_vehicle_detector()
     z, out = 18.0, []
 
     def speed(t: float) -> float:
@@ -388,9 +386,7 @@ def test_a_confirmed_vehicle_stays_one_while_it_keeps_moving() -> None:
 )
 def test_lingering_counts_people_where_they_stand(feet_row: int, counted: bool) -> None:
     h, w = SMALL[1], SMALL[0]
-    bg = DualBackground(np.ones((h, w), bool))
-    grey = np.full((h, w), 100, np.float32)
-    bg.reset(grey)
+    grey, bg = _flat_background()
     zone = RestrictedZone(
         id="door", kind="restricted", polygon=[(0.45, 0.33), (0.6, 0.33), (0.6, 0.69), (0.45, 0.69)]
     )
@@ -407,15 +403,10 @@ def test_lingering_counts_people_where_they_stand(feet_row: int, counted: bool) 
 def test_vehicle_body_leaves_out_what_stood_still() -> None:
     """A ghost or a standing person merged with a passing vehicle would pin its foot point:
     foreground stationary for STILL_S or more is not part of the moving body."""
-    from models.vision.zones.vehicle import STILL_S, VehicleDetector
-    from whistle.config.camera import VehicleFreeZone
 
     h, w = SMALL[1], SMALL[0]
-    bg = DualBackground(np.ones((h, w), bool))
-    grey = np.full((h, w), 100, np.float32)
-    bg.reset(grey)
-    zone = VehicleFreeZone(id="street", kind="vehicle_free", polygon=[(0, 0), (1, 0), (1, 1)])
-    detector = VehicleDetector(zone, np.ones((h, w), bool), _ground())
+    grey, bg = _flat_background()
+    detector = _street_vehicle_detector()
     fg = np.zeros((h, w), np.uint8)
     fg[40:52, 70:90] = 1  # a vehicle, foot at row 52
     fg[52:70, 84:88] = 1  # joined below by something standing (foot at row 70)
@@ -423,9 +414,7 @@ def test_vehicle_body_leaves_out_what_stood_still() -> None:
     seen: list[float] = []
     detector._follow = lambda t_s, wide, behind=None: seen.extend(z for _, (_, z, _) in wide) or []  # type: ignore[method-assign]
     detector.update(FrameContext(0.0, None, grey, bg, fg, fg, SMALL))
-    ground = _ground()
-    foot_z = ground.focal_y * ground.height_m / (51.5 / h - ground.horizon_y)
-    assert seen == [pytest.approx(foot_z)]
+    assert seen == [pytest.approx(_ground().depth_m(51.5))]
 
 
 @pytest.mark.parametrize(
@@ -447,15 +436,10 @@ def test_a_walker_in_front_of_a_vehicle_leaves_its_foot_behind_as_a_second_sight
     """Merged in the image, a walker nearer the camera pins the blob's lowest row to his own
     feet (vehicle_entry 8: a van at 19.5 m followed at 13.6 m, as slow as the walker); the
     median of the columns' lowest pixels is where the rest of the blob stands."""
-    from models.vision.zones.vehicle import VehicleDetector, _Mover
-    from whistle.config.camera import VehicleFreeZone
 
     h, w = SMALL[1], SMALL[0]
-    bg = DualBackground(np.ones((h, w), bool))
-    grey = np.full((h, w), 100, np.float32)
-    bg.reset(grey)
-    zone = VehicleFreeZone(id="street", kind="vehicle_free", polygon=[(0, 0), (1, 0), (1, 1)])
-    detector = VehicleDetector(zone, np.ones((h, w), bool), _ground())
+    grey, bg = _flat_background()
+    detector = _street_vehicle_detector()
     fg = np.zeros((h, w), np.uint8)
     fg[32:44, behind_cols[0] : behind_cols[1]] = 1  # foot at row 43 (14.1 m)
     fg[36:52, front_cols[0] : front_cols[1]] = 1  # feet at row 51 (10.7 m)
@@ -470,16 +454,13 @@ def test_a_walker_in_front_of_a_vehicle_leaves_its_foot_behind_as_a_second_sight
     detector._movers = [_Mover([(-0.2, 1.0, 15.0, 1.9)], Blob(0, 0, 1, 1, 1, 1))]
     detector.update(FrameContext(0.2, None, grey, bg, fg, fg, SMALL))
     ground = _ground()
-
-    def depth(row: float) -> float:
-        return ground.focal_y * ground.height_m / (row / h - ground.horizon_y)
-
     [(wide, behind)] = calls
-    assert wide == [pytest.approx(depth(51.5))]
+    assert wide == [pytest.approx(ground.depth_m(51.5))]
     if behind_px is None:
         assert behind == []
     else:
-        z = depth(43.5)
+        z = ground.depth_m(43.5)
+        assert z is not None
         assert behind == [(pytest.approx(z), pytest.approx(ground.width_m(behind_px, z)))]
 
 
@@ -493,11 +474,8 @@ def test_a_walker_in_front_of_a_vehicle_leaves_its_foot_behind_as_a_second_sight
 def test_sightings_behind_continue_movers_but_never_start_one(
     first_as: str, confirmed_at_s: float | None
 ) -> None:
-    from models.vision.zones.vehicle import VehicleDetector
-    from whistle.config.camera import VehicleFreeZone
 
-    zone = VehicleFreeZone(id="street", kind="vehicle_free", polygon=[(0, 0), (1, 0), (1, 1)])
-    detector = VehicleDetector(zone, np.ones(SMALL[::-1], bool), _ground())
+    detector = _street_vehicle_detector()
     first = None
     for i in range(int(4 * FPS)):  # 3 m/s towards the camera from 18 m, 1.9 m wide
         t = i / FPS

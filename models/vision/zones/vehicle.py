@@ -185,16 +185,13 @@ class VehicleDetector:
         feet = _column_feet(labels, b)
         mid = len(feet) // 2
         row_med = feet[mid] if len(feet) % 2 else 0.5 * (feet[mid - 1] + feet[mid])
-        y_med = (row_med + 0.5) / ground.size[1] - ground.horizon_y
-        if y_med <= 1e-3:
+        foot = ground.foot(b.centre[0], row_med + 0.5)
+        if foot is None or foot[1] - z < SPLIT_FOOT_M:
             return []
-        z_med = ground.focal_y * ground.height_m / y_med
-        if z_med - z < SPLIT_FOOT_M:
-            return []
+        x_m, z_med = foot
         width_m = ground.width_m(sum(1 for f in feet if f <= row_med + 1), z_med)
         if width_m < BEHIND_MIN_WIDTH_M:
             return []
-        x_m = (b.centre[0] / ground.size[0] - 0.5) * z_med / ground.focal_x
         return [(b, (x_m, z_med, width_m))]
 
     def _follow(
