@@ -128,9 +128,9 @@ def centre_page(request: Request, filters: Annotated[IncidentFilters, Query()]) 
         return gate
     with request.app.state.service.store.session() as session:
         incidents = filtered_incidents(session, gate, filters)
-        from gateway.incidents.api_common import incidents_json
+        from gateway.incidents.api_common import incident_json
 
-        rows = incidents_json(session, incidents)
+        rows = [incident_json(i) for i in incidents]
     sites = queries.visible_sites(sites_of(request), gate)
     query = request.url.query
     return render(
