@@ -23,7 +23,6 @@ from gateway.incidents.api_common import (
     PhotoId,
     actor_of,
     engine_of,
-    incident_json,
     incidents_json,
     transition_json,
     visible_incident,
@@ -199,7 +198,8 @@ def post_transition(
     except TransitionRequestError as exc:
         raise HTTPException(422, str(exc)) from None
     session.flush()
-    return {"transition": transition_json(row), "incident": incident_json(incident)}
+    [shown] = incidents_json(session, [incident])
+    return {"transition": transition_json(row), "incident": shown}
 
 
 @router.post(

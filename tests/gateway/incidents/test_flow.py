@@ -67,6 +67,7 @@ def test_alert_becomes_incident_routed_notified_handled_and_verified(
         world.clock.advance(minutes=3)
         r = world.move(iid, to, "off_market", note=f"{to} by phone")
         assert r.status_code == 201, r.text
+        assert r.json()["incident"]["summaries"] == incident["summaries"]
     world.clock.advance(minutes=5)
     r = world.move(iid, "resolved", "off_market", note="loudspeaker switched off")
     assert r.status_code == 201, r.text
