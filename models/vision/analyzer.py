@@ -13,7 +13,12 @@ from datetime import time
 import cv2
 import numpy as np
 
-from models.vision.background import BackgroundSettings, DualBackground, channels_last
+from models.vision.background import (
+    CHROMA_Y0,
+    BackgroundSettings,
+    DualBackground,
+    channels_last,
+)
 from models.vision.blobs import find_blobs
 from models.vision.context import FrameContext, ZoneJudgement
 from models.vision.frame import MEDIUM, SMALL, Prepared, prepare
@@ -21,17 +26,23 @@ from models.vision.ground import Ground
 from models.vision.masks import polygon_mask, union_mask
 from models.vision.tamper import TamperDetector, TamperFeatures, TamperState
 from models.vision.zones import ZoneDetector, make_detector
-from whistle.config.camera import CameraConfig
+from whistle.config.camera import CameraConfig, NoStallZone
 
 #: Stationary evidence (s) at which a blob is checked for being a ghost or a light change.
 GHOST_CHECK_FROM_S = 6.0
 #: Pixels either side of a blob's border that make its outline for the ghost test.
 RING_PX = 2
-#: A stationary blob whose mean chromaticity stands out from its surroundings by this much
-#: more (L1, unitless, see ``models.vision.background``) in the image than in the background
-#: is an object put down, whatever its outline's edges say: goods lying across painted lines
-#: hide edges as strong as their own.
+#: A stationary blob that stands out from its surroundings (their background pixels) by this
+#: much more in the image than in the background is an object put down, whatever its
+#: outline's edges say: goods lying across painted lines hide edges as strong as their own.
+#: Measured as the L1 distance of mean chromaticities (unitless, see
+#: ``models.vision.background``), or that plus the relative difference of grey means.
 COLOUR_CONTRAST_MIN = 0.06
+#: Seconds beyond the longest ``no_stall`` dwell during which a stationary blob may also stand
+#: out by colour and grey together (:func:`_stands_out`): low-contrast goods are kept until
+#: their episode is due. Older blobs need colour alone, as a stall that has stood for many
+#: minutes is otherwise never absorbed and cuts the people passing it (dawn_quiet 9402).
+LOW_CONTRAST_KEEP_S = 120.0
 #: Checks in a row (one a second) that must call a pixel's blob a ghost before it is absorbed.
 GHOST_VOTES = 3
 #: Device seconds between tamper checks while the view is untampered (at 5 fps every 5th
@@ -108,6 +119,10 @@ class SceneAnalyzer:
             (None, 0.0) for _ in self.detectors
         ]
         self._next_ghost_check = 0.0
+        #: Stationary age (s) below which a blob may stand out by colour and grey together.
+        self._low_contrast_keep_s = LOW_CONTRAST_KEEP_S + max(
+            (z.dwell_s for z in cfg.zones if isinstance(z, NoStallZone)), default=180.0
+        )
         self._ghost_votes = np.zeros(self.valid.shape, np.uint8)
         #: The last tamper check's verdict, and when (device seconds) the next one is due.
         self._tamper_state = TamperState(None, None, _NO_FEATURES)
@@ -171,9 +186,12 @@ class SceneAnalyzer:
         the background's outline away. Compare mean gradient magnitude (grey plus colour
         differences: a crate as bright as the paving still has a colour edge) on the blob's
         outline (a ring from one pixel inside to RING_PX outside its border) in the image and the
-        light-scaled background. An object whose colour stands out from its surroundings more
-        in the image than in the background (:func:`_stands_out`) is never a ghost, whatever its
-        outline: goods lying across painted lines hide edges as strong as their own.
+        light-scaled background. An object that stands out from its surroundings more in the
+        image than in the background (:func:`_stands_out`) is never a ghost, whatever its
+        outline: goods lying across painted lines hide edges as strong as their own. A ghost's
+        outline never takes the pixels of an object that stands out: an object lying across a
+        line can split along it, the piece on the line looks like a ghost (the line's colour is
+        in the background), and its outline used to eat the rest of the object.
         """
         bg = self.bg
         cand = bg.stationary_s >= GHOST_CHECK_FROM_S
@@ -199,13 +217,16 @@ class SceneAnalyzer:
         wx = slice(max(0, min(b.x0 for b in blobs) - m), min(w, max(b.x1 for b in blobs) + m))
         win = (wy, wx)
         gi = _edges(grey[win], _planes(chroma, win))
+        bg_grey = bg.gain * bg.long
         bg_chroma = bg.background_chroma() if chroma is not None else None
-        gb = _edges((bg.gain * bg.long)[win], _planes(bg_chroma, win))
+        gb = _edges(bg_grey[win], _planes(bg_chroma, win))
         bg_n = bg.background_chromaticity()  # once per check, not once per blob
         img_n = None if bg.last_n is None else channels_last(bg.last_n)
         if bg_n is not None:
             bg_n = channels_last(bg_n)
-        ghost = np.zeros(cand.shape, bool)
+        looks = (_Look(grey, img_n), _Look(bg_grey, bg_n))
+        ghosts: list[tuple[tuple[slice, slice], np.ndarray]] = []
+        standing_out: list[int] = []
         for b in blobs:
             sl = (
                 slice(max(0, b.y0 - RING_PX), min(h, b.y1 + RING_PX)),
@@ -222,8 +243,17 @@ class SceneAnalyzer:
             )
             e_img = float(gi[sw][ring].mean())
             e_bg = float(gb[sw][ring].mean())
-            if e_img < 1.1 * e_bg + 4.0 and not _stands_out(img_n, bg_n, sl, inside, ring):
-                ghost[sl] |= ring | inside
+            edges_new = e_img >= 1.1 * e_bg + 4.0
+            young = bool(bg.stationary_s[sl][inside].max() < self._low_contrast_keep_s)
+            outside = ring & (labels[sl] == 0)  # the background pixels of the outline
+            if _stands_out(*looks, sl, inside, outside, young):
+                standing_out.append(b.label)  # an object by its contrast
+            elif not edges_new:
+                ghosts.append((sl, ring | inside))
+        ghost = np.zeros(cand.shape, bool)
+        for sl, area in ghosts:
+            # the outline of a ghost never takes the pixels of an object that stands out
+            ghost[sl] |= area & ~np.isin(labels[sl], standing_out) if standing_out else area
         # a verdict stands only after GHOST_VOTES checks in a row: a vendor still beside the
         # goods or a passer-by crossing the outline spoils a single look
         votes = self._ghost_votes
@@ -235,22 +265,50 @@ class SceneAnalyzer:
             bg.absorb(sure & ~bg.fg_short, grey, chroma)
 
 
+@dataclass(frozen=True)
+class _Look:
+    """One view of the scene for the ghost test: grey (h, w) and chromaticity (h, w, 2) or
+    None for a grey camera."""
+
+    grey: np.ndarray
+    n: np.ndarray | None
+
+
+def _contrast(
+    look: _Look, sl: tuple[slice, slice], region: np.ndarray, outside: np.ndarray
+) -> tuple[float, float]:
+    """(colour, grey) contrast of ``region`` against ``outside`` in ``look``: the L1 distance
+    of their mean chromaticities and their grey means' difference relative to the outside's
+    grey level plus ``CHROMA_Y0`` (unitless both; a change of light intensity leaves both
+    alone)."""
+    g = look.grey[sl]
+    g_out = float(g[outside].mean())
+    grey = abs(float(g[region].mean()) - g_out) / (g_out + CHROMA_Y0)
+    if look.n is None:
+        return 0.0, grey
+    n = look.n[sl]
+    return float(np.abs(n[region].mean(axis=0) - n[outside].mean(axis=0)).sum()), grey
+
+
 def _stands_out(
-    img_n: np.ndarray | None,
-    bg_n: np.ndarray | None,
+    img: _Look,
+    bg: _Look,
     sl: tuple[slice, slice],
     region: np.ndarray,
-    ring: np.ndarray,
+    outside: np.ndarray,
+    young: bool,
 ) -> bool:
-    """Does the blob's colour differ from its surroundings more in the image (chromaticity
-    ``img_n``, (h, w, 2)) than in the background (``bg_n``)? An object put down does; a ghost
-    or a change of light does not."""
-    outside = ring & ~region
-    if img_n is None or bg_n is None or not outside.any():
+    """Does the blob (``region`` of the slice ``sl``) differ from its surroundings
+    (``outside``) more in the image than in the background? An object put down does; a ghost
+    or a change of light does not. By colour alone, or while ``young`` by colour and grey
+    together: low-contrast goods (sacks on painted hatching) stand out a little in both."""
+    if not outside.any():
         return False
-    c_img = np.abs(img_n[sl][region].mean(axis=0) - img_n[sl][outside].mean(axis=0)).sum()
-    c_bg = np.abs(bg_n[sl][region].mean(axis=0) - bg_n[sl][outside].mean(axis=0)).sum()
-    return bool(c_img > c_bg + COLOUR_CONTRAST_MIN)
+    c_img, g_img = _contrast(img, sl, region, outside)
+    c_bg, g_bg = _contrast(bg, sl, region, outside)
+    if c_img > c_bg + COLOUR_CONTRAST_MIN:
+        return True
+    return young and c_img + g_img > c_bg + g_bg + COLOUR_CONTRAST_MIN
 
 
 def _planes(

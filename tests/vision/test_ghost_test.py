@@ -1,0 +1,96 @@
+"""The ghost test's contrast rule: what stands out from its surroundings more in the image
+than in the background is an object put down, not a ghost (``models.vision.analyzer``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.vision.analyzer import GHOST_VOTES, SceneAnalyzer, _Look, _stands_out
+from models.vision.background import chromaticity
+from models.vision.frame import SMALL
+from whistle.config.camera import CameraConfig
+
+#: A 20x20 patch: the blob is the 8x8 square in the middle, its surroundings the 2-pixel ring.
+SHAPE = (20, 20)
+SL = (slice(0, 20), slice(0, 20))
+
+
+def _masks() -> tuple[np.ndarray, np.ndarray]:
+    region = np.zeros(SHAPE, bool)
+    region[6:14, 6:14] = True
+    ring = np.zeros(SHAPE, bool)
+    ring[4:16, 4:16] = True
+    return region, ring & ~region
+
+
+def _look(inside_grey: float, inside_n: tuple[float, float]) -> _Look:
+    """Paving at grey 100, neutral colour; the blob's square at the given grey and
+    chromaticity."""
+    grey = np.full(SHAPE, 100.0, np.float32)
+    n = np.zeros((*SHAPE, 2), np.float32)
+    region, _ = _masks()
+    grey[region] = inside_grey
+    n[region] = inside_n
+    return _Look(grey, n)
+
+
+PAVING = _look(100.0, (0.0, 0.0))
+
+
+@pytest.mark.parametrize(
+    ("image", "background", "young", "object_"),
+    [
+        # a crate in another colour: an object at any age
+        (_look(100.0, (0.10, -0.05)), PAVING, False, True),
+        # olive sacks: a little brighter (+8 of 124: 0.065) and a little yellower (0.04)
+        (_look(108.0, (0.01, -0.03)), PAVING, True, True),
+        (_look(108.0, (0.01, -0.03)), PAVING, False, False),
+        # a ghost: the background still holds the dark thing that left; the image is paving
+        (PAVING, _look(60.0, (0.05, 0.05)), True, False),
+        # a patch lit a little more, as much in the background (light): no contrast gained
+        (_look(108.0, (0.0, 0.0)), _look(108.0, (0.0, 0.0)), True, False),
+    ],
+    ids=["coloured", "low_contrast_young", "low_contrast_old", "ghost", "light"],
+)
+def test_object_stands_out_from_its_surroundings_more_than_the_background_did(
+    image: _Look, background: _Look, young: bool, object_: bool
+) -> None:
+    region, outside = _masks()
+    assert _stands_out(image, background, SL, region, outside, young) is object_
+
+
+def test_surroundings_without_background_pixels_tell_nothing() -> None:
+    region, _ = _masks()
+    nothing = np.zeros(SHAPE, bool)
+    assert not _stands_out(_look(100.0, (0.3, 0.3)), PAVING, SL, region, nothing, True)
+
+
+def test_ghost_beside_an_object_is_absorbed_without_eating_it() -> None:
+    """A ghost (A: a dark thing that left) one pixel from an object put down (B, coloured):
+    A is absorbed, but its outline does not take B's edge into the background (an object
+    lying across a painted line splits along it, and the piece on the line looks like a
+    ghost: after_close_rubbish 9602)."""
+    cfg = CameraConfig.model_validate(
+        {"id": "cam", "name": "synthetic", "kind": "camera", "source": {"kind": "file"}}
+    )
+    analyzer = SceneAnalyzer(cfg)
+    h, w = SMALL[1], SMALL[0]
+    paving = np.full((h, w), 100.0, np.float32)
+    neutral = np.zeros((2 * h, w), np.float32)
+    a = (slice(40, 50), slice(40, 50))
+    b = (slice(40, 50), slice(51, 61))
+    background = paving.copy()
+    background[a] = 40.0
+    bg = analyzer.bg
+    bg.reset(background, neutral)
+    chroma = neutral.copy()
+    chroma[:h][b] = 30.0  # B is reddish, as bright as the paving
+    bg.last_n = chromaticity(paving, chroma)
+    for part in (a, b):
+        bg.stationary_s[part] = 10.0
+        bg.fg_any[part] = True
+    for _ in range(GHOST_VOTES + 1):
+        analyzer._absorb_ghosts(paving, chroma)
+    assert (bg.stationary_s[a] == 0.0).all(), "the ghost was not absorbed"
+    assert (bg.stationary_s[b] == 10.0).all(), "B's edge was absorbed with the ghost"
