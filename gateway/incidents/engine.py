@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.db.events import record_event
@@ -370,14 +370,15 @@ def first_alert_summaries(session: Session, incident_ids: list[int]) -> dict[int
     the given incidents in one query; a complaint's incident has none."""
     if not incident_ids:
         return {}
+    # only each incident's first link: a noise incident may hold hundreds of alerts
+    first_links = (
+        select(func.min(IncidentAlert.id))
+        .where(IncidentAlert.incident_id.in_(incident_ids))
+        .group_by(IncidentAlert.incident_id)
+    )
     rows = session.execute(
         select(IncidentAlert.incident_id, Alert)
         .join(Alert, IncidentAlert.alert_id == Alert.alert_id)
-        .where(IncidentAlert.incident_id.in_(incident_ids))
-        .order_by(IncidentAlert.id)
+        .where(IncidentAlert.id.in_(first_links))
     )
-    out: dict[int, dict[str, str]] = {}
-    for incident_id, alert in rows:
-        if incident_id not in out:
-            out[incident_id] = alert.summaries
-    return out
+    return {incident_id: alert.summaries for incident_id, alert in rows}
