@@ -121,7 +121,8 @@ class SceneAnalyzer:
         self._next_ghost_check = 0.0
         #: Stationary age (s) below which a blob may stand out by colour and grey together.
         self._low_contrast_keep_s = LOW_CONTRAST_KEEP_S + max(
-            (z.dwell_s for z in cfg.zones if isinstance(z, NoStallZone)), default=180.0
+            (z.dwell_s for z in cfg.zones if isinstance(z, NoStallZone)),
+            default=NoStallZone.model_fields["dwell_s"].default,
         )
         self._ghost_votes = np.zeros(self.valid.shape, np.uint8)
         #: The last tamper check's verdict, and when (device seconds) the next one is due.
