@@ -283,7 +283,6 @@ def test_episode_opens_after_the_zone_kinds_holding_time(
 def test_fast_straight_mover_need_not_keep_its_width(
     speed_m_s: float, widths_m: tuple[float, float], vehicle: bool
 ) -> None:
-
     detector = _street_vehicle_detector()
     # 3 s at 5 fps straight towards the camera from 13 m
     path = [
@@ -305,7 +304,6 @@ def test_fast_straight_mover_need_not_keep_its_width(
 def test_vehicle_confirmation_needs_an_unbroken_fast_track(
     speed_m_s: float, seen_every: int, confirmed_after_s: float | None
 ) -> None:
-
     detector = _street_vehicle_detector()
     first = None
     for i in range(int(8 * FPS)):  # 8 s straight towards the camera from 16 m, 1.2 m wide
@@ -474,7 +472,8 @@ def test_a_walker_in_front_of_a_vehicle_leaves_its_foot_behind_as_a_second_sight
 def test_sightings_behind_continue_movers_but_never_start_one(
     first_as: str, confirmed_at_s: float | None
 ) -> None:
-
+    """A mover 3 m/s fast is confirmed from sightings behind a front body only when its track
+    began at a blob's own lowest row."""
     detector = _street_vehicle_detector()
     first = None
     for i in range(int(4 * FPS)):  # 3 m/s towards the camera from 18 m, 1.9 m wide
