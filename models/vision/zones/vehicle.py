@@ -224,7 +224,8 @@ class VehicleDetector:
                 unused.remove(best)
                 m.path.append((t_s, *best[1]))
                 m.blob = best[0]
-                m.path = [p for p in m.path if t_s - p[0] <= 2.0 * win + 4.0]
+                if t_s - m.path[0][0] > 2.0 * win + 4.0:
+                    m.path = [p for p in m.path if t_s - p[0] <= 2.0 * win + 4.0]
                 live.append(m)
             else:
                 live.append(m)  # unseen for a moment (occlusion)
@@ -262,6 +263,11 @@ class VehicleDetector:
         at least 0.6 of the path walked: a track hopping between blobs of a crowd zig-zags)
         and measured where one image row spans at most ``MAX_ROW_M`` of depth.
         """
+        assert self.ground is not None
+        z = m.path[-1][2]  # the newest sample (never smoothed): too far to judge?
+        row_m = z * z / (self.ground.focal_y * self.ground.height_m * self.ground.size[1])
+        if row_m > MAX_ROW_M:
+            return None
         # sparse frames (``step`` s apart, a simulation at speed 10 delivers one every 2 s):
         # widen the window to hold three samples
         pts = _recent_run(m.path, t_s, max(self.cfg.speed_window_s, 2.0 * step + 0.1), step)
@@ -269,12 +275,7 @@ class VehicleDetector:
         span = pts[-1][0] - pts[0][0]
         if n < 3 or span < min(CLEARLY_FAST_SPAN_S, 0.75 * self.cfg.speed_window_s):
             return None
-        assert self.ground is not None
         ts, xs, zs, widths = zip(*pts, strict=True)
-        z = zs[-1]
-        row_m = z * z / (self.ground.focal_y * self.ground.height_m * self.ground.size[1])
-        if row_m > MAX_ROW_M:
-            return None
         # least-squares velocity (plain Python: a dozen samples cost less than numpy calls)
         t_mean, x_mean, z_mean = sum(ts) / n, sum(xs) / n, sum(zs) / n
         dts = [t - t_mean for t in ts]
@@ -382,7 +383,11 @@ def _recent_run(
     then one far off); a blob merging with a passer-by for one frame throws its foot metres
     off, which would break the straightness test.
     """
-    recent = [p for p in path if t_s - p[0] <= win]
+    # the path is in time order: walk back from its newest sample
+    start = len(path)
+    while start > 0 and t_s - path[start - 1][0] <= win:
+        start -= 1
+    recent = path[start:]
     first = len(recent) - 1
     while first > 0 and recent[first][0] - recent[first - 1][0] <= 2.5 * step:
         first -= 1
@@ -397,4 +402,8 @@ def _recent_run(
 
 
 def _median3(a: float, b: float, c: float) -> float:
-    return max(min(a, b), min(max(a, b), c))
+    # two comparisons instead of four min/max calls: this runs for every sample of every
+    # followed mover on every frame
+    if a > b:
+        a, b = b, a
+    return a if c < a else (c if c < b else b)
