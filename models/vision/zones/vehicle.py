@@ -34,6 +34,13 @@ CLEARLY_FAST_HOLD_M_S = 1.8
 CLEARLY_FAST_SPAN_S = 1.0
 #: Seconds a clearly fast mover must hold before it is a vehicle (otherwise ``confirm_s``).
 CLEARLY_FAST_CONFIRM_S = 1.0
+#: A mover judged clearly fast that goes unseen for up to this long (s), its blob broken up
+#: (a grey van on grey paving) or hidden, keeps its track when it is seen again within
+#: BRIDGE_GATE_M (m, |dX| + |dz|) of where its velocity puts it; its hold starts again there.
+#: (vehicle_entry 9303 and 9508: vans lost for 0.6-1.0 s at 14-17 m stopped 1 s after they
+#: were seen again.)
+BRIDGE_S = 1.0
+BRIDGE_GATE_M = 1.5
 #: Ground speed (m/s) nothing in the street exceeds.
 MAX_DRIVE_M_S = 6.0
 #: A rigid body at least this wide (m) is wider than two people side by side (a van is about
@@ -68,6 +75,8 @@ class _Mover:
     #: Held its judgement for the time it needed: a vehicle while it keeps moving steadily
     #: (judged on every frame since), whatever tier it is judged in now.
     confirmed: bool = False
+    #: Ground velocity (m/s: X, z) at its last judgement; None when not judged moving.
+    velocity: tuple[float, float] | None = None
 
 
 @dataclass
@@ -218,10 +227,23 @@ class VehicleDetector:
         # meanwhile (tampering): its gate would have grown to take anything
         for m in (m for m in self._movers if t_s - m.path[-1][0] <= keep_s):
             t0, x0, z0, _ = m.path[-1]
-            gate = _gate_m(t_s - t0)
+            dt = t_s - t0
+            gap = dt > 2.5 * step  # more than one frame missed
+            bridging = gap and m.velocity is not None and m.clearly_fast
+            if bridging:
+                assert m.velocity is not None
+                # look where its velocity puts it, not anywhere its last position could reach
+                x0, z0 = x0 + m.velocity[0] * dt, z0 + m.velocity[1] * dt
+                gate = BRIDGE_GATE_M
+            else:
+                gate = _gate_m(dt)
             best = min(unused, key=lambda c: abs(c[1][0] - x0) + abs(c[1][1] - z0), default=None)
             if best is not None and abs(best[1][0] - x0) + abs(best[1][1] - z0) <= gate:
                 unused.remove(best)
+                if bridging:
+                    m.fast_since = None  # its hold starts again where it is seen again
+                elif gap:
+                    m.path = []  # a new run: before the gap it may have been another body
                 m.path.append((t_s, *best[1]))
                 m.blob = best[0]
                 if t_s - m.path[0][0] > 2.0 * win + 4.0:
@@ -229,9 +251,11 @@ class VehicleDetector:
                 live.append(m)
             else:
                 live.append(m)  # unseen for a moment (occlusion)
-                if t_s - t0 > 1.5 * step:
+                bridged = m.velocity is not None and m.clearly_fast and dt <= BRIDGE_S
+                if dt > 1.5 * step and not bridged:
                     # more than one frame missed: start again
                     m.fast_since, m.clearly_fast, m.confirmed = None, False, False
+                    m.velocity = None
         # new movers start from the wide blobs' own lowest rows only
         live.extend(_Mover([(t_s, *c[1])], c[0]) for c in wide if any(c is u for u in unused))
         self._movers = live
@@ -242,6 +266,7 @@ class VehicleDetector:
             judged = self._hold_needed(m, t_s, step)
             if judged is None:
                 m.fast_since, m.clearly_fast, m.confirmed = None, False, False
+                m.velocity = None
                 continue
             needed, m.clearly_fast = judged
             if m.fast_since is None:
@@ -270,7 +295,9 @@ class VehicleDetector:
             return None
         # sparse frames (``step`` s apart, a simulation at speed 10 delivers one every 2 s):
         # widen the window to hold three samples
-        pts = _recent_run(m.path, t_s, max(self.cfg.speed_window_s, 2.0 * step + 0.1), step)
+        win = max(self.cfg.speed_window_s, 2.0 * step + 0.1)
+        # a gap in the path is one bridged (``_follow`` starts a new path after any other)
+        pts = _recent_run(m.path, t_s, win, step, BRIDGE_S + 0.5 * step)
         n = len(pts)
         span = pts[-1][0] - pts[0][0]
         if n < 3 or span < min(CLEARLY_FAST_SPAN_S, 0.75 * self.cfg.speed_window_s):
@@ -283,6 +310,7 @@ class VehicleDetector:
         vx = sum(d * (x - x_mean) for d, x in zip(dts, xs, strict=True)) / den
         vz = sum(d * (zz - z_mean) for d, zz in zip(dts, zs, strict=True)) / den
         speed = math.hypot(vx, vz)
+        m.velocity = (vx, vz)
         if speed < self.cfg.min_speed_m_s:
             return None
         # one rigid body keeps its width; blobs of people merging and parting do not. Widths
@@ -373,11 +401,15 @@ def _column_feet(labels: np.ndarray, b: Blob) -> list[int]:
 
 
 def _recent_run(
-    path: list[tuple[float, float, float, float]], t_s: float, win: float, step: float
+    path: list[tuple[float, float, float, float]],
+    t_s: float,
+    win: float,
+    step: float,
+    max_gap_s: float = 0.0,
 ) -> list[tuple[float, float, float, float]]:
     """The samples of ``path`` within ``win`` s of ``t_s`` that form its newest run with at
-    most one frame (of ``step`` s) missed at a time, oldest first, with the foot point
-    (X, z) smoothed by a running median of 3.
+    most one frame (of ``step`` s) missed at a time, or gaps up to ``max_gap_s``, oldest
+    first, with the foot point (X, z) smoothed by a running median of 3.
 
     Across longer gaps the track may have jumped between bodies (a passer-by near the camera,
     then one far off); a blob merging with a passer-by for one frame throws its foot metres
@@ -389,7 +421,8 @@ def _recent_run(
         start -= 1
     recent = path[start:]
     first = len(recent) - 1
-    while first > 0 and recent[first][0] - recent[first - 1][0] <= 2.5 * step:
+    gap = max(2.5 * step, max_gap_s)
+    while first > 0 and recent[first][0] - recent[first - 1][0] <= gap:
         first -= 1
     run = recent[first:]
     if len(run) < 3:
