@@ -20,7 +20,7 @@ from models.vision.ground import Ground
 from models.vision.zones.crowd import SETTLED_S, CrowdDetector
 from models.vision.zones.linger import LingerDetector
 from models.vision.zones.stall import StallDetector
-from models.vision.zones.vehicle import STILL_S, VehicleDetector, _Mover
+from models.vision.zones.vehicle import STILL_S, VehicleDetector, _Mover, _Sighting
 from whistle.config.camera import (
     CameraConfig,
     GroundPlane,
@@ -442,7 +442,14 @@ def test_vehicle_body_leaves_out_what_stood_still() -> None:
     fg[52:70, 84:88] = 1  # joined below by something standing (foot at row 70)
     bg.stationary_s[52:70, 84:88] = 2.0 * STILL_S
     seen: list[float] = []
-    detector._follow = lambda t_s, wide, behind=None: seen.extend(z for _, (_, z, _) in wide) or []  # type: ignore[method-assign]
+
+    def follow(
+        t_s: float, wide: list[_Sighting], behind: list[_Sighting] | None = None
+    ) -> list[Blob]:
+        seen.extend(z for _, (_, z, _) in wide)
+        return []
+
+    detector._follow = follow  # type: ignore[method-assign]
     detector.update(FrameContext(0.0, None, grey, bg, fg, fg, SMALL))
     assert seen == [pytest.approx(_ground().depth_m(51.5))]
 
@@ -475,7 +482,9 @@ def test_a_walker_in_front_of_a_vehicle_leaves_its_foot_behind_as_a_second_sight
     fg[36:52, front_cols[0] : front_cols[1]] = 1  # feet at row 51 (10.7 m)
     calls: list[tuple[list[float], list[tuple[float, float]]]] = []
 
-    def follow(t_s: float, wide: list, behind: list | None = None) -> list[Blob]:  # type: ignore[type-arg]
+    def follow(
+        t_s: float, wide: list[_Sighting], behind: list[_Sighting] | None = None
+    ) -> list[Blob]:
         calls.append(([z for _, (_, z, _) in wide], [(z, wm) for _, (_, z, wm) in behind or []]))
         return []
 
