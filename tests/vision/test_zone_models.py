@@ -297,6 +297,7 @@ def test_fast_straight_mover_need_not_keep_its_width(
     [
         (3.0, 1, 2.0),  # clearly fast: 1 s of track, then 1 s held
         (1.5, 1, 1.875 + 2.5),  # walking pace: 0.75 of the 2.5 s window, then confirm_s
+        (1.9, 1, 1.875 + 1.5),  # faster than anyone walks in the simulator: held 1.5 s
         (1.5, 2, 1.875 + 2.5),  # one frame missed at a time is forgiven
         (3.0, 3, None),  # two frames missed at a time, again and again: not one body
     ],

@@ -47,6 +47,11 @@ MAX_DRIVE_M_S = 6.0
 #: 1.9 m) and is a vehicle after WIDE_BODY_CONFIRM_S at walking pace.
 WIDE_BODY_M = 1.6
 WIDE_BODY_CONFIRM_S = 1.5
+#: A rigid body narrower than that is a vehicle after WIDE_BODY_CONFIRM_S too when it moves at
+#: least this fast (m/s; the simulator's walkers keep to 0.9-1.5 m/s, its tricycles 1.8-2.8):
+#: a tricycle whose foot point a walker in front pinned for a second or two is measured
+#: slower than it drives and may stop before ``confirm_s`` (vehicle_entry 9703, 9803).
+BRISK_M_S = 1.8
 #: Foreground stationary this long (s) is not part of a moving vehicle's body: a ghost or a
 #: standing person it passes would otherwise merge with it and pin its foot point.
 STILL_S = 3.0
@@ -282,7 +287,8 @@ class VehicleDetector:
         motion faster than walking.
 
         ``confirm_s`` by default; less for a clearly fast mover (``CLEARLY_FAST_CONFIRM_S``)
-        and for a rigid body wider than people side by side (``WIDE_BODY_CONFIRM_S``).
+        and for a rigid body wider than people side by side or faster than ``BRISK_M_S``
+        (``WIDE_BODY_CONFIRM_S``).
 
         Least-squares velocity of the foot point; the motion must be straight (net distance
         at least 0.6 of the path walked: a track hopping between blobs of a crowd zig-zags)
@@ -333,7 +339,7 @@ class VehicleDetector:
             return min(CLEARLY_FAST_CONFIRM_S, self.cfg.confirm_s), True
         if not rigid:
             return None
-        if w_min >= WIDE_BODY_M:
+        if w_min >= WIDE_BODY_M or speed >= BRISK_M_S:
             return min(WIDE_BODY_CONFIRM_S, self.cfg.confirm_s), False
         return self.cfg.confirm_s, False
 
