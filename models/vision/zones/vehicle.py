@@ -83,6 +83,15 @@ class _Mover:
     #: Ground velocity (m/s: X, z) at its last judgement; None when not judged moving.
     velocity: tuple[float, float] | None = None
 
+    def restart(self) -> None:
+        """Forget its judgement: it must hold anew."""
+        self.fast_since, self.clearly_fast, self.confirmed = None, False, False
+        self.velocity = None
+
+    def bridge_velocity(self) -> tuple[float, float] | None:
+        """Its velocity if it may be followed across a gap (judged clearly fast), else None."""
+        return self.velocity if self.clearly_fast else None
+
 
 @dataclass
 class VehicleDetector:
@@ -234,18 +243,17 @@ class VehicleDetector:
             t0, x0, z0, _ = m.path[-1]
             dt = t_s - t0
             gap = dt > 2.5 * step  # more than one frame missed
-            bridging = gap and m.velocity is not None and m.clearly_fast
-            if bridging:
-                assert m.velocity is not None
+            v = m.bridge_velocity() if gap else None
+            if v is not None:
                 # look where its velocity puts it, not anywhere its last position could reach
-                x0, z0 = x0 + m.velocity[0] * dt, z0 + m.velocity[1] * dt
+                x0, z0 = x0 + v[0] * dt, z0 + v[1] * dt
                 gate = BRIDGE_GATE_M
             else:
                 gate = _gate_m(dt)
             best = min(unused, key=lambda c: abs(c[1][0] - x0) + abs(c[1][1] - z0), default=None)
             if best is not None and abs(best[1][0] - x0) + abs(best[1][1] - z0) <= gate:
                 unused.remove(best)
-                if bridging:
+                if v is not None:
                     m.fast_since = None  # its hold starts again where it is seen again
                 elif gap:
                     m.path = []  # a new run: before the gap it may have been another body
@@ -256,11 +264,9 @@ class VehicleDetector:
                 live.append(m)
             else:
                 live.append(m)  # unseen for a moment (occlusion)
-                bridged = m.velocity is not None and m.clearly_fast and dt <= BRIDGE_S
+                bridged = m.bridge_velocity() is not None and dt <= BRIDGE_S
                 if dt > 1.5 * step and not bridged:
-                    # more than one frame missed: start again
-                    m.fast_since, m.clearly_fast, m.confirmed = None, False, False
-                    m.velocity = None
+                    m.restart()  # more than one frame missed: start again
         # new movers start from the wide blobs' own lowest rows only
         live.extend(_Mover([(t_s, *c[1])], c[0]) for c in wide if any(c is u for u in unused))
         self._movers = live
@@ -270,8 +276,7 @@ class VehicleDetector:
                 continue
             judged = self._hold_needed(m, t_s, step)
             if judged is None:
-                m.fast_since, m.clearly_fast, m.confirmed = None, False, False
-                m.velocity = None
+                m.restart()
                 continue
             needed, m.clearly_fast = judged
             if m.fast_since is None:
