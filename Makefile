@@ -39,7 +39,7 @@ lint: venv
 	$(BIN)/ruff format --check whistle edge gateway models firmware_sim tests bench
 
 typecheck: venv
-	$(BIN)/mypy whistle edge gateway models firmware_sim
+	$(BIN)/mypy whistle edge gateway models firmware_sim tests bench
 
 unit: venv
 	$(BIN)/pytest -q $(PYTEST_ARGS)

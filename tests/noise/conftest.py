@@ -13,6 +13,7 @@ from edge.device import WorkerOptions
 from edge.noise import build_workers
 from firmware_sim.noise.scenarios import get_scenario
 from tests.sinks import ListSink
+from whistle.config.microphone import MicrophoneConfig
 from whistle.config.site import SiteConfig
 
 
@@ -37,7 +38,9 @@ def run_scenario(
     site = SiteConfig.model_validate(
         {"id": "gumo", "name": "Gumo", "kind": "market", "devices": [dev]}
     )
-    worker = build_workers(site, [site.devices[0]], WorkerOptions(tmp, start, 1e5))[0]
+    mic = site.devices[0]
+    assert isinstance(mic, MicrophoneConfig)
+    worker = build_workers(site, [mic], WorkerOptions(tmp, start, 1e5))[0]
     sink, stop = ListSink(), threading.Event()
     th = threading.Thread(target=worker.run, args=(sink, stop), daemon=True)
     th.start()

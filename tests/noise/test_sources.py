@@ -20,6 +20,7 @@ from firmware_sim.noise.scenarios import get_scenario
 from models.noise.stats import energy_mean_db
 from tests.noise.conftest import ListSink
 from whistle.cli import main
+from whistle.config.microphone import MicrophoneConfig
 from whistle.config.site import SiteConfig
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -37,7 +38,9 @@ def start_worker(
     site = SiteConfig.model_validate(
         {"id": "gumo", "name": "Gumo", "kind": "market", "devices": [dev]}
     )
-    worker = build_workers(site, [site.devices[0]], WorkerOptions(tmp, start, 1e5))[0]
+    mic = site.devices[0]
+    assert isinstance(mic, MicrophoneConfig)
+    worker = build_workers(site, [mic], WorkerOptions(tmp, start, 1e5))[0]
     sink, stop = ListSink(), threading.Event()
     th = threading.Thread(target=worker.run, args=(sink, stop), daemon=True)
     th.start()

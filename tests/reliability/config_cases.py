@@ -148,6 +148,7 @@ def cases(model: type[BaseModel], base: dict[str, Any]) -> tuple[list[Case], lis
 def key_line(text: str, path: tuple[Any, ...]) -> int:
     """1-based line of the key (or sequence item) at ``path`` in the YAML ``text``."""
     node = yaml.compose(text)
+    assert node is not None, "empty YAML document"
     line = node.start_mark.line + 1
     for part in path:
         if isinstance(node, yaml.MappingNode):

@@ -19,7 +19,7 @@ import pytest
 from edge.agent import EdgeAgent
 from edge.config import AgentConfig
 from gateway.db.session import Store
-from tests.conftest import free_port
+from tests.conftest import MosquittoFactory, free_port
 from tests.e2e.helpers import wait_until
 from tests.edge.helpers import ScriptedWorker, episode, factory, make_site
 from tests.reliability.procs import PASSWORD, EdgeProcess, GatewayProcess, alert_counts, park_site
@@ -48,7 +48,7 @@ def scripted_agent(tmp_path: Path, broker_port: int) -> tuple[EdgeAgent, Scripte
 
 
 def test_broker_restart_presence_recovers_and_no_alert_is_lost(
-    tmp_path: Path, mosquitto_factory
+    tmp_path: Path, mosquitto_factory: MosquittoFactory
 ) -> None:
     broker = mosquitto_factory()
     site_id = f"rel{uuid.uuid4().hex[:6]}"

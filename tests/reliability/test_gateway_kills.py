@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from gateway.db.session import Store
+from tests.conftest import MosquittoFactory
 from tests.gateway.core.core_helpers import Publisher, alert, new_site
 from tests.reliability.procs import GatewayProcess, alert_counts, poll
 
@@ -27,7 +28,10 @@ PER_ROUND = 120  # alerts published per round; KILLS + 1 rounds
 
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
 def test_three_kill_9_under_load_lose_and_double_nothing(
-    database: str, tmp_path: Path, mosquitto_factory, request: pytest.FixtureRequest
+    database: str,
+    tmp_path: Path,
+    mosquitto_factory: MosquittoFactory,
+    request: pytest.FixtureRequest,
 ) -> None:
     broker = mosquitto_factory()
     if database == "sqlite":

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from gateway.db.models import Alert, DeadLetter
 from gateway.db.session import Store
-from tests.conftest import free_port
+from tests.conftest import MosquittoFactory, free_port
 from tests.e2e.helpers import wait_until
 from tests.gateway.core.core_helpers import Publisher, alert
 from tests.reliability.procs import PASSWORD, GatewayProcess, metrics, poll
@@ -152,7 +152,9 @@ def oracle(topic: str, raw: bytes) -> str | None:
 
 
 @pytest.fixture
-def gateway(tmp_path: Path, mosquitto_factory) -> Iterator[tuple[GatewayProcess, Publisher, Store]]:
+def gateway(
+    tmp_path: Path, mosquitto_factory: MosquittoFactory
+) -> Iterator[tuple[GatewayProcess, Publisher, Store]]:
     broker = mosquitto_factory()
     data_dir = tmp_path / "gw"
     gw = GatewayProcess(

@@ -35,7 +35,9 @@ def _texture(seed: int) -> np.ndarray:
     """A 640x360 BGR view with detail at every scale (blurred noise plus fine noise)."""
     rng = np.random.default_rng(seed)
     coarse = cv2.resize(
-        rng.integers(40, 220, (18, 32, 3), dtype=np.uint8), (640, 360), cv2.INTER_LINEAR
+        rng.integers(40, 220, (18, 32, 3), dtype=np.uint8),
+        (640, 360),
+        interpolation=cv2.INTER_LINEAR,
     )
     fine = rng.integers(-25, 25, (360, 640, 3))
     return np.clip(coarse.astype(np.int32) + fine, 0, 255).astype(np.uint8)

@@ -27,7 +27,10 @@ from tests.uvicorn_thread import ServerThread
 from whistle.contract import (
     SCHEMA_VERSION,
     AlertPayload,
+    AlertState,
+    DeviceState,
     EvidencePayload,
+    Severity,
     StatusPayload,
     TelemetryPayload,
     alert_topic,
@@ -120,7 +123,7 @@ def test_published_messages_come_out_of_the_api(
     )
     birth = StatusPayload(
         schema_version=SCHEMA_VERSION,
-        state="online",
+        state=DeviceState.ONLINE,
         boot_epoch=1,
         ts=now,
         agent="edge-e2e",
@@ -130,10 +133,10 @@ def test_published_messages_come_out_of_the_api(
     opened = AlertPayload(
         schema_version=SCHEMA_VERSION,
         alert_id=alert_id,
-        state="opened",
+        state=AlertState.OPENED,
         seq=0,
         type="noise_exceedance",
-        severity="warning",
+        severity=Severity.WARNING,
         site=SITE,
         device=DEVICE,
         started_at=now - timedelta(seconds=30),
@@ -177,7 +180,7 @@ def test_published_messages_come_out_of_the_api(
     assert hashlib.sha256(blob.content).hexdigest() == detail["evidence"][0]["sha256"]
     devices = _wait(lambda: api.get(f"/api/devices?site={SITE}").json())
     assert devices[0]["state"] == "online"
-    window = {
+    window: dict[str, str | int] = {
         "since": (sample_base - timedelta(minutes=5)).isoformat(),
         "until": (now + timedelta(minutes=5)).isoformat(),
         "step": 10,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
@@ -96,7 +97,7 @@ def test_large_bodies_are_413_json(sqlite_world: World) -> None:
     assert r.status_code == 413
     assert "larger than" in r.json()["detail"]
 
-    def chunks():  # no Content-Length: the limit applies while streaming
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit applies while streaming
         for _ in range(40):
             yield b"y" * 50_000
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,7 +76,7 @@ class VictoriaMetrics:
             self.proc.wait(20)
             self.proc = None
 
-    def export(self, match: str) -> list[dict]:  # type: ignore[type-arg]
+    def export(self, match: str) -> list[dict[str, Any]]:
         urllib.request.urlopen(f"{self.url}/internal/force_flush", timeout=10).read()
         query = urllib.parse.urlencode({"match[]": match})
         body = urllib.request.urlopen(f"{self.url}/api/v1/export?{query}", timeout=10).read()

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
+from gateway.db.base import Base
 from gateway.db.models import Alert, AlertMessage, DeadLetter, Device, Event, TelemetryMinute
+from gateway.db.session import Store
+from tests.conftest import MosquittoFactory
 from tests.gateway.core.core_helpers import (
     T0,
     Publisher,
@@ -19,13 +24,18 @@ from tests.gateway.core.core_helpers import (
 )
 from whistle.contract import MAX_PAYLOAD_BYTES, AlertState
 
+if TYPE_CHECKING:  # a conftest is pytest's to import; only its type alias is needed here
+    from tests.gateway.core.conftest import GatewayFactory
 
-def _count(store, model, *where) -> int:  # type: ignore[no-untyped-def]
+
+def _count(store: Store, model: type[Base], *where: ColumnElement[bool]) -> int:
     with store.session() as s:
         return int(s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
-def test_alerts_status_and_telemetry_are_stored(mosquitto_factory, gateway_factory) -> None:
+def test_alerts_status_and_telemetry_are_stored(
+    mosquitto_factory: MosquittoFactory, gateway_factory: GatewayFactory
+) -> None:
     broker = mosquitto_factory()
     gw = gateway_factory(broker.url)
     site = new_site()
@@ -92,7 +102,7 @@ BAD_MESSAGES = [
 
 
 def test_bad_messages_are_rejected_counted_and_kept_while_good_traffic_flows(
-    mosquitto_factory, gateway_factory
+    mosquitto_factory: MosquittoFactory, gateway_factory: GatewayFactory
 ) -> None:
     broker = mosquitto_factory()
     gw = gateway_factory(broker.url)
@@ -138,7 +148,7 @@ def test_bad_messages_are_rejected_counted_and_kept_while_good_traffic_flows(
     pub.close()
 
 
-def test_full_telemetry_queue_drops_and_counts_telemetry_but_never_alerts(tmp_path) -> None:
+def test_full_telemetry_queue_drops_and_counts_telemetry_but_never_alerts(tmp_path: Path) -> None:
     from gateway.ingest.pipeline import IngestPipeline
     from gateway.metrics import GatewayMetrics
     from gateway.service import GatewayService
@@ -162,7 +172,9 @@ def test_full_telemetry_queue_drops_and_counts_telemetry_but_never_alerts(tmp_pa
     assert pipeline.metrics.value("dropped", "queue_full") == 15
 
 
-def test_replayed_telemetry_is_not_double_counted(mosquitto_factory, gateway_factory) -> None:
+def test_replayed_telemetry_is_not_double_counted(
+    mosquitto_factory: MosquittoFactory, gateway_factory: GatewayFactory
+) -> None:
     broker = mosquitto_factory()
     gw = gateway_factory(broker.url)
     site = new_site()
@@ -176,7 +188,9 @@ def test_replayed_telemetry_is_not_double_counted(mosquitto_factory, gateway_fac
     pub.close()
 
 
-def test_alert_listeners_run_in_the_storing_transaction(mosquitto_factory, gateway_factory) -> None:
+def test_alert_listeners_run_in_the_storing_transaction(
+    mosquitto_factory: MosquittoFactory, gateway_factory: GatewayFactory
+) -> None:
     broker = mosquitto_factory()
     seen: list[tuple[str, bool]] = []
 
@@ -205,7 +219,9 @@ def test_alert_listeners_run_in_the_storing_transaction(mosquitto_factory, gatew
     pub.close()
 
 
-def test_falls_back_to_mqtt_311_on_the_embedded_broker(gateway_factory, tmp_path) -> None:
+def test_falls_back_to_mqtt_311_on_the_embedded_broker(
+    gateway_factory: GatewayFactory, tmp_path: Path
+) -> None:
     from tests.conftest import free_port
     from whistle.broker import EmbeddedBroker
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,13 +15,17 @@ from sqlalchemy import func, select
 
 from gateway.db.models import Alert, AlertMessage, Event, TelemetryMinute
 from gateway.db.session import Store
+from tests.conftest import MosquittoFactory
 from tests.gateway.core.core_helpers import T0, Publisher, alert, new_site, telemetry, wait_until
 from tests.reliability.procs import GatewayProcess
 from whistle.cli import main
 
+#: ``spawn(broker_url, db_url, client_id, *extra_args, wait=True)`` starts a gateway process.
+Spawn = Callable[..., GatewayProcess]
+
 
 @pytest.fixture
-def spawn(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
+def spawn(tmp_path: Path) -> Iterator[Spawn]:
     procs: list[GatewayProcess] = []
 
     def start(
@@ -60,7 +64,7 @@ def _alerts_stored(store: Store, site: str) -> tuple[int, int, int]:
 
 
 def test_kill_9_while_alerts_flow_loses_and_doubles_nothing(
-    mosquitto_factory, postgres_url: str, pg_store: Store, spawn
+    mosquitto_factory: MosquittoFactory, postgres_url: str, pg_store: Store, spawn: Spawn
 ) -> None:
     broker = mosquitto_factory()
     site = new_site()
@@ -96,7 +100,7 @@ def test_kill_9_while_alerts_flow_loses_and_doubles_nothing(
 
 
 def test_two_instances_share_the_load_and_store_everything_once(
-    mosquitto_factory, postgres_url: str, pg_store: Store, spawn
+    mosquitto_factory: MosquittoFactory, postgres_url: str, pg_store: Store, spawn: Spawn
 ) -> None:
     broker = mosquitto_factory()
     site = new_site()
@@ -149,7 +153,9 @@ def _stored_share(log_path: Path) -> int:
     raise AssertionError(f"no final counts in {log_path}")
 
 
-def test_production_mode_refuses_to_start_without_secrets(capsys, tmp_path, monkeypatch) -> None:
+def test_production_mode_refuses_to_start_without_secrets(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in ("WHISTLE_SECRET_KEY", "WHISTLE_ADMIN_PASSWORD", "WHISTLE_DEMO"):
         monkeypatch.delenv(name, raising=False)
     status = main(["gateway", "--data-dir", str(tmp_path), "--no-http"])
@@ -159,7 +165,7 @@ def test_production_mode_refuses_to_start_without_secrets(capsys, tmp_path, monk
 
 
 def test_demo_gateway_serves_http_and_stops_cleanly_on_sigterm(
-    mosquitto_factory, tmp_path: Path
+    mosquitto_factory: MosquittoFactory, tmp_path: Path
 ) -> None:
 
     from tests.conftest import free_port

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import timedelta
 
 from tests.gateway.incidents.helpers import World
@@ -100,7 +101,7 @@ def test_alert_becomes_incident_routed_notified_handled_and_verified(
     assert r.status_code == 201, r.text
 
 
-def _resolved_incident(world: World, zone: str) -> tuple[int, object]:
+def _resolved_incident(world: World, zone: str) -> tuple[int, uuid.UUID]:
     aid = world.alert(zone=zone, device=mic(zone))
     iid = world.incident_of(aid)["id"]
     for to in ("accepted", "on_site", "resolved"):
@@ -116,7 +117,7 @@ def test_noise_continuing_after_resolution_reopens(world: World, zone: str) -> N
         zone=zone,
         alert_id=aid,
         state="closed",
-        seq=1,  # type: ignore[arg-type]
+        seq=1,
         started_at=world.clock.now - timedelta(minutes=6),
         ended_at=world.clock.now,
     )
