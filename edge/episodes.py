@@ -65,6 +65,11 @@ class EpisodeTracker:
     def started_at(self) -> datetime | None:
         return self._open.started_at if self._open else None
 
+    @property
+    def last_active(self) -> datetime | None:
+        """When the open episode's condition last held (None when none is open)."""
+        return self._open.last_active if self._open else None
+
     def update(
         self,
         t: datetime,

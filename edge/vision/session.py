@@ -49,6 +49,12 @@ CLOSE_AFTER_S: dict[str, float] = {
 #: dwell is counted by the detector, but an object judged for a moment (a passer-by merging
 #: with a long-placed stall's edge, development market_morning: 0.2 and 3.4 s) is not goods.
 NO_STALL_OPEN_AFTER_S = 10.0
+#: Zone kinds whose every object is an intrusion of its own: a vehicle first seen at least
+#: ``NEW_OBJECT_GAP_S`` after the open episode last held (while that episode waits out
+#: ``CLOSE_AFTER_S``) closes it and opens its own, with its own evidence, instead of
+#: extending the first. (A shorter gap is more likely the same vehicle seen again.)
+EPISODE_PER_OBJECT = frozenset({"vehicle_free"})
+NEW_OBJECT_GAP_S = 15.0
 
 
 def _hysteresis(zone: CameraZone) -> HysteresisSettings:
@@ -110,6 +116,9 @@ class CameraSession:
             j = judged.get(zid)
             scheduled = any(w.contains(local) for w in st.zone.schedule)
             active = bool(j and j.active and scheduled)
+            if active and j is not None and self._new_object(st, j):
+                events.append(st.tracker.close(ts, ended_at=st.tracker.last_active))
+                st.first_seen = None
             if active and j is not None and st.first_seen is None:
                 first = j.first_seen_s if j.first_seen_s is not None else t_s
                 st.first_seen = self._t0 + timedelta(seconds=first)
@@ -124,6 +133,15 @@ class CameraSession:
             if not st.tracker.is_open and not active:
                 st.first_seen = None
         return events
+
+    def _new_object(self, st: _ZoneState, j: ZoneJudgement) -> bool:
+        """Is ``j`` about an object first seen after ``st``'s open episode last held?"""
+        last = st.tracker.last_active
+        if st.zone.kind not in EPISODE_PER_OBJECT or last is None or j.first_seen_s is None:
+            return False
+        assert self._t0 is not None
+        gap = self._t0 + timedelta(seconds=j.first_seen_s) - last
+        return gap.total_seconds() >= NEW_OBJECT_GAP_S
 
     def close_all(self, ts: datetime) -> list[EpisodeEvent]:
         """Close every open episode (end of input, shutdown)."""
