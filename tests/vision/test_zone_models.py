@@ -20,7 +20,7 @@ from models.vision.ground import Ground
 from models.vision.zones.crowd import SETTLED_S, CrowdDetector
 from models.vision.zones.linger import LingerDetector
 from models.vision.zones.stall import StallDetector
-from models.vision.zones.vehicle import STILL_S, VehicleDetector, _Mover, _Sighting
+from models.vision.zones.vehicle import STILL_S, STOP_S, VehicleDetector, _Mover, _Sighting
 from whistle.config.camera import (
     CameraConfig,
     GroundPlane,
@@ -406,6 +406,107 @@ def test_a_confirmed_vehicle_stays_one_while_it_keeps_moving() -> None:
     # stop has filled most of it)
     assert all(v for t, v in out if 2.0 <= t < 6.4)
     assert not any(v for t, v in out if 8.0 <= t < 10.0 + 1.875 + 2.5 - 0.2)
+
+
+def _first_vehicle(
+    detector: VehicleDetector, track: dict[float, tuple[float, float, float]]
+) -> float | None:
+    """Device time of the first frame ``_follow`` returns a vehicle for sightings
+    ``{t_s: (X_m, z_m, width_m)}``, one per analysed frame (none where a time is missing)."""
+    for i in range(int(max(track) * FPS) + 1):
+        t = i / FPS
+        seen = [(Blob(0, 0, 1, 1, 1, 1), track[t])] if t in track else []
+        if detector._follow(t, seen):
+            return t
+    return None
+
+
+@pytest.mark.parametrize(
+    ("arrival_m_s", "stop_widths_m", "confirmed_at_s"),
+    [
+        # pinned 1.6 s by a walker in front, 1.4 s at 2.6 m/s, then stopped: a vehicle once
+        # it has stood still STOP_S (no hold of a moving rule was over when it stopped)
+        (2.6, (1.3,), 3.0 + STOP_S),
+        # the same at brisk walking pace: people who stop are not vehicles
+        (1.6, (1.3,), None),
+        # arrived fast, but what stands there keeps changing width: people merging, parting
+        (2.6, (1.1, 1.9), None),
+    ],
+)
+def test_a_mover_that_arrived_clearly_fast_and_stopped_is_a_vehicle(
+    arrival_m_s: float, stop_widths_m: tuple[float, ...], confirmed_at_s: float | None
+) -> None:
+    """vehicle_entry 9402: a tricycle's foot point pinned at 14 m by a walker crossing in
+    front, then 2.6 m/s for 1.4 s, stopped at 10.4 m for a minute."""
+    track = {}
+    for i in range(int(10 * FPS)):
+        t = i / FPS
+        if t < 1.6:
+            track[t] = (2.0, 14.1, 1.3)
+        elif t < 3.0:
+            track[t] = (2.0, 14.1 - arrival_m_s * (t - 1.4), 1.3)
+        else:
+            stopped_z = 14.1 - arrival_m_s * 1.6
+            track[t] = (2.0, stopped_z, stop_widths_m[i % len(stop_widths_m)])
+    first = _first_vehicle(_street_vehicle_detector(), track)
+    if confirmed_at_s is None:
+        assert first is None
+    else:
+        assert first is not None and abs(first - confirmed_at_s) <= 1 / FPS + 1e-6
+
+
+#: Tracks as followed (s; depth m, width m): a row at a time, frames missed, then standing.
+#: dawn_quiet 9402 from 181.0 s: following a vendor pushing a stall at 1 m/s, the track
+#: hopped 3.5 m in 0.4 s to a person standing in front.
+_HOP_FORWARD = [
+    (0.0, 18.5, 1.2), (0.2, 18.5, 1.4), (0.6, 17.6, 1.4), (0.8, 17.6, 1.4), (1.0, 17.6, 1.4),
+    (1.2, 17.6, 1.6), (1.4, 17.6, 1.4), (1.6, 16.7, 1.3), (1.8, 16.7, 1.3), (2.0, 16.7, 1.3),
+    (2.2, 16.0, 1.2), (2.4, 16.0, 1.2), (2.6, 16.0, 1.2), (2.8, 16.0, 1.4), (3.0, 15.3, 1.4),
+    (3.2, 15.3, 1.9), (3.4, 15.3, 1.2), (3.8, 11.8, 1.3), (4.0, 11.8, 1.3),
+] + [((i + 22) / FPS, 11.8, 1.3) for i in range(25)]  # fmt: skip
+#: market_morning 9401 from 12434.4 s: standing people; the track hopped 2.4 m back to
+#: somebody standing behind.
+_HOP_BACK = [
+    (0.0, 10.7, 1.2), (0.2, 10.7, 1.0), (0.4, 10.7, 1.1), (0.6, 10.7, 1.1), (0.8, 10.7, 1.1),
+    (1.2, 10.7, 1.0), (1.4, 10.7, 1.0),
+] + [((i + 9) / FPS, 13.1, (1.0, 1.2)[i % 2]) for i in range(25)]  # fmt: skip
+
+
+@pytest.mark.parametrize("seen", [_HOP_FORWARD, _HOP_BACK])
+def test_a_track_that_hopped_onto_somebody_standing_is_no_vehicle_that_stopped(
+    seen: list[tuple[float, float, float]],
+) -> None:
+    """A track that hopped from one body to another was "clearly fast" over the second
+    before it stood still; it made its way in one step."""
+    track = {t: (-0.8, z, w) for t, z, w in seen}
+    assert _first_vehicle(_street_vehicle_detector(), track) is None
+
+
+@pytest.mark.parametrize(
+    ("aside_m", "vehicle"),
+    [
+        (0.0, True),  # stopped 6.4 m on along the lost fast mover's line
+        (3.0, False),  # 3 m aside of that line: somebody else
+    ],
+)
+def test_a_stop_ahead_of_a_lost_clearly_fast_mover_is_a_vehicle(
+    aside_m: float, vehicle: bool
+) -> None:
+    """vehicle_entry 9703 at 69 s: a tricycle judged clearly fast (2.2 m/s) was lost where it
+    merged with two walkers crossing in front, whose feet then carried its blob; it came out
+    of them and stopped 6 m on."""
+    track = {}
+    for i in range(int(10 * FPS)):
+        t = i / FPS
+        if t <= 1.2:
+            # judged clearly fast from 1.0 s; lost at 17.4 m, 5 m behind the walkers' feet
+            track[t] = (1.0, 20.0 - 2.2 * t, 1.3)
+        elif 1.6 <= t < 2.6:
+            track[t] = (1.0 + aside_m, 12.2, 1.3)  # a new mover, pinned at the walkers' feet
+        elif t >= 2.6:
+            track[t] = (1.0 + aside_m, max(11.0, 12.2 - 2.0 * (t - 2.6)), 1.3)
+    first = _first_vehicle(_street_vehicle_detector(), track)
+    assert (first is not None) is vehicle
 
 
 @pytest.mark.parametrize(

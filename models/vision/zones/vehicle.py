@@ -12,6 +12,17 @@ from models.vision.blobs import Blob, components, find_blobs
 from models.vision.context import FrameContext, ZoneJudgement
 from models.vision.ground import Ground
 from models.vision.zones.common import px
+from models.vision.zones.ground_track import (
+    FastTrace,
+    Sample,
+    ahead_on_line,
+    recent_run,
+    steady,
+    still_since,
+    stop_start,
+    straight,
+    velocity,
+)
 from whistle.config.camera import VehicleFreeZone
 
 #: Vehicle speed is judged only where one image row spans at most this depth (m): further
@@ -64,6 +75,32 @@ SPLIT_FOOT_M = 1.5
 #: hopped to the front one and was "fast"), less than a van (1.9 m) behind a walker.
 BEHIND_MIN_WIDTH_M = 1.3
 
+#: A mover that arrived clearly fast (``CLEARLY_FAST_M_S`` over ``ARRIVE_S``, at least
+#: ``ARRIVE_MIN_S`` of it, where rows span at most ``ARRIVE_MAX_ROW_M``) and then stood
+#: still (within ``STOP_TOL_M``, |dX| + |dz|) as one rigid body for ``STOP_S`` is a vehicle
+#: that stopped: a tricycle whose foot point a walker in front pinned for a second or two and
+#: that stopped 10-13 m from the camera before any hold was over (vehicle_entry 9402).
+#: Walkers who stop arrived at walking pace; a blob that merged with a passer-by jumps, but
+#: does not then stand still. No step of the arrival may carry more than half of it: a track
+#: that hopped from one body to another, 3.5 m in 0.4 s from a vendor pushing a stall to a
+#: person standing in front (dawn_quiet 9402 at 184.8 s) or 2.4 m back to somebody standing
+#: behind (market_morning 9401 at 12436 s), was "clearly fast" and then still.
+STOP_S = 2.0
+STOP_TOL_M = 0.5
+ARRIVE_S = 1.2
+ARRIVE_MIN_S = 0.8
+#: The arrival is judged only where a row spans at most this depth (m, nearer than 13.4 m):
+#: further off a walker's foot point steps a whole row (0.7 m at 16 m) in one frame, and two
+#: such steps in a second read as 2.6 m/s (people_standing 9702 at 368 s, a walker whose
+#: foot was then pinned by somebody standing).
+ARRIVE_MAX_ROW_M = 0.5
+#: ... or a mover judged clearly fast that was lost up to ``FAST_TRACE_S`` before the stop
+#: drove there: the stop lies ahead on its line (off it by at most ``FAST_TRACE_LATERAL`` of
+#: the distance, a vehicle finishing its turn) at about its speed. A tricycle lost where it
+#: merged with two walkers crossing in front stopped 6 m on (vehicle_entry 9703 at 69 s).
+FAST_TRACE_S = 6.0
+FAST_TRACE_LATERAL = 0.35
+
 #: A wide blob seen on the ground: (blob, (X_m, z_m, width_m)).
 _Sighting = tuple[Blob, tuple[float, float, float]]
 
@@ -72,7 +109,7 @@ _Sighting = tuple[Blob, tuple[float, float, float]]
 class _Mover:
     """A vehicle candidate followed on the ground: (t_s, X_m, z_m, width_m), newest last."""
 
-    path: list[tuple[float, float, float, float]]
+    path: list[Sample]
     blob: Blob
     fast_since: float | None = None
     #: Judged clearly fast on its last frame (set and cleared with ``fast_since``).
@@ -101,8 +138,10 @@ class VehicleDetector:
     wide whose foot point moves over the ground faster than people walk (``min_speed_m_s``
     over ``speed_window_s``, for ``confirm_s``): this keeps people walking side by side,
     crowds and vendors carrying goods out. Without calibration it falls back to image size
-    and shape (``min_area``, ``min_aspect``). Once confirmed the vehicle stays judged present
-    while a long-term foreground blob overlaps where it was (it may stop).
+    and shape (``min_area``, ``min_aspect``). A mover that arrived clearly fast and stopped
+    before any hold was over is one once it has stood still ``STOP_S``. Once confirmed the
+    vehicle stays judged present while a long-term foreground blob overlaps where it was (it
+    may stop).
     """
 
     cfg: VehicleFreeZone
@@ -119,6 +158,8 @@ class VehicleDetector:
     #: Where the vehicle was last seen as a vehicle (not merely as foreground).
     _anchor: Blob | None = None
     _movers: list[_Mover] = field(default_factory=list)
+    #: Movers judged clearly fast that were lost, newest last (kept ``FAST_TRACE_S``).
+    _fast_lost: list[FastTrace] = field(default_factory=list)
     #: Device time of the previous frame (s): the analysis' frame step.
     _t_prev: float | None = None
     _step_prev: float | None = None
@@ -239,8 +280,14 @@ class VehicleDetector:
         win = self.cfg.speed_window_s
         # a mover unseen for longer than keep_s is lost, even if the zone was not judged
         # meanwhile (tampering): its gate would have grown to take anything
-        for m in (m for m in self._movers if t_s - m.path[-1][0] <= keep_s):
+        self._fast_lost = [f for f in self._fast_lost if t_s - f.t_s <= FAST_TRACE_S]
+        for m in self._movers:
             t0, x0, z0, _ = m.path[-1]
+            if t_s - t0 > keep_s:
+                v = m.bridge_velocity()
+                if v is not None:
+                    self._fast_lost.append(FastTrace(t0, x0, z0, *v))
+                continue
             dt = t_s - t0
             gap = dt > 2.5 * step  # more than one frame missed
             v = m.bridge_velocity() if gap else None
@@ -277,14 +324,68 @@ class VehicleDetector:
             judged = self._hold_needed(m, t_s, step)
             if judged is None:
                 m.restart()
-                continue
-            needed, m.clearly_fast = judged
-            if m.fast_since is None:
-                m.fast_since = t_s
-            if m.confirmed or t_s - m.fast_since >= needed:
+            else:
+                needed, m.clearly_fast = judged
+                if m.fast_since is None:
+                    m.fast_since = t_s
+                if t_s - m.fast_since >= needed:
+                    m.confirmed = True
+            if not m.confirmed and self._stopped_after_arrival(m, t_s, step):
                 m.confirmed = True
+                if m.fast_since is None:
+                    m.fast_since = t_s
+            if m.confirmed:
                 out.append(m.blob)
         return out
+
+    def _stopped_after_arrival(self, m: _Mover, t_s: float, step: float) -> bool:
+        """Did ``m`` stop, still and rigid for ``STOP_S``, right after arriving clearly fast
+        (its own track, or a lost clearly fast mover's line leading there)?"""
+        if not still_since(m.path, t_s, STOP_S, STOP_TOL_M):
+            return False  # the cheap test first: most movers are moving
+        assert self.ground is not None
+        run = recent_run(m.path, t_s, STOP_S + ARRIVE_S + 0.5, step)
+        k = stop_start(run, t_s, STOP_S, step, STOP_TOL_M)
+        if k < 0:
+            return False
+        _, x_m, z_m, _ = run[-1]
+        if not self._rigid([p[3] for p in run[k:]], z_m):
+            return False
+        t_stop = run[k][0]
+        if self._arrived_clearly_fast(
+            [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6]
+        ):
+            return True
+        # it must have come to its stop just now, not stood there all along
+        _, x_in, z_in, _ = run[k - 1]
+        if abs(x_in - x_m) + abs(z_in - z_m) <= STOP_TOL_M:
+            return False
+        return any(ahead_on_line(f, x_m, z_m, t_stop, FAST_TRACE_LATERAL) for f in self._fast_lost)
+
+    def _arrived_clearly_fast(self, arrival: list[Sample]) -> bool:
+        """Do the samples up to a stop show a clearly fast, straight, steady approach, over
+        ``ARRIVE_MIN_S`` or more, where rows span at most ``ARRIVE_MAX_ROW_M``?"""
+        return (
+            len(arrival) >= 4
+            and arrival[-1][0] - arrival[0][0] >= ARRIVE_MIN_S
+            and self._row_m(max(p[2] for p in arrival)) <= ARRIVE_MAX_ROW_M
+            and math.hypot(*velocity(arrival)) >= CLEARLY_FAST_M_S
+            and straight(arrival)
+            and steady(arrival)
+        )
+
+    def _rigid(self, widths_m: list[float], z_far_m: float) -> bool:
+        """One rigid body keeps its width (within 1.4x); blobs of people merging and parting
+        do not. Widths are whole pixels: one pixel at the farthest sample (``z_far_m``; 0.2 m
+        at 20 m, where a tricycle's blob is 5-7 pixels wide) is forgiven."""
+        assert self.ground is not None
+        pixel_m = z_far_m / (self.ground.focal_x * self.ground.size[0])
+        return max(widths_m) - pixel_m <= 1.4 * min(widths_m)
+
+    def _row_m(self, z_m: float) -> float:
+        """Depth (m) one image row spans on the ground at depth ``z_m``."""
+        assert self.ground is not None
+        return z_m * z_m / (self.ground.focal_y * self.ground.height_m * self.ground.size[1])
 
     def _hold_needed(self, m: _Mover, t_s: float, step: float) -> tuple[float, bool] | None:
         """Seconds the mover must keep moving like this to be a vehicle and whether it is
@@ -300,44 +401,32 @@ class VehicleDetector:
         and measured where one image row spans at most ``MAX_ROW_M`` of depth.
         """
         assert self.ground is not None
-        z = m.path[-1][2]  # the newest sample (never smoothed): too far to judge?
-        row_m = z * z / (self.ground.focal_y * self.ground.height_m * self.ground.size[1])
-        if row_m > MAX_ROW_M:
+        # the newest sample (never smoothed): too far to judge?
+        if self._row_m(m.path[-1][2]) > MAX_ROW_M:
             return None
         # sparse frames (``step`` s apart, a simulation at speed 10 delivers one every 2 s):
         # widen the window to hold three samples
         win = max(self.cfg.speed_window_s, 2.0 * step + 0.1)
         # a gap in the path is one bridged (``_follow`` starts a new path after any other)
-        pts = _recent_run(m.path, t_s, win, step, BRIDGE_S + 0.5 * step)
+        pts = recent_run(m.path, t_s, win, step, BRIDGE_S + 0.5 * step)
         n = len(pts)
         span = pts[-1][0] - pts[0][0]
         if n < 3 or span < min(CLEARLY_FAST_SPAN_S, 0.75 * self.cfg.speed_window_s):
             return None
-        ts, xs, zs, widths = zip(*pts, strict=True)
-        # least-squares velocity (plain Python: a dozen samples cost less than numpy calls)
-        t_mean, x_mean, z_mean = sum(ts) / n, sum(xs) / n, sum(zs) / n
-        dts = [t - t_mean for t in ts]
-        den = sum(d * d for d in dts)
-        vx = sum(d * (x - x_mean) for d, x in zip(dts, xs, strict=True)) / den
-        vz = sum(d * (zz - z_mean) for d, zz in zip(dts, zs, strict=True)) / den
+        vx, vz = velocity(pts)
         speed = math.hypot(vx, vz)
         m.velocity = (vx, vz)
         if speed < self.cfg.min_speed_m_s:
             return None
-        # one rigid body keeps its width; blobs of people merging and parting do not. Widths
-        # are whole pixels: one pixel at the farthest sample (0.2 m at 20 m, where a
-        # tricycle's blob is 5-7 pixels wide) is forgiven
+        widths = [p[3] for p in pts]
         w_min = min(widths)
-        pixel_m = max(zs) / (self.ground.focal_x * self.ground.size[0])
-        rigid = max(widths) - pixel_m <= 1.4 * w_min
+        rigid = self._rigid(widths, max(p[2] for p in pts))
         clearly_fast = speed >= CLEARLY_FAST_M_S or (
             rigid and m.clearly_fast and speed >= CLEARLY_FAST_HOLD_M_S
         )
         if span < 0.75 * self.cfg.speed_window_s and not clearly_fast:
             return None  # a short track is judged only when clearly fast
-        steps = sum(math.hypot(xs[i + 1] - xs[i], zs[i + 1] - zs[i]) for i in range(n - 1))
-        net = math.hypot(xs[-1] - xs[0], zs[-1] - zs[0])
-        if net < 0.6 * steps:
+        if not straight(pts):
             return None
         if clearly_fast:
             # nobody walks this fast; a turning vehicle's width changes
@@ -409,45 +498,3 @@ def _column_feet(labels: np.ndarray, b: Blob) -> list[int]:
     sub = (labels[b.y0 : b.y1, b.x0 : b.x1] == b.label).view(np.uint8)
     # per column, the last row set: argmax of the flipped column finds the first from below
     return sorted(((b.y1 - 1) - np.argmax(sub[::-1], axis=0)).tolist())
-
-
-def _recent_run(
-    path: list[tuple[float, float, float, float]],
-    t_s: float,
-    win: float,
-    step: float,
-    max_gap_s: float = 0.0,
-) -> list[tuple[float, float, float, float]]:
-    """The samples of ``path`` within ``win`` s of ``t_s`` that form its newest run with at
-    most one frame (of ``step`` s) missed at a time, or gaps up to ``max_gap_s``, oldest
-    first, with the foot point (X, z) smoothed by a running median of 3.
-
-    Across longer gaps the track may have jumped between bodies (a passer-by near the camera,
-    then one far off); a blob merging with a passer-by for one frame throws its foot metres
-    off, which would break the straightness test.
-    """
-    # the path is in time order: walk back from its newest sample
-    start = len(path)
-    while start > 0 and t_s - path[start - 1][0] <= win:
-        start -= 1
-    recent = path[start:]
-    first = len(recent) - 1
-    gap = max(2.5 * step, max_gap_s)
-    while first > 0 and recent[first][0] - recent[first - 1][0] <= gap:
-        first -= 1
-    run = recent[first:]
-    if len(run) < 3:
-        return run
-    out = [run[0]]
-    for a, b, c in zip(run, run[1:], run[2:], strict=False):
-        out.append((b[0], _median3(a[1], b[1], c[1]), _median3(a[2], b[2], c[2]), b[3]))
-    out.append(run[-1])
-    return out
-
-
-def _median3(a: float, b: float, c: float) -> float:
-    # two comparisons instead of four min/max calls: this runs for every sample of every
-    # followed mover on every frame
-    if a > b:
-        a, b = b, a
-    return a if c < a else (c if c < b else b)
