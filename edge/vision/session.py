@@ -117,7 +117,9 @@ class CameraSession:
             scheduled = any(w.contains(local) for w in st.zone.schedule)
             active = bool(j and j.active and scheduled)
             if active and j is not None and self._new_object(st, j):
-                events.append(st.tracker.close(ts, ended_at=st.tracker.last_active))
+                last = st.tracker.last_active
+                assert last is not None  # _new_object: an open episode that held
+                events.append(st.tracker.close(ts, self._close_base(st, last), ended_at=last))
                 st.first_seen = None
             if active and j is not None and st.first_seen is None:
                 first = j.first_seen_s if j.first_seen_s is not None else t_s
@@ -134,8 +136,18 @@ class CameraSession:
                 st.first_seen = None
         return events
 
+    def _close_base(self, st: _ZoneState, latest: datetime) -> dict[str, Any]:
+        """What a close outside the judgement stream (a new object, shutdown) reports: the
+        episode's own summary and frame times, as a close by the tracker would (the gateway
+        keeps the last event's fields)."""
+        return {
+            "summary": self._summary(st.zone, None),
+            "details": self._details(latest, st.first_seen, None),
+        }
+
     def _new_object(self, st: _ZoneState, j: ZoneJudgement) -> bool:
-        """Is ``j`` about an object first seen after ``st``'s open episode last held?"""
+        """Is ``j`` about an object first seen ``NEW_OBJECT_GAP_S`` or more after ``st``'s
+        open episode last held?"""
         last = st.tracker.last_active
         if st.zone.kind not in EPISODE_PER_OBJECT or last is None or j.first_seen_s is None:
             return False
@@ -148,7 +160,7 @@ class CameraSession:
         out = []
         for st in self.zones.values():
             if st.tracker.is_open:
-                out.append(st.tracker.close(ts))
+                out.append(st.tracker.close(ts, self._close_base(st, ts)))
         if self.tamper.is_open:
             out.append(self.tamper.close(ts))
         return out

@@ -80,9 +80,14 @@ def _spans(events: list[EpisodeEvent]) -> list[tuple[float, float | None]]:
 def test_a_second_vehicle_after_the_first_left_opens_its_own_episode() -> None:
     second = 10.0 + NEW_OBJECT_GAP_S + 5.0  # within the first episode's close_after
     assert second < 10.0 + CLOSE_AFTER_S["vehicle_free"]
-    spans = _spans(_run("vehicle_free", [(0.0, 10.0), (second, second + 20.0)], 90.0))
+    events = _run("vehicle_free", [(0.0, 10.0), (second, second + 20.0)], 90.0)
     # the first ends where its vehicle was last seen; the second opens after present_s (5 s)
-    assert spans == [(5.0, 9.5), (second + 5.0, second + 19.5)]
+    assert _spans(events) == [(5.0, 9.5), (second + 5.0, second + 19.5)]
+    # the early close still describes its episode (the gateway keeps the last event's text)
+    closed = [e for e in events if e.state is EpisodeState.CLOSED]
+    assert all(e.summary == "vehicle intrusion in zone z" for e in closed)
+    assert closed[0].details["first_frame"] == START.isoformat()
+    assert closed[0].details["latest_frame"] == (START + timedelta(seconds=9.5)).isoformat()
 
 
 @pytest.mark.parametrize(
