@@ -185,9 +185,15 @@ def test_published_messages_come_out_of_the_api(
         "until": (now + timedelta(minutes=5)).isoformat(),
         "step": 10,
     }
-    series = _wait(
-        lambda: api.get(f"/api/telemetry/{DEVICE}/noise", params=window).json()["series"]
-    )
+
+    def counted() -> int:
+        series = api.get(f"/api/telemetry/{DEVICE}/noise", params=window).json()["series"]
+        return sum(p["count"] for p in series[0]["points"]) if series else 0
+
+    # the samples are stored one by one: wait for all three (a loaded machine once answered
+    # between the first and the second)
+    _wait(lambda: counted() >= 3)
+    series = api.get(f"/api/telemetry/{DEVICE}/noise", params=window).json()["series"]
     [point] = series[0]["points"]
     assert point["count"] == 3
     assert point["min"] == 50.0 and point["max"] == 52.0
