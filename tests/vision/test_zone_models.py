@@ -422,19 +422,24 @@ def _first_vehicle(
 
 
 @pytest.mark.parametrize(
-    ("arrival_m_s", "stop_widths_m", "confirmed_at_s"),
+    ("arrival_m_s", "stop_widths_m", "unseen_s", "confirmed_at_s"),
     [
         # pinned 1.6 s by a walker in front, 1.4 s at 2.6 m/s, then stopped: a vehicle once
         # it has stood still STOP_S (no hold of a moving rule was over when it stopped)
-        (2.6, (1.3,), 3.0 + STOP_S),
+        (2.6, (1.3,), None, 3.0 + STOP_S),
+        # unseen on the frame its hold is complete: judged on the next
+        (2.6, (1.3,), 3.0 + STOP_S, 3.0 + STOP_S + 1 / FPS),
         # the same at brisk walking pace: people who stop are not vehicles
-        (1.6, (1.3,), None),
+        (1.6, (1.3,), None, None),
         # arrived fast, but what stands there keeps changing width: people merging, parting
-        (2.6, (1.1, 1.9), None),
+        (2.6, (1.1, 1.9), None, None),
     ],
 )
 def test_a_mover_that_arrived_clearly_fast_and_stopped_is_a_vehicle(
-    arrival_m_s: float, stop_widths_m: tuple[float, ...], confirmed_at_s: float | None
+    arrival_m_s: float,
+    stop_widths_m: tuple[float, ...],
+    unseen_s: float | None,
+    confirmed_at_s: float | None,
 ) -> None:
     """vehicle_entry 9402: a tricycle's foot point pinned at 14 m by a walker crossing in
     front, then 2.6 m/s for 1.4 s, stopped at 10.4 m for a minute."""
@@ -445,7 +450,7 @@ def test_a_mover_that_arrived_clearly_fast_and_stopped_is_a_vehicle(
             track[t] = (2.0, 14.1, 1.3)
         elif t < 3.0:
             track[t] = (2.0, 14.1 - arrival_m_s * (t - 1.4), 1.3)
-        else:
+        elif unseen_s is None or abs(t - unseen_s) > 1e-6:
             stopped_z = 14.1 - arrival_m_s * 1.6
             track[t] = (2.0, stopped_z, stop_widths_m[i % len(stop_widths_m)])
     first = _first_vehicle(_street_vehicle_detector(), track)
@@ -483,14 +488,15 @@ def test_a_track_that_hopped_onto_somebody_standing_is_no_vehicle_that_stopped(
 
 
 @pytest.mark.parametrize(
-    ("aside_m", "vehicle"),
+    ("aside_m", "came_in", "vehicle"),
     [
-        (0.0, True),  # stopped 6.4 m on along the lost fast mover's line
-        (3.0, False),  # 3 m aside of that line: somebody else
+        (0.0, True, True),  # stopped 6.4 m on along the lost fast mover's line
+        (3.0, True, False),  # 3 m aside of that line: somebody else
+        (0.0, False, False),  # somebody who stood there all along
     ],
 )
 def test_a_stop_ahead_of_a_lost_clearly_fast_mover_is_a_vehicle(
-    aside_m: float, vehicle: bool
+    aside_m: float, came_in: bool, vehicle: bool
 ) -> None:
     """vehicle_entry 9703 at 69 s: a tricycle judged clearly fast (2.2 m/s) was lost where it
     merged with two walkers crossing in front, whose feet then carried its blob; it came out
@@ -501,6 +507,8 @@ def test_a_stop_ahead_of_a_lost_clearly_fast_mover_is_a_vehicle(
         if t <= 1.2:
             # judged clearly fast from 1.0 s; lost at 17.4 m, 5 m behind the walkers' feet
             track[t] = (1.0, 20.0 - 2.2 * t, 1.3)
+        elif t >= 1.6 and not came_in:
+            track[t] = (1.0 + aside_m, 11.0, 1.3)
         elif 1.6 <= t < 2.6:
             track[t] = (1.0 + aside_m, 12.2, 1.3)  # a new mover, pinned at the walkers' feet
         elif t >= 2.6:

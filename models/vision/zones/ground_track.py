@@ -29,8 +29,8 @@ def recent_run(
 ) -> list[Sample]:
     """The samples of ``path`` within ``win`` s of ``t_s`` that form its newest run with at
     most one frame (of ``step`` s) missed at a time, or gaps up to ``max_gap_s``, oldest
-    first, with the foot point (X, z) smoothed by a running median of 3 (the newest sample
-    is kept as it is).
+    first, with the foot point (X, z) smoothed by a running median of 3 (the oldest and the
+    newest sample are kept as they are).
 
     Across longer gaps the track may have jumped between bodies (a passer-by near the camera,
     then one far off); a blob merging with a passer-by for one frame throws its foot metres
@@ -64,7 +64,7 @@ def median3(a: float, b: float, c: float) -> float:
 
 
 def velocity(pts: list[Sample]) -> tuple[float, float]:
-    """Least-squares ground velocity (m/s: X, z) of two or more samples at distinct times."""
+    """Least-squares ground velocity (m/s: X, z) of samples at two or more distinct times."""
     n = len(pts)
     t_mean = sum(p[0] for p in pts) / n
     x_mean = sum(p[1] for p in pts) / n
@@ -77,24 +77,26 @@ def velocity(pts: list[Sample]) -> tuple[float, float]:
 
 
 def straight(pts: list[Sample], share: float = 0.6) -> bool:
-    """Is the net distance at least ``share`` of the path walked? (A track hopping between
-    the blobs of a crowd zig-zags.)"""
+    """Is the net distance, not zero, at least ``share`` of the path walked? (A track hopping
+    between the blobs of a crowd zig-zags.)"""
     steps = sum(math.hypot(b[1] - a[1], b[2] - a[2]) for a, b in itertools.pairwise(pts))
-    return math.hypot(pts[-1][1] - pts[0][1], pts[-1][2] - pts[0][2]) >= share * steps
+    net = math.hypot(pts[-1][1] - pts[0][1], pts[-1][2] - pts[0][2])
+    return net > 0.0 and net >= share * steps
 
 
 def steady(pts: list[Sample], share: float = 0.5) -> bool:
-    """Does no step between samples cover more than ``share`` of the net distance? A track
-    that hopped from one body to another made its way in one step."""
+    """Is the net distance not zero and does no step between samples cover more than
+    ``share`` of it? A track that hopped from one body to another made its way in one step."""
     net = math.hypot(pts[-1][1] - pts[0][1], pts[-1][2] - pts[0][2])
-    return all(
+    return net > 0.0 and all(
         math.hypot(b[1] - a[1], b[2] - a[2]) <= share * net for a, b in itertools.pairwise(pts)
     )
 
 
 def still_since(path: list[Sample], t_s: float, hold_s: float, tol_m: float) -> bool:
-    """Necessary for :func:`stop_start`, and cheap: the median of the raw samples round the
-    one ``hold_s`` s before the newest lies within ``tol_m`` (|dX| + |dz|) of the newest."""
+    """Cheap, and necessary for :func:`stop_start` with a hold of at least ``hold_s``: the
+    median of the raw samples round the oldest one within ``hold_s`` s of the newest lies
+    within ``tol_m`` (|dX| + |dz|) of the newest."""
     i = len(path) - 1
     while i > 0 and t_s - path[i - 1][0] <= hold_s + 1e-6:
         i -= 1
@@ -106,18 +108,20 @@ def still_since(path: list[Sample], t_s: float, hold_s: float, tol_m: float) -> 
     return abs(dx) + abs(dz) <= tol_m
 
 
-def stop_start(run: list[Sample], t_s: float, hold_s: float, step: float, tol_m: float) -> int:
-    """Index in ``run`` (a :func:`recent_run`) of the first sample of its last ``hold_s`` s
-    when all of those lie within ``tol_m`` (|dX| + |dz|) of the newest and they cover
-    ``hold_s`` (one frame missed at the start is forgiven), with samples before them; else -1.
-    """
-    k = len(run)
-    while k > 0 and t_s - run[k - 1][0] <= hold_s + 1e-6:
-        k -= 1
-    if k == 0 or len(run) - k < 3 or t_s - run[k][0] < hold_s - 1.5 * step:
-        return -1
+def stop_start(
+    run: list[Sample], t_s: float, hold_s: float, late_s: float, step: float, tol_m: float
+) -> int:
+    """Index in ``run`` (a :func:`recent_run`) where its final still stretch begins (every
+    sample from there within ``tol_m``, |dX| + |dz|, of the newest) when the body came into
+    it (samples before it) and has stood there ``hold_s`` to ``hold_s + late_s`` s (half a
+    frame ``step`` forgiven); else -1. (The window lets a frame or two missed when the hold
+    is complete pass.)"""
     _, x_last, z_last, _ = run[-1]
-    if any(abs(p[1] - x_last) + abs(p[2] - z_last) > tol_m for p in run[k:]):
+    k = len(run) - 1
+    while k > 0 and abs(run[k - 1][1] - x_last) + abs(run[k - 1][2] - z_last) <= tol_m:
+        k -= 1
+    still_s = t_s - run[k][0]
+    if k == 0 or len(run) - k < 3 or not hold_s - 0.5 * step <= still_s <= hold_s + late_s:
         return -1
     return k
 

@@ -87,12 +87,16 @@ BEHIND_MIN_WIDTH_M = 1.3
 #: behind (market_morning 9401 at 12436 s), was "clearly fast" and then still.
 STOP_S = 2.0
 STOP_TOL_M = 0.5
+#: ... judged on any frame up to this long (s) after the hold is complete: a mover unseen on
+#: the frame the hold completes is judged on the next.
+STOP_LATE_S = 1.0
 ARRIVE_S = 1.2
 ARRIVE_MIN_S = 0.8
-#: The arrival is judged only where a row spans at most this depth (m, nearer than 13.4 m):
-#: further off a walker's foot point steps a whole row (0.7 m at 16 m) in one frame, and two
-#: such steps in a second read as 2.6 m/s (people_standing 9702 at 368 s, a walker whose
-#: foot was then pinned by somebody standing).
+#: The arrival is judged only where a row spans at most this depth (m) at its mean depth
+#: (nearer than 13.4 m with the simulated camera's calibration): further off a walker's foot
+#: point steps a whole row (0.7 m at 16 m) in one frame, and two such steps in a second read
+#: as 2.6 m/s (people_standing 9702 at 368 s, a walker whose foot was then pinned by
+#: somebody standing).
 ARRIVE_MAX_ROW_M = 0.5
 #: ... or a mover judged clearly fast that was lost up to ``FAST_TRACE_S`` before the stop
 #: drove there: the stop lies ahead on its line (off it by at most ``FAST_TRACE_LATERAL`` of
@@ -115,7 +119,9 @@ class _Mover:
     #: Judged clearly fast on its last frame (set and cleared with ``fast_since``).
     clearly_fast: bool = False
     #: Held its judgement for the time it needed: a vehicle while it keeps moving steadily
-    #: (judged on every frame since), whatever tier it is judged in now.
+    #: (judged on every frame since), whatever tier it is judged in now. (A mover judged to
+    #: have stopped after a clearly fast arrival is one on that frame; the zone keeps it
+    #: present where it stands.)
     confirmed: bool = False
     #: Ground velocity (m/s: X, z) at its last judgement; None when not judged moving.
     velocity: tuple[float, float] | None = None
@@ -280,12 +286,15 @@ class VehicleDetector:
         win = self.cfg.speed_window_s
         # a mover unseen for longer than keep_s is lost, even if the zone was not judged
         # meanwhile (tampering): its gate would have grown to take anything
-        self._fast_lost = [f for f in self._fast_lost if t_s - f.t_s <= FAST_TRACE_S]
+        # a trace serves stops beginning up to FAST_TRACE_S after it, judged up to
+        # STOP_S + STOP_LATE_S later still
+        trace_s = FAST_TRACE_S + STOP_S + STOP_LATE_S
+        self._fast_lost = [f for f in self._fast_lost if t_s - f.t_s <= trace_s]
         for m in self._movers:
             t0, x0, z0, _ = m.path[-1]
             if t_s - t0 > keep_s:
                 v = m.bridge_velocity()
-                if v is not None:
+                if v is not None and t_s - t0 <= trace_s:
                     self._fast_lost.append(FastTrace(t0, x0, z0, *v))
                 continue
             dt = t_s - t0
@@ -331,9 +340,7 @@ class VehicleDetector:
                 if t_s - m.fast_since >= needed:
                     m.confirmed = True
             if not m.confirmed and self._stopped_after_arrival(m, t_s, step):
-                m.confirmed = True
-                if m.fast_since is None:
-                    m.fast_since = t_s
+                m.confirmed = True  # a vehicle now; the zone keeps it present where it stands
             if m.confirmed:
                 out.append(m.blob)
         return out
@@ -341,11 +348,11 @@ class VehicleDetector:
     def _stopped_after_arrival(self, m: _Mover, t_s: float, step: float) -> bool:
         """Did ``m`` stop, still and rigid for ``STOP_S``, right after arriving clearly fast
         (its own track, or a lost clearly fast mover's line leading there)?"""
-        if not still_since(m.path, t_s, STOP_S, STOP_TOL_M):
+        if not still_since(m.path, t_s, STOP_S - 0.5 * step, STOP_TOL_M):
             return False  # the cheap test first: most movers are moving
         assert self.ground is not None
-        run = recent_run(m.path, t_s, STOP_S + ARRIVE_S + 0.5, step)
-        k = stop_start(run, t_s, STOP_S, step, STOP_TOL_M)
+        run = recent_run(m.path, t_s, STOP_S + STOP_LATE_S + ARRIVE_S + 0.5, step)
+        k = stop_start(run, t_s, STOP_S, STOP_LATE_S, step, STOP_TOL_M)
         if k < 0:
             return False
         _, x_m, z_m, _ = run[-1]
@@ -356,19 +363,16 @@ class VehicleDetector:
             [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6]
         ):
             return True
-        # it must have come to its stop just now, not stood there all along
-        _, x_in, z_in, _ = run[k - 1]
-        if abs(x_in - x_m) + abs(z_in - z_m) <= STOP_TOL_M:
-            return False
         return any(ahead_on_line(f, x_m, z_m, t_stop, FAST_TRACE_LATERAL) for f in self._fast_lost)
 
     def _arrived_clearly_fast(self, arrival: list[Sample]) -> bool:
         """Do the samples up to a stop show a clearly fast, straight, steady approach, over
-        ``ARRIVE_MIN_S`` or more, where rows span at most ``ARRIVE_MAX_ROW_M``?"""
+        ``ARRIVE_MIN_S`` or more, where rows span at most ``ARRIVE_MAX_ROW_M`` (at their mean
+        depth)?"""
         return (
             len(arrival) >= 4
-            and arrival[-1][0] - arrival[0][0] >= ARRIVE_MIN_S
-            and self._row_m(max(p[2] for p in arrival)) <= ARRIVE_MAX_ROW_M
+            and arrival[-1][0] - arrival[0][0] >= ARRIVE_MIN_S - 1e-6
+            and self._row_m(sum(p[2] for p in arrival) / len(arrival)) <= ARRIVE_MAX_ROW_M
             and math.hypot(*velocity(arrival)) >= CLEARLY_FAST_M_S
             and straight(arrival)
             and steady(arrival)
