@@ -104,6 +104,9 @@ ARRIVE_MAX_ROW_M = 0.5
 #: merged with two walkers crossing in front stopped 6 m on (vehicle_entry 9703 at 69 s).
 FAST_TRACE_S = 6.0
 FAST_TRACE_LATERAL = 0.35
+#: How long (s) a lost clearly fast mover's trace is kept: it serves stops beginning up to
+#: FAST_TRACE_S after it, judged up to STOP_S + STOP_LATE_S later still.
+FAST_TRACE_KEEP_S = FAST_TRACE_S + STOP_S + STOP_LATE_S
 
 #: A wide blob seen on the ground: (blob, (X_m, z_m, width_m)).
 _Sighting = tuple[Blob, tuple[float, float, float]]
@@ -164,7 +167,7 @@ class VehicleDetector:
     #: Where the vehicle was last seen as a vehicle (not merely as foreground).
     _anchor: Blob | None = None
     _movers: list[_Mover] = field(default_factory=list)
-    #: Movers judged clearly fast that were lost, newest last (kept ``FAST_TRACE_S``).
+    #: Movers judged clearly fast that were lost, newest last (kept ``FAST_TRACE_KEEP_S``).
     _fast_lost: list[FastTrace] = field(default_factory=list)
     #: Device time of the previous frame (s): the analysis' frame step.
     _t_prev: float | None = None
@@ -286,15 +289,12 @@ class VehicleDetector:
         win = self.cfg.speed_window_s
         # a mover unseen for longer than keep_s is lost, even if the zone was not judged
         # meanwhile (tampering): its gate would have grown to take anything
-        # a trace serves stops beginning up to FAST_TRACE_S after it, judged up to
-        # STOP_S + STOP_LATE_S later still
-        trace_s = FAST_TRACE_S + STOP_S + STOP_LATE_S
-        self._fast_lost = [f for f in self._fast_lost if t_s - f.t_s <= trace_s]
+        self._fast_lost = [f for f in self._fast_lost if t_s - f.t_s <= FAST_TRACE_KEEP_S]
         for m in self._movers:
             t0, x0, z0, _ = m.path[-1]
             if t_s - t0 > keep_s:
                 v = m.bridge_velocity()
-                if v is not None and t_s - t0 <= trace_s:
+                if v is not None and t_s - t0 <= FAST_TRACE_KEEP_S:
                     self._fast_lost.append(FastTrace(t0, x0, z0, *v))
                 continue
             dt = t_s - t0
