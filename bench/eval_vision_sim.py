@@ -3,7 +3,8 @@
 For each scenario and seed: render at 5 fps, run the detectors (they never see the truth),
 match episodes to the script's ground truth (opened within dwell + 30 s; tamper within 10 s)
 and print JSON lines: per-kind recall and false episodes per camera-hour, then the totals.
-``--quick`` runs one short scenario for a smoke test.
+``--quick`` runs one short scenario for a smoke test; ``--jobs N`` runs N scenario runs at once
+(separate processes; the figures do not depend on it).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,22 +34,28 @@ SHORT = (
 )
 
 
+def _run(job: tuple[str, int, float | None]) -> tuple[str, int, simeval.Score]:
+    """Score one scenario run (in a worker process when ``--jobs`` > 1)."""
+    name, seed, duration_s = job
+    found, truths, dur = simeval.run_scenario(name, seed, duration_s=duration_s)
+    return name, seed, simeval.score(found, truths, dur, simeval.CLEAN_CHECK_S.get(name, 0.0))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one short scenario, one seed")
     parser.add_argument("--seeds", default="1001,1002,1003", help="comma-separated seeds")
     parser.add_argument("--scenarios", default=",".join(SHORT) + ",dawn_quiet")
     parser.add_argument("--max-duration-s", type=float, default=None)
+    parser.add_argument("--jobs", type=int, default=1, help="scenario runs at once (processes)")
     args = parser.parse_args()
     seeds = [1001] if args.quick else [int(s) for s in args.seeds.split(",")]
     scenarios = ["vehicle_entry"] if args.quick else args.scenarios.split(",")
+    duration_s = 120.0 if args.quick else args.max_duration_s
+    jobs = [(name, seed, duration_s) for name in scenarios for seed in seeds]
     total = simeval.Score()
-    for name in scenarios:
-        for seed in seeds:
-            found, truths, dur = simeval.run_scenario(
-                name, seed, duration_s=120.0 if args.quick else args.max_duration_s
-            )
-            sc = simeval.score(found, truths, dur, simeval.CLEAN_CHECK_S.get(name, 0.0))
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for name, seed, sc in pool.map(_run, jobs):
             total.add(sc)
             print(
                 json.dumps(
