@@ -45,6 +45,16 @@ COLOUR_CONTRAST_MIN = 0.06
 LOW_CONTRAST_KEEP_S = 120.0
 #: Checks in a row (one a second) that must call a pixel's blob a ghost before it is absorbed.
 GHOST_VOTES = 3
+#: A piece of a ghost whose colour and grey level together are found on fewer than
+#: UNLIKE_SUPPORT pixels of the ghost's outline is an object lying in the revealed street
+#: (rubbish dropped where a stall stood). "Found" compares cells of a grid over grey (cells
+#: UNLIKE_GREY of the outline's median grey plus ``CHROMA_Y0`` wide) and chromaticity
+#: (UNLIKE_CHROMA wide, unitless): the same or a neighbouring cell in every dimension.
+UNLIKE_GREY = 0.1
+UNLIKE_CHROMA = 0.04
+UNLIKE_SUPPORT = 3
+#: ... over at least this many pixels (SMALL: a 0.5 m box at 12 m covers about 4 x 4).
+UNLIKE_MIN_PX = 6
 #: Device seconds between tamper checks while the view is untampered (at 5 fps every 5th
 #: frame): the features cost 0.19 of 1.4 ms a frame when taken on every frame. Tampering must be
 #: reported within 10 s of its start after holding ``hold_s`` (config, 2 s by default); this
@@ -227,6 +237,7 @@ class SceneAnalyzer:
             bg_n = channels_last(bg_n)
         looks = (_Look(grey, img_n), _Look(bg_grey, bg_n))
         ghosts: list[tuple[tuple[slice, slice], np.ndarray]] = []
+        lying: list[tuple[tuple[slice, slice], np.ndarray, float, tuple[float, float]]] = []
         standing_out: list[int] = []
         for b in blobs:
             sl = (
@@ -251,6 +262,9 @@ class SceneAnalyzer:
                 standing_out.append(b.label)  # an object by its contrast
             elif not edges_new:
                 ghosts.append((sl, ring | inside))
+                piece = _unlike_outline(looks[0], sl, inside, outside)
+                if piece is not None:
+                    lying.append(piece)
         ghost = np.zeros(cand.shape, bool)
         for sl, area in ghosts:
             # the outline of a ghost never takes the pixels of an object that stands out
@@ -263,7 +277,8 @@ class SceneAnalyzer:
         sure = votes >= GHOST_VOTES
         if sure.any():
             votes[sure] = 0
-            bg.absorb(sure & ~bg.fg_short, grey, chroma)
+            street = _street_under(lying, grey, chroma, sure) if lying else None
+            bg.absorb(sure & ~bg.fg_short, grey, chroma, street)
 
 
 @dataclass(frozen=True)
@@ -310,6 +325,66 @@ def _stands_out(
     if c_img > c_bg + COLOUR_CONTRAST_MIN:
         return True
     return young and c_img + g_img > c_bg + g_bg + COLOUR_CONTRAST_MIN
+
+
+def _unlike_outline(
+    img: _Look, sl: tuple[slice, slice], inside: np.ndarray, outside: np.ndarray
+) -> tuple[tuple[slice, slice], np.ndarray, float, tuple[float, float]] | None:
+    """Objects lying in a ghost: (slice, their pixels, the outline's median grey and median
+    chromaticity), or None when the whole ghost looks like the street on its outline.
+
+    A revealed area continues the street around it, so its colours and grey levels are found
+    on the outline (painted lines and kerbs run across it); rubbish dropped where a stall stood
+    brings a colour or grey level found nowhere there. Colours are compared on a grid (see
+    UNLIKE_GREY), distinct cells only, so the cost does not grow with the blob.
+    """
+    if int(outside.sum()) < 4 * UNLIKE_MIN_PX:
+        return None
+    g = img.grey[sl]
+    mid = float(np.median(g[outside]))
+    planes = [g / (UNLIKE_GREY * (mid + CHROMA_Y0))]
+    n_mid = (0.0, 0.0)
+    if img.n is not None:
+        n = img.n[sl]
+        planes += [n[..., 0] / UNLIKE_CHROMA, n[..., 1] / UNLIKE_CHROMA]
+        med = np.median(n[outside], axis=0)
+        n_mid = (float(med[0]), float(med[1]))
+    cells = np.floor(np.stack(planes, axis=-1)).astype(np.int32)
+    out_cells, out_counts = np.unique(cells[outside], axis=0, return_counts=True)
+    in_cells, which = np.unique(cells[inside], axis=0, return_inverse=True)
+    near = (np.abs(in_cells[:, None, :] - out_cells[None, :, :]) <= 1).all(axis=2)
+    support = near.astype(np.int64) @ out_counts  # outline pixels alike, per inside cell
+    unlike = np.zeros_like(inside)
+    unlike[inside] = support[which.ravel()] < UNLIKE_SUPPORT
+    if int(unlike.sum()) < UNLIKE_MIN_PX:
+        return None
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(unlike.view(np.uint8), connectivity=8)
+    big = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] >= UNLIKE_MIN_PX)
+    big = big[big > 0]
+    if big.size == 0:
+        return None
+    return sl, np.isin(labels, big), mid, n_mid
+
+
+def _street_under(
+    lying: list[tuple[tuple[slice, slice], np.ndarray, float, tuple[float, float]]],
+    grey: np.ndarray,
+    chroma: np.ndarray | None,
+    absorbed: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The frame with each object lying in an absorbed ghost replaced by the street around it
+    (the outline's median grey and colour): what the long-term background takes there."""
+    street_grey = grey.copy()
+    street_chroma = None if chroma is None else chroma.copy()
+    h = grey.shape[0]
+    for sl, pixels, mid, (n0, n1) in lying:
+        at = pixels & absorbed[sl]
+        street_grey[sl][at] = mid
+        if street_chroma is not None:
+            # chromaticity back to colour differences at the street's grey level
+            street_chroma[:h][sl][at] = n0 * (mid + CHROMA_Y0)
+            street_chroma[h:][sl][at] = n1 * (mid + CHROMA_Y0)
+    return street_grey, street_chroma
 
 
 def _planes(

@@ -94,3 +94,50 @@ def test_ghost_beside_an_object_is_absorbed_without_eating_it() -> None:
         analyzer._absorb_ghosts(paving, chroma)
     assert (bg.stationary_s[a] == 0.0).all(), "the ghost was not absorbed"
     assert (bg.stationary_s[b] == 10.0).all(), "B's edge was absorbed with the ghost"
+
+
+@pytest.mark.parametrize(
+    ("rubbish_grey", "rubbish_crcb"),
+    [(110.0, (20.0, -25.0)), (30.0, (0.0, 0.0)), (235.0, (0.0, 0.0))],
+    ids=["cardboard", "black_bag", "white_bag"],
+)
+def test_rubbish_lying_where_a_stall_stood_is_not_absorbed_with_its_ghost(
+    rubbish_grey: float, rubbish_crcb: tuple[float, float]
+) -> None:
+    """A stall (S) leaves and a vendor drops rubbish (R) where it stood: S is a ghost and is
+    absorbed, painted line and all, but R, a colour or grey found nowhere on S's outline,
+    stays foreground against the street estimated around it (after_close_rubbish 12004,
+    12007, 12011; market_morning 12001, 12003: the cleanliness check found the street clean)."""
+    cfg = CameraConfig.model_validate(
+        {"id": "cam", "name": "synthetic", "kind": "camera", "source": {"kind": "file"}}
+    )
+    analyzer = SceneAnalyzer(cfg)
+    h, w = SMALL[1], SMALL[0]
+    street = np.full((h, w), 100.0, np.float32)
+    street[:, 44:46] = 180.0  # a painted line across the stall's place and beyond
+    stall = (slice(30, 50), slice(30, 60))
+    rubbish = (slice(40, 45), slice(34, 39))
+    background = street.copy()
+    background[stall] = 60.0
+    bg = analyzer.bg
+    bg.reset(background, np.zeros((2 * h, w), np.float32))
+    image = street.copy()
+    image[rubbish] = rubbish_grey
+    chroma = np.zeros((2 * h, w), np.float32)
+    chroma[:h][rubbish], chroma[h:][rubbish] = rubbish_crcb
+    bg.last_n = chromaticity(image, chroma)
+    bg.stationary_s[stall] = 10.0
+    bg.fg_any[stall] = True
+    for _ in range(GHOST_VOTES + 1):
+        analyzer._absorb_ghosts(image, chroma)
+    assert bg.long is not None
+    revealed = np.zeros((h, w), bool)
+    revealed[stall] = True
+    revealed[rubbish] = False
+    assert np.array_equal(bg.long[revealed], image[revealed]), "the ghost was not absorbed"
+    # the long-term model holds the street under the rubbish (grey 100, no colour), so the
+    # rubbish stays foreground
+    assert np.allclose(bg.long[rubbish], 100.0), "the rubbish was absorbed with the ghost"
+    assert bg.long_n is not None
+    assert np.abs(bg.long_n[:h][rubbish]).max() < 1e-6
+    assert np.abs(bg.long_n[h:][rubbish]).max() < 1e-6
