@@ -237,7 +237,6 @@ class SceneAnalyzer:
             bg_n = channels_last(bg_n)
         looks = (_Look(grey, img_n), _Look(bg_grey, bg_n))
         ghosts: list[tuple[tuple[slice, slice], np.ndarray]] = []
-        lying: list[tuple[tuple[slice, slice], np.ndarray, float, tuple[float, float]]] = []
         standing_out: list[int] = []
         for b in blobs:
             sl = (
@@ -261,10 +260,11 @@ class SceneAnalyzer:
             if _stands_out(*looks, sl, inside, outside, young):
                 standing_out.append(b.label)  # an object by its contrast
             elif not edges_new:
-                ghosts.append((sl, ring | inside))
-                piece = _unlike_outline(looks[0], sl, inside, outside)
-                if piece is not None:
-                    lying.append(piece)
+                # objects lying in the revealed street are not part of the ghost; judged
+                # again on every check, so once taken away their place is absorbed too
+                lying = _unlike_outline(looks[0], sl, inside, outside)
+                area = ring | inside
+                ghosts.append((sl, area if lying is None else area & ~lying))
         ghost = np.zeros(cand.shape, bool)
         for sl, area in ghosts:
             # the outline of a ghost never takes the pixels of an object that stands out
@@ -277,8 +277,7 @@ class SceneAnalyzer:
         sure = votes >= GHOST_VOTES
         if sure.any():
             votes[sure] = 0
-            street = _street_under(lying, grey, chroma, sure) if lying else None
-            bg.absorb(sure & ~bg.fg_short, grey, chroma, street)
+            bg.absorb(sure & ~bg.fg_short, grey, chroma)
 
 
 @dataclass(frozen=True)
@@ -329,9 +328,9 @@ def _stands_out(
 
 def _unlike_outline(
     img: _Look, sl: tuple[slice, slice], inside: np.ndarray, outside: np.ndarray
-) -> tuple[tuple[slice, slice], np.ndarray, float, tuple[float, float]] | None:
-    """Objects lying in a ghost: (slice, their pixels, the outline's median grey and median
-    chromaticity), or None when the whole ghost looks like the street on its outline.
+) -> np.ndarray | None:
+    """Pixels (of the slice ``sl``) of objects lying in a ghost, or None when the whole ghost
+    looks like the street on its outline.
 
     A revealed area continues the street around it, so its colours and grey levels are found
     on the outline (painted lines and kerbs run across it); rubbish dropped where a stall stood
@@ -343,12 +342,9 @@ def _unlike_outline(
     g = img.grey[sl]
     mid = float(np.median(g[outside]))
     planes = [g / (UNLIKE_GREY * (mid + CHROMA_Y0))]
-    n_mid = (0.0, 0.0)
     if img.n is not None:
         n = img.n[sl]
         planes += [n[..., 0] / UNLIKE_CHROMA, n[..., 1] / UNLIKE_CHROMA]
-        med = np.median(n[outside], axis=0)
-        n_mid = (float(med[0]), float(med[1]))
     cells = np.floor(np.stack(planes, axis=-1)).astype(np.int32)
     out_cells, out_counts = np.unique(cells[outside], axis=0, return_counts=True)
     in_cells, which = np.unique(cells[inside], axis=0, return_inverse=True)
@@ -363,28 +359,7 @@ def _unlike_outline(
     big = big[big > 0]
     if big.size == 0:
         return None
-    return sl, np.isin(labels, big), mid, n_mid
-
-
-def _street_under(
-    lying: list[tuple[tuple[slice, slice], np.ndarray, float, tuple[float, float]]],
-    grey: np.ndarray,
-    chroma: np.ndarray | None,
-    absorbed: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """The frame with each object lying in an absorbed ghost replaced by the street around it
-    (the outline's median grey and colour): what the long-term background takes there."""
-    street_grey = grey.copy()
-    street_chroma = None if chroma is None else chroma.copy()
-    h = grey.shape[0]
-    for sl, pixels, mid, (n0, n1) in lying:
-        at = pixels & absorbed[sl]
-        street_grey[sl][at] = mid
-        if street_chroma is not None:
-            # chromaticity back to colour differences at the street's grey level
-            street_chroma[:h][sl][at] = n0 * (mid + CHROMA_Y0)
-            street_chroma[h:][sl][at] = n1 * (mid + CHROMA_Y0)
-    return street_grey, street_chroma
+    return np.isin(labels, big)
 
 
 def _planes(

@@ -389,29 +389,17 @@ class DualBackground:
         return (n.reshape(2, h, w) * (y + CHROMA_Y0)).reshape(n.shape)
 
     def absorb(
-        self,
-        region: np.ndarray,
-        grey: np.ndarray,
-        chroma: np.ndarray | None = None,
-        street: tuple[np.ndarray, np.ndarray | None] | None = None,
+        self, region: np.ndarray, grey: np.ndarray, chroma: np.ndarray | None = None
     ) -> None:
-        """Take ``region`` of the current frame into both models (a ghost or a light change).
-
-        ``street`` (grey, chroma like the frame's) is what the long-term model takes instead
-        of the frame, where given: the street estimated under an object lying in a revealed
-        area, so that the object stays foreground (see ``SceneAnalyzer._absorb_ghosts``).
-        """
+        """Take ``region`` of the current frame into both models (a ghost or a light change)."""
         if self.long is None or self.short is None:
             return
-        long_grey, long_chroma = street if street is not None else (grey, chroma)
-        self.long[region] = long_grey[region]
+        self.long[region] = grey[region]
         self.short[region] = grey[region]
         if chroma is not None and self.long_n is not None and self.short_n is not None:
-            both = np.concatenate((region, region))  # the region in both planes
             n = chromaticity(grey, chroma)
+            both = np.concatenate((region, region))  # the region in both planes
             self.short_n[both] = n[both]
-            if long_chroma is not None and long_chroma is not chroma:
-                n = chromaticity(long_grey, long_chroma)
             if self.offset_n is not None:
                 n = n - self.offset_n
             self.long_n[both] = n[both]
