@@ -8,13 +8,26 @@ from datetime import time
 import cv2
 import numpy as np
 
-from models.vision.background import GRID
 from models.vision.blobs import find_blobs, union_box
 from models.vision.context import FrameContext, ZoneJudgement
 from whistle.config.camera import CleanlinessZone
 
 #: Seconds an object must have lain still to count as left-over rubbish.
 LITTER_STILL_S = 30.0
+#: Side (px at the working size, 160x90) of the median window of the light ratio between the
+#: image and the clean reference: rubbish under half of it (a 1 m heap 6 m away) is not light.
+RATIO_MEDIAN_PX = 15
+#: Quantum of the log light ratio for the median filter (a 2.3 % step; range x1/19 .. x19).
+RATIO_LOG_STEP = 0.023
+#: Quantum of a chromaticity difference for its median filter (range -1.28 .. 1.27).
+CHROMA_STEP = 0.01
+#: Grey levels added to image and reference before their ratio (sensor black level and noise):
+#: a reference 2 levels above black is not a tenth of one 20 levels above it.
+RATIO_OFFSET = 4.0
+#: Uncertainty of the clean reference itself (grey levels: sensor noise, JPEG quantisation),
+#: magnified by the light ratio in the comparison: a street learned in dim light, 10 levels
+#: above black, says little of what it looks like in full daylight.
+REF_NOISE = 2.0
 
 
 def _in_window(t: time, start: time, end: time) -> bool:
@@ -27,8 +40,9 @@ class LitterDetector:
 
     The clean reference is the long-term background taken while the local time is in the
     zone's ``learn`` window and the zone is empty; a camera that never saw that window takes it
-    after ``fallback_after_s`` of running. The comparison normalises light with a gain field
-    against the reference, like the background model.
+    after ``fallback_after_s`` of running and then judges only what was put down and lay still
+    (``_left_behind``). The comparison with a learned reference divides out the light
+    (``_light``).
     """
 
     cfg: CleanlinessZone
@@ -36,9 +50,11 @@ class LitterDetector:
     fallback_after_s: float = 60.0
     kind: str = "cleanliness"
     #: Judged once a second: rubbish does not run away, and the clean street is learned over
-    #: an hour and a half.
+    #: hours.
     period_s: float = 1.0
     _ref: np.ndarray | None = None
+    #: The clean street's chromaticity (planar, ``DualBackground.long_n``), None when grey.
+    _ref_n: np.ndarray | None = None
     _t0: float | None = None
     _learned_in_window: bool = False
 
@@ -46,15 +62,22 @@ class LitterDetector:
     def zone(self) -> str:
         return self.cfg.id
 
-    def _gain(self, grey: np.ndarray, ref: np.ndarray, w: np.ndarray) -> np.ndarray:
-        s_i = cv2.resize(grey * w, GRID, interpolation=cv2.INTER_AREA)
-        s_b = cv2.resize(ref * w, GRID, interpolation=cv2.INTER_AREA)
-        m_b = cv2.resize(ref, GRID, interpolation=cv2.INTER_AREA)
-        g = float(s_i.sum() + 1.0) / float(s_b.sum() + 1.0)
-        prior = 0.05 * m_b
-        blocks = np.clip((s_i + g * prior) / (s_b + prior + 1e-3), 0.2, 5.0).astype(np.float32)
-        h, wd = grey.shape
-        return cv2.resize(blocks, (wd, h), interpolation=cv2.INTER_LINEAR)
+    def _light(self, grey: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        """The light ratio ``(grey + c) / (ref + c)`` as a field (float32 at the working size):
+        its log, median-filtered over ``RATIO_MEDIAN_PX`` (quantised to ``RATIO_LOG_STEP``).
+
+        Light changes multiply what the street reflects (lamp pools at night, daylight and
+        building shadows later), so their ratio is smooth or a straight step where the surface
+        is the same; a median keeps ramps and straight steps (the kerb between lit facade and
+        paving, a shadow's edge) and drops what covers less than half of its window
+        (rubbish). Not enough for a reference learned under street lamps (0.5 to 10 times
+        the light of 08:30 in the simulator): a far lamp's pool is as small as rubbish, and
+        4-5 % of a clean simulated street differed; hence the daylight ``learn`` window.
+        """
+        log_ratio = np.log((grey + RATIO_OFFSET) / (ref + RATIO_OFFSET))
+        q = np.clip(np.round(log_ratio / RATIO_LOG_STEP) + 128.0, 0, 255).astype(np.uint8)
+        smooth = cv2.medianBlur(q, RATIO_MEDIAN_PX).astype(np.float32)
+        return np.exp((smooth - 128.0) * RATIO_LOG_STEP)
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         if self._t0 is None:
@@ -66,6 +89,7 @@ class LitterDetector:
         )
         if bg.long is not None and quiet and in_learn:
             self._ref, self._learned_in_window = bg.long.copy(), True
+            self._ref_n = None if bg.long_n is None else bg.long_n.copy()
         elif (
             self._ref is None
             and bg.long is not None
@@ -77,15 +101,42 @@ class LitterDetector:
             return ZoneJudgement(self.zone, self.kind, False, measured={"litter": 0.0})
         if not self._learned_in_window:
             return self._left_behind(ctx)
-        ref = self._ref
-        moving = ctx.moving.astype(bool)
-        w = (~moving & bg.valid).astype(np.float32)
-        g_ref = self._gain(ctx.grey, ref, w) * ref
-        thr = bg.s.abs_threshold + bg.s.rel_threshold * g_ref
-        diff = np.abs(ctx.grey - g_ref)
-        litter = (diff > thr) & self.mask & ~moving
-        heat = np.clip(diff / (4.0 * thr), 0.0, 1.0)
+        return self._compared(ctx, self._ref)
+
+    def _compared(self, ctx: FrameContext, ref: np.ndarray) -> ZoneJudgement:
+        """Rubbish against the clean reference ``ref`` under the light of now.
+
+        Where the reference is too dark for the light of now (its noise, times the light
+        ratio, above the background's absolute threshold: a street learned in dim light) it
+        cannot tell rubbish from paving; there what was put down and lay still is judged
+        (``_still``), as without a reference.
+        """
+        bg = ctx.bg
+        light = self._light(ctx.grey, ref)
+        expected = light * (ref + RATIO_OFFSET) - RATIO_OFFSET
+        thr = bg.s.abs_threshold + bg.s.rel_threshold * expected + light * REF_NOISE
+        diff = np.abs(ctx.grey - expected)
+        blind = light * REF_NOISE > bg.s.abs_threshold
+        still, still_heat = self._still(ctx)
+        changed = (diff > thr) | self._recoloured(ctx)
+        changed &= self.mask & ~ctx.moving.astype(bool)
+        litter = np.where(blind, still, changed)
+        heat = np.where(blind, still_heat, np.clip(diff / (4.0 * thr), 0.0, 1.0))
         return self._judge(litter, heat, ctx)
+
+    def _recoloured(self, ctx: FrameContext) -> np.ndarray | bool:
+        """Where the colour differs from the clean street's (bool), after the tint of the light
+        (its median per chromaticity plane, like ``_light``): brown cardboard on grey paving is
+        about as bright as the paving. ``False`` for a grey camera."""
+        n_now, n_ref = ctx.bg.last_n, self._ref_n
+        if n_now is None or n_ref is None:
+            return False
+        d = n_now - n_ref
+        q = np.clip(np.round(d / CHROMA_STEP) + 128.0, 0, 255).astype(np.uint8)
+        tint = (cv2.medianBlur(q, RATIO_MEDIAN_PX).astype(np.float32) - 128.0) * CHROMA_STEP
+        h = d.shape[0] // 2
+        res = np.abs(d - tint)
+        return np.asarray((res[:h] + res[h:]) > ctx.bg.s.chroma_threshold)
 
     def _judge(self, litter: np.ndarray, heat: np.ndarray, ctx: FrameContext) -> ZoneJudgement:
         """The verdict on ``litter`` (bool mask, specks of one pixel opened away) with its
@@ -112,7 +163,10 @@ class LitterDetector:
         objects as long-term foreground for an hour, while ghosts of stalls that left bring
         no new edges and are absorbed (see ``SceneAnalyzer._absorb_ghosts``).
         """
-        bg = ctx.bg
-        still = (bg.stationary_s >= LITTER_STILL_S) & self.mask & ~ctx.moving.astype(bool)
-        heat = np.clip(bg.stationary_s / (4.0 * LITTER_STILL_S), 0.0, 1.0)
-        return self._judge(still, heat, ctx)
+        return self._judge(*self._still(ctx), ctx)
+
+    def _still(self, ctx: FrameContext) -> tuple[np.ndarray, np.ndarray]:
+        """(bool mask, heat 0..1) of what lay still ``LITTER_STILL_S`` or more in the zone."""
+        st = ctx.bg.stationary_s
+        still = (st >= LITTER_STILL_S) & self.mask & ~ctx.moving.astype(bool)
+        return still, np.clip(st / (4.0 * LITTER_STILL_S), 0.0, 1.0)
