@@ -38,7 +38,7 @@ def make_detector(zone: CameraZone, mask: np.ndarray, ground: Ground | None = No
     if isinstance(zone, NoStallZone):
         return StallDetector(zone, mask, ground)
     if isinstance(zone, RestrictedZone):
-        return LingerDetector(zone, mask)
+        return LingerDetector(zone, mask, ground)
     if isinstance(zone, WalkwayZone):
         return CrowdDetector(zone, mask, ground)
     if isinstance(zone, VehicleFreeZone):

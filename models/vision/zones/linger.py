@@ -8,11 +8,15 @@ import numpy as np
 
 from models.vision.blobs import Blob, PixelBox, box_area, box_common, find_blobs
 from models.vision.context import FrameContext, ZoneJudgement
+from models.vision.ground import Ground
 from models.vision.zones.common import px
 from whistle.config.camera import RestrictedZone
 
 #: Bottom rows of a blob's box (at 160x90: 4 px of 360 each) that make its feet.
 FOOT_ROWS = 2
+#: Share of a blob's columns whose feet must be in the zone: one column of a pair of people
+#: standing 0.2-0.4 m beside the doorway touched it (people_standing 13008, 3 minutes).
+FOOT_SHARE = 1.0 / 3.0
 #: Pixels either side of the zone within which a blob standing in it is labelled whole.
 REACH_PX = 8
 #: A blob whose box is where it was this many seconds before (``SETTLED_IOU``) has settled:
@@ -20,6 +24,15 @@ REACH_PX = 8
 #: and then stood still has settled a step or two from where their stay began.
 SETTLE_S = 2.0
 SETTLED_IOU = 0.5
+#: Seconds a track that has settled is kept without a blob: a still person in clothes near the
+#: paving's grey shows as a torso of about ``min_area`` that comes and goes (market_morning
+#: 13003 at 11832 s: 2-4 s seen, 1-3 s not), or is hidden by somebody passing in front. Not
+#: longer than the pause in judging that ends a stay (tampering, a minute).
+SETTLED_GAP_S = 6.0
+#: With a ground calibration, a blob wider than this (metres, at its foot row) is no person
+#: nor two side by side: a van stopped by the door (market_morning 13004 at 6378 s, 1.7 m of
+#: it seen) kept its stay going with the pieces left where it stood.
+PEOPLE_MAX_WIDTH_M = 1.4
 
 
 @dataclass
@@ -31,6 +44,8 @@ class _Track:
     anchor: PixelBox
     #: (time, box) of the blob about ``SETTLE_S`` ago, to tell when it has settled.
     probe: tuple[float, PixelBox]
+    #: Has the blob once stood still (``SETTLE_S``)? Walkers never do.
+    settled: bool = False
 
     @classmethod
     def start(cls, t_s: float, b: Blob) -> _Track:
@@ -38,12 +53,12 @@ class _Track:
 
     def follow(self, t_s: float, b: Blob) -> _Track:
         """The stay continued by ``b``; its spot moves where ``b`` has settled."""
-        anchor, probe = self.anchor, self.probe
+        anchor, probe, settled = self.anchor, self.probe, self.settled
         if t_s - probe[0] >= SETTLE_S:
             if _iou(b.box, probe[1]) >= SETTLED_IOU:
-                anchor = b.box
+                anchor, settled = b.box, True
             probe = (t_s, b.box)
-        return _Track(self.first_s, t_s, b, anchor, probe)
+        return _Track(self.first_s, t_s, b, anchor, probe, settled)
 
 
 def _iou(a: PixelBox, b: PixelBox) -> float:
@@ -57,17 +72,21 @@ def _overlap(b: Blob, box: PixelBox) -> int:
     return box_common(b.box, box)
 
 
-def _moved_off(b: Blob, anchor: PixelBox) -> bool:
+def _moved_off(b: Blob, anchor: PixelBox, person_px: float = 0.0) -> bool:
     """``b`` no longer overlaps ``anchor`` and its centre is more than a body size away.
 
-    The body is the larger of ``b`` and the anchor: a still person's blob splits, and a
-    torso-only fragment is no measure of how far the person is from where they stood.
+    The body is the larger of ``b``, the anchor and ``person_px`` (a standing person's image
+    height at the lower of their bottoms, from the ground calibration; 0 without one): a still
+    person's blob splits, into a torso and legs whose pieces take turns (clothes as grey as
+    the paving), and a torso-only fragment is no measure of how far the person is from where
+    they stood (market_morning 13003 at 5981 s: torso 9.5 px above the legs' spot, 7 px tall
+    pieces of a 16 px person, restarted the stay).
     """
     if _overlap(b, anchor) > 0:
         return False
     ax, ay = (anchor[0] + anchor[2]) / 2.0, (anchor[1] + anchor[3]) / 2.0
     mx, my = b.centre
-    body = max(b.width, b.height, anchor[2] - anchor[0], anchor[3] - anchor[1])
+    body = max(b.width, b.height, anchor[2] - anchor[0], anchor[3] - anchor[1], person_px)
     return abs(mx - ax) + abs(my - ay) > max(3.0, 0.8 * body)
 
 
@@ -86,6 +105,7 @@ class LingerDetector:
 
     cfg: RestrictedZone
     mask: np.ndarray
+    ground: Ground | None = None
     gap_s: float = 2.0
     tracks: list[_Track] = field(default_factory=list)
     kind: str = "restricted"
@@ -110,12 +130,12 @@ class LingerDetector:
     def zone(self) -> str:
         return self.cfg.id
 
-    @staticmethod
-    def _match(tr: _Track, blobs: list[Blob]) -> Blob | None:
+    def _match(self, tr: _Track, blobs: list[Blob]) -> Blob | None:
         """The blob that continues ``tr``: the one covering most of the spot where its stay
         began, else the one covering most of where it was last, else the nearest centre within
-        a body size. A person's blob splits (legs, torso) and merges with passers-by; boxes
-        overlapping the spot keep the stay going through both."""
+        a body size (with a ground calibration at least 0.75 of a person's height: a torso
+        and the legs below it, seen in turn). A person's blob splits (legs, torso) and merges
+        with passers-by; boxes overlapping the spot keep the stay going through both."""
         best = max(blobs, key=lambda b: _overlap(b, tr.anchor), default=None)
         if best is not None and _overlap(best, tr.anchor) > 0:
             return best
@@ -123,17 +143,47 @@ class LingerDetector:
         if best is not None and _overlap(best, tr.blob.box) > 0:
             return best
         cx, cy = tr.blob.centre
-        reach = max(3.0, 0.75 * max(tr.blob.width, tr.blob.height))
-        near = min(blobs, key=lambda b: abs(b.centre[0] - cx) + abs(b.centre[1] - cy), default=None)
-        if near is not None and abs(near.centre[0] - cx) + abs(near.centre[1] - cy) <= reach:
+
+        def distance(b: Blob) -> float:
+            return abs(b.centre[0] - cx) + abs(b.centre[1] - cy)
+
+        def reach(b: Blob) -> float:
+            body = max(tr.blob.width, tr.blob.height, self._person_px(tr.blob.box, b.box))
+            return max(3.0, 0.75 * body)
+
+        near = min(blobs, key=distance, default=None)
+        if near is not None and distance(near) <= reach(near):
             return near
         return None
 
+    def _gap(self, tr: _Track) -> float:
+        """Seconds ``tr`` is kept without a blob."""
+        return max(self.gap_s, SETTLED_GAP_S) if tr.settled else self.gap_s
+
+    def _person_px(self, *boxes: PixelBox) -> float:
+        """Image height (px) of a person standing at the lowest bottom of ``boxes`` (a torso
+        piece's bottom is the waist); 0 without a ground calibration."""
+        if self.ground is None:
+            return 0.0
+        return self.ground.person_height_px(max(b[3] for b in boxes) - 0.5)
+
+    def _person_sized(self, b: Blob) -> bool:
+        """Is ``b`` no wider than ``PEOPLE_MAX_WIDTH_M`` where it stands (True without a
+        ground calibration)?"""
+        z = None if self.ground is None else self.ground.depth_m(b.y1 - 0.5)
+        return (
+            z is None
+            or self.ground is None
+            or self.ground.width_m(b.width, z) <= PEOPLE_MAX_WIDTH_M
+        )
+
     def _stands_in_zone(self, b: Blob) -> bool:
-        """Does ``b``'s box touch the zone along its bottom (``FOOT_ROWS`` rows)? A person is
-        where they stand: somebody in front of a doorway covers it in the image but stands
-        in the street, below it."""
-        return bool(self.mask[max(b.y0, b.y1 - FOOT_ROWS) : b.y1, b.x0 : b.x1].any())
+        """Does ``b`` stand in the zone: its bottom rows (``FOOT_ROWS``) in the zone along at
+        least ``FOOT_SHARE`` of its width? A person is where they stand: somebody in front of
+        a doorway covers it in the image but stands in the street, below it, and people
+        beside it touch it with a corner."""
+        feet = self.mask[max(b.y0, b.y1 - FOOT_ROWS) : b.y1, b.x0 : b.x1]
+        return int(np.count_nonzero(feet.any(axis=0))) >= max(1.0, FOOT_SHARE * b.width)
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         # whole blobs (ctx.fg is 0/1 bytes: a view, not a copy), kept where their feet are
@@ -143,19 +193,24 @@ class LingerDetector:
         blobs = [
             b
             for b in (Blob(c.x0 + dx, c.y0, c.x1 + dx, c.y1, c.area, c.label) for c in found)
-            if self._stands_in_zone(b)
+            if self._stands_in_zone(b) and self._person_sized(b)
         ]
         live: list[_Track] = []
         unused = list(blobs)
         # a track not seen for longer than gap_s is over, whatever it would match now: the
         # zone is not judged while the camera is tampered with, and a person found at the
         # spot a minute later has not been standing there all along
-        for tr in (tr for tr in self.tracks if ctx.t_s - tr.last_s <= self.gap_s):
+        for tr in (tr for tr in self.tracks if ctx.t_s - tr.last_s <= self._gap(tr)):
             match = self._match(tr, unused)
             if match is not None:
                 unused.remove(match)
-                if _moved_off(match, tr.anchor):
-                    # moved off the spot where the stay began: somebody walking through
+                if _moved_off(match, tr.anchor, self._person_px(match.box, tr.anchor)):
+                    # moved off the spot where the stay began: somebody walking through, or
+                    # one passing a person who stood still there and is hidden for a moment
+                    # (market_morning 13004 at 11843 s): that person's stay goes on if they
+                    # are seen there again
+                    if tr.settled:
+                        live.append(tr)
                     live.append(_Track.start(ctx.t_s, match))
                 else:
                     live.append(tr.follow(ctx.t_s, match))
