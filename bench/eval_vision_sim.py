@@ -34,10 +34,12 @@ SHORT = (
 )
 
 
-def _run(job: tuple[str, int, float | None]) -> tuple[str, int, simeval.Score]:
+def _run(job: tuple[str, int, float | None, float]) -> tuple[str, int, simeval.Score]:
     """Score one scenario run (in a worker process when ``--jobs`` > 1)."""
-    name, seed, duration_s = job
-    found, truths, dur = simeval.run_scenario(name, seed, duration_s=duration_s)
+    name, seed, duration_s, yesterday_s = job
+    found, truths, dur = simeval.run_scenario(
+        name, seed, duration_s=duration_s, yesterday_s=yesterday_s
+    )
     return name, seed, simeval.score(found, truths, dur, simeval.CLEAN_CHECK_S.get(name, 0.0))
 
 
@@ -48,11 +50,18 @@ def main() -> int:
     parser.add_argument("--scenarios", default=",".join(SHORT) + ",dawn_quiet")
     parser.add_argument("--max-duration-s", type=float, default=None)
     parser.add_argument("--jobs", type=int, default=1, help="scenario runs at once (processes)")
+    parser.add_argument(
+        "--yesterday-s",
+        type=float,
+        default=0.0,
+        help="seconds of the day before's empty street at 10:00 shown first (the cleanliness "
+        "zone learns the clean street then; default 0: it never does and judges what lay still)",
+    )
     args = parser.parse_args()
     seeds = [1001] if args.quick else [int(s) for s in args.seeds.split(",")]
     scenarios = ["vehicle_entry"] if args.quick else args.scenarios.split(",")
     duration_s = 120.0 if args.quick else args.max_duration_s
-    jobs = [(name, seed, duration_s) for name in scenarios for seed in seeds]
+    jobs = [(name, seed, duration_s, args.yesterday_s) for name in scenarios for seed in seeds]
     total = simeval.Score()
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for name, seed, sc in pool.map(_run, jobs):

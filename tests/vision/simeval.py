@@ -6,13 +6,18 @@ truth: frames go in, episodes come out, and only then are they matched to the sc
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from edge.device import EpisodeState
 from edge.vision.session import CameraSession
 from whistle.config.camera import CameraConfig
+
+if TYPE_CHECKING:
+    from firmware_sim.camera.script import Script
 
 TZ = ZoneInfo("Asia/Shanghai")
 #: Episode type -> truth kind of the simulator's script.
@@ -60,6 +65,9 @@ ZONE_PARAMS: dict[str, dict[str, object]] = {
     # pack-up (stalls leave by about 08:31)
     "cleanliness": {"check_at": "08:34:00", "max_litter": 0.003},
 }
+#: Local time (s after midnight) of the day before from which ``run_scenario(yesterday_s=...)``
+#: shows the empty street: in the cleanliness zone's default learn window (10:00-16:00).
+LEARN_TOD_S = 10 * 3600.0
 #: Seconds after the scenario start at which the cleanliness check is due: 08:34 minus the
 #: scenario's start (after_close_rubbish 08:22, market_morning 04:30).
 CLEAN_CHECK_S = {"after_close_rubbish": 720.0, "market_morning": 14640.0}
@@ -96,9 +104,18 @@ def camera_config() -> CameraConfig:
 
 
 def run_scenario(
-    scenario: str, seed: int, fps: float = 5.0, duration_s: float | None = None
+    scenario: str,
+    seed: int,
+    fps: float = 5.0,
+    duration_s: float | None = None,
+    yesterday_s: float = 0.0,
 ) -> tuple[list[dict], list[dict], float]:
-    """(detected episodes, truth events, seconds) of one scenario run at ``fps``."""
+    """(detected episodes, truth events, seconds) of one scenario run at ``fps``.
+
+    ``yesterday_s`` > 0: the camera first sees that many seconds of the day before's empty
+    street from 10:00 (the cleanliness zone's default ``learn`` window), as a camera that ran
+    the day before did; an episode opened then counts, at its negative time.
+    """
     from firmware_sim.camera.market import make_renderer
 
     renderer = make_renderer(scenario, seed)
@@ -108,6 +125,8 @@ def run_scenario(
     start = day + timedelta(seconds=script.start_tod_s)
     session = CameraSession(camera_config(), TZ)
     found: dict[object, dict] = {}
+    if yesterday_s > 0:
+        _show_yesterday(session, renderer.script, day, yesterday_s, fps, start, found)
     n = int(dur * fps)
     ts = start
     for i in range(n):
@@ -119,6 +138,28 @@ def run_scenario(
         _collect(ev, start, found)
     truths = [e.to_json() for e in script.events if e.start_s < dur]
     return list(found.values()), truths, dur
+
+
+def _show_yesterday(
+    session: CameraSession,
+    script: Script,
+    day: datetime,
+    seconds: float,
+    fps: float,
+    start: datetime,
+    found: dict[object, dict],
+) -> None:
+    """Feed ``session`` the street of ``script`` without actors or tampering, from 10:00 of the
+    day before ``day`` (the renderer's light depends on the time of day only)."""
+    from firmware_sim.camera.market import MarketRenderer
+
+    bare = MarketRenderer(dataclasses.replace(script, actors=[], tampers=[]))
+    t0 = LEARN_TOD_S - script.start_tod_s
+    begin = day - timedelta(days=1) + timedelta(seconds=LEARN_TOD_S)
+    for i in range(int(seconds * fps)):
+        t = i / fps
+        for ev in session.process(begin + timedelta(seconds=t), bare.frame_at(t0 + t)):
+            _collect(ev, start, found)
 
 
 def _collect(ev, start: datetime, found: dict[object, dict]) -> None:  # type: ignore[no-untyped-def]
