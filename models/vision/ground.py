@@ -49,6 +49,12 @@ class Ground:
     def width_m(self, width_px: float, z_m: float) -> float:
         return width_px / self.size[0] * z_m / self.focal_x
 
+    def width_at_row_m(self, width_px: float, row_px: float) -> float | None:
+        """Width (m) of something ``width_px`` wide standing on row ``row_px``; None above the
+        horizon."""
+        z = self.depth_m(row_px)
+        return None if z is None else self.width_m(width_px, z)
+
     def height_m_of(self, height_px: float, z_m: float) -> float:
         """Height (m) of an upright object spanning ``height_px`` rows at depth ``z_m``."""
         return height_px / self.size[1] * z_m / self.focal_y

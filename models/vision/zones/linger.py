@@ -72,7 +72,7 @@ def _overlap(b: Blob, box: PixelBox) -> int:
     return box_common(b.box, box)
 
 
-def _moved_off(b: Blob, anchor: PixelBox, person_px: float = 0.0) -> bool:
+def _moved_off(b: Blob, anchor: PixelBox, person_px: float) -> bool:
     """``b`` no longer overlaps ``anchor`` and its centre is more than a body size away.
 
     The body is the larger of ``b``, the anchor and ``person_px`` (a standing person's image
@@ -170,12 +170,8 @@ class LingerDetector:
     def _person_sized(self, b: Blob) -> bool:
         """Is ``b`` no wider than ``PEOPLE_MAX_WIDTH_M`` where it stands (True without a
         ground calibration)?"""
-        z = None if self.ground is None else self.ground.depth_m(b.y1 - 0.5)
-        return (
-            z is None
-            or self.ground is None
-            or self.ground.width_m(b.width, z) <= PEOPLE_MAX_WIDTH_M
-        )
+        width = None if self.ground is None else self.ground.width_at_row_m(b.width, b.y1 - 0.5)
+        return width is None or width <= PEOPLE_MAX_WIDTH_M
 
     def _stands_in_zone(self, b: Blob) -> bool:
         """Does ``b`` stand in the zone: its bottom rows (``FOOT_ROWS``) in the zone along at

@@ -30,6 +30,13 @@ RATIO_OFFSET = 4.0
 REF_NOISE = 2.0
 
 
+def _median(values: np.ndarray, step: float) -> np.ndarray:
+    """``values`` median-filtered over ``RATIO_MEDIAN_PX`` (float32): quantised to ``step``
+    around 0 in 8 bits, where OpenCV's median takes any window size."""
+    q = np.clip(np.round(values / step) + 128.0, 0, 255).astype(np.uint8)
+    return (cv2.medianBlur(q, RATIO_MEDIAN_PX).astype(np.float32) - 128.0) * step
+
+
 def _in_window(t: time, start: time, end: time) -> bool:
     return start <= t < end if start < end else (t >= start or t < end)
 
@@ -75,9 +82,7 @@ class LitterDetector:
         4-5 % of a clean simulated street differed; hence the daylight ``learn`` window.
         """
         log_ratio = np.log((grey + RATIO_OFFSET) / (ref + RATIO_OFFSET))
-        q = np.clip(np.round(log_ratio / RATIO_LOG_STEP) + 128.0, 0, 255).astype(np.uint8)
-        smooth = cv2.medianBlur(q, RATIO_MEDIAN_PX).astype(np.float32)
-        return np.exp((smooth - 128.0) * RATIO_LOG_STEP)
+        return np.exp(_median(log_ratio, RATIO_LOG_STEP))
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         if self._t0 is None:
@@ -132,10 +137,8 @@ class LitterDetector:
         if n_now is None or n_ref is None:
             return False
         d = n_now - n_ref
-        q = np.clip(np.round(d / CHROMA_STEP) + 128.0, 0, 255).astype(np.uint8)
-        tint = (cv2.medianBlur(q, RATIO_MEDIAN_PX).astype(np.float32) - 128.0) * CHROMA_STEP
         h = d.shape[0] // 2
-        res = np.abs(d - tint)
+        res = np.abs(d - _median(d, CHROMA_STEP))
         return np.asarray((res[:h] + res[h:]) > ctx.bg.s.chroma_threshold)
 
     def _judge(self, litter: np.ndarray, heat: np.ndarray, ctx: FrameContext) -> ZoneJudgement:

@@ -79,12 +79,12 @@ class StallDetector:
         if not person_shaped(b, n_px):
             return False
         g = self.ground
-        z = None if g is None else g.depth_m(b.y1 - 0.5)
-        if g is None or z is None:
+        width = None if g is None else g.width_at_row_m(b.width, b.y1 - 0.5)
+        if g is None or width is None:
             return True
         return (
             b.height >= PERSON_HEIGHT_SHARE * g.person_height_px(b.y1 - 0.5)
-            and g.width_m(b.width, z) <= PERSON_MAX_WIDTH_M
+            and width <= PERSON_MAX_WIDTH_M
         )
 
     def _aged(self, age: float, b: Blob, t_s: float) -> float:
