@@ -145,7 +145,7 @@ def test_presence_follows_boot_epochs_and_agent_wills(store: Store) -> None:
     assert _device(store, site, "agent1").state == "offline"
     assert _device(store, site, "mic1").state == "offline"  # the agent's will covers its devices
     with store.session() as s:
-        kinds = s.scalars(select(Event.data).where(Event.kind == "device")).all()
+        kinds = s.scalars(select(Event.data).where(Event.kind == "device").order_by(Event.id)).all()
     causes = [d["cause"] for d in kinds if d["site"] == site]
     assert causes == ["status:online", "status:online", "status:offline", "agent:offline"]
 
