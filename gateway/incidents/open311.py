@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.auth.deps import CurrentPrincipal, DbSession, Principal
-from gateway.incidents.api_common import RequestId, actor_of, engine_of
+from gateway.incidents.api_common import MAX_DB_ID, RequestId, actor_of, engine_of
 from gateway.incidents.complaints import ComplaintError, ComplaintInput, register_complaint
 from gateway.incidents.lifecycle import can_see
 from gateway.incidents.models import Complaint, Incident
@@ -195,9 +195,11 @@ def list_requests(
             try:
                 ids.append(int(part))
             except ValueError:
+                ids.append(0)
+            if not 1 <= ids[-1] <= MAX_DB_ID:
                 raise HTTPException(
                     status.HTTP_400_BAD_REQUEST, f"service_request_id {part!r} is not an id"
-                ) from None
+                )
         query = query.where(Complaint.id.in_(ids))
     if service_code:
         query = query.where(Complaint.service_code.in_(service_code.split(",")))
