@@ -133,6 +133,9 @@ class MqttTransport:
         self.subscribed = threading.Event()
         #: The protocol in use once connected: "5" or "3.1.1".
         self.negotiated: str | None = None
+        #: Messages the broker delivered on topics none of our filters match (the embedded
+        #: amqtt broker sends retained messages to every subscriber): dropped, counted here.
+        self.unsubscribed_dropped = 0
 
     # -- public ---------------------------------------------------------------------------
 
@@ -320,7 +323,19 @@ class MqttTransport:
             if self._on_connection_change is not None:
                 self._on_connection_change(value)
 
-    def _handle_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
+    def _matches_own_filters(self, topic: str) -> bool:
+        return any(mqtt.topic_matches_sub(f, topic) for f in (*self.filters, *self.plain_filters))
+
+    def _handle_message(self, client: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
+        if not self._matches_own_filters(message.topic):
+            # A broker that delivers what was not asked for (amqtt 0.12 hands retained
+            # messages to every new subscription): not ours to handle. Acknowledged so that
+            # the broker does not re-send it; dropped and counted.
+            self.unsubscribed_dropped += 1
+            log.debug("%s dropped %s: matches none of its filters", self.client_id, message.topic)
+            if message.qos > 0:
+                client.ack(message.mid, message.qos)
+            return
         payload = message.payload
         self._on_message_cb(
             Received(

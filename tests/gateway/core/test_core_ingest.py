@@ -222,21 +222,34 @@ def test_alert_listeners_run_in_the_storing_transaction(
 def test_falls_back_to_mqtt_311_on_the_embedded_broker(
     gateway_factory: GatewayFactory, tmp_path: Path
 ) -> None:
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
     from tests.conftest import free_port
     from whistle.broker import EmbeddedBroker
+    from whistle.contract import status_topic
 
     broker = EmbeddedBroker(free_port())
     broker.start()
     try:
-        gw = gateway_factory(broker.url, shared_group="ignored-on-311")
-        assert gw.ingest is not None and gw.ingest.transport.negotiated == "3.1.1"
         site = new_site()
-        import paho.mqtt.client as mqtt
-        from paho.mqtt.enums import CallbackAPIVersion
-
         client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
         client.connect("127.0.0.1", broker.port)
         client.loop_start()
+        # amqtt 0.12 sends a connecting client the retained messages matching *anyone's*
+        # subscriptions: with a status watcher subscribed and a retained status waiting, the
+        # gateway's telemetry connection gets that status. It must be dropped as not ours,
+        # not decoded as telemetry (it was: a traceback and a reject per status, every demo).
+        client.subscribe("whistle/v1/+/+/status", 1)
+        client.publish(
+            status_topic(site, "agent1"), status("agent1").to_json(), qos=1, retain=True
+        ).wait_for_publish(10)
+        gw = gateway_factory(broker.url, shared_group="ignored-on-311")
+        assert gw.ingest is not None and gw.ingest.transport.negotiated == "3.1.1"
+        assert wait_until(lambda: _count(gw.store, Device, Device.site == site) == 1)
+        telemetry_link = gw.ingest.telemetry_transport
+        assert wait_until(lambda: telemetry_link.unsubscribed_dropped >= 1, 5.0)
+        assert gw.metrics.value("rejected", "invalid") == 0
         payload = alert(site)
         client.publish(f"whistle/v1/{site}/cam1/alert", payload.to_json(), qos=1).wait_for_publish(
             10
