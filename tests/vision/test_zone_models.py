@@ -18,9 +18,17 @@ from models.vision.context import FrameContext
 from models.vision.frame import SMALL
 from models.vision.ground import Ground
 from models.vision.zones.crowd import SETTLED_S, CrowdDetector
+from models.vision.zones.ground_track import Sample
 from models.vision.zones.linger import LingerDetector
 from models.vision.zones.stall import StallDetector
-from models.vision.zones.vehicle import STILL_S, STOP_S, VehicleDetector, _Mover, _Sighting
+from models.vision.zones.vehicle import (
+    BODY_GAP_ROWS,
+    STILL_S,
+    STOP_S,
+    VehicleDetector,
+    _Mover,
+    _Sighting,
+)
 from whistle.config.camera import (
     CameraConfig,
     GroundPlane,
@@ -456,6 +464,45 @@ def test_clearly_fast_rigid_mover_stays_so_as_it_slows(
         assert first == pytest.approx(confirmed_at_s)
 
 
+def _row_quantised_path(z0_m: float, speed_m_s: float, seconds: float) -> list[Sample]:
+    """Samples (5 fps) of a body driving straight towards the camera from ``z0_m``, its foot
+    point at the centre of the image row it stands on, as blobs measure it."""
+    ground = _ground()
+    out: list[Sample] = []
+    for i in range(int(seconds * FPS) + 1):
+        t = i / FPS
+        # the pinhole's row of depth z (models.vision.ground): y = y_h + f_y * h / z
+        y = ground.horizon_y + ground.focal_y * ground.height_m / (z0_m - speed_m_s * t)
+        z = ground.depth_m(int(y * SMALL[1]) + 0.5)
+        assert z is not None
+        out.append((t, 1.0, z, 1.9))
+    return out
+
+
+#: A stall pushed at 1 m/s whose legs joined its blob at 0.6 s: its foot point 1.5 m nearer at
+#: once (dawn_quiet 14012, read as 2.4 m/s and a vehicle); the same way made steadily.
+_HOP_OF_PIECES = [12.6, 12.6, 12.2, 10.7, 10.7, 10.4]
+_STEADY_WAY = [12.6, 12.2, 11.8, 11.3, 10.8, 10.4]
+
+
+@pytest.mark.parametrize(
+    ("path", "clearly_fast"),
+    [
+        ([(i / FPS, 1.0, z, 1.5) for i, z in enumerate(_HOP_OF_PIECES)], False),
+        ([(i / FPS, 1.0, z, 1.5) for i, z in enumerate(_STEADY_WAY)], True),
+        # far off, a foot point on whole rows steps 0.7-1.4 m at a time: not a hop
+        (_row_quantised_path(17.0, 3.0, 1.0), True),
+    ],
+)
+def test_a_foot_point_that_hopped_is_not_judged_clearly_fast(
+    path: list[Sample], clearly_fast: bool
+) -> None:
+    detector = _street_vehicle_detector()
+    mover = _Mover(path, Blob(0, 0, 1, 1, 1, 1))
+    judged = detector._hold_needed(mover, path[-1][0], 1 / FPS)
+    assert (judged is not None and judged[1]) is clearly_fast
+
+
 def test_a_confirmed_vehicle_stays_one_while_it_keeps_moving() -> None:
     """A tricycle confirmed clearly fast (2.6 m/s) whose foot point then hardly moves for a
     second (far rows span most of a metre each: vehicle_entry 1 at 222.8 s) is judged by the
@@ -642,6 +689,43 @@ def test_vehicle_body_leaves_out_what_stood_still() -> None:
     detector._follow = follow  # type: ignore[method-assign]
     detector.update(FrameContext(0.0, None, grey, bg, fg, fg, SMALL))
     assert seen == [pytest.approx(_ground().depth_m(51.5))]
+
+
+@pytest.mark.parametrize(
+    ("gap_rows", "piece_rows", "foot_row"),
+    [
+        (4, 7, 53),  # the van's grey front lost between its roof and its headlights
+        (BODY_GAP_ROWS, 5, 53),
+        (BODY_GAP_ROWS + 1, 4, 42),  # farther below: not its front
+        (2, 16, 42),  # as tall as a person (1.7 m at 10 m): a walker in front, not its front
+    ],
+)
+def test_a_vehicle_seen_as_roof_and_headlights_is_followed_at_its_wheels(
+    gap_rows: int, piece_rows: int, foot_row: int
+) -> None:
+    """A grey van on grey paving: only its windscreen and roof and its two headlights show
+    (vehicle_entry 14004, 14010); its foot is the headlights' lowest row, not the roof's,
+    which put it 4-5 m too far off, too slow to judge."""
+
+    h, w = SMALL[1], SMALL[0]
+    grey, bg = _flat_background()
+    detector = _street_vehicle_detector()
+    fg = np.zeros((h, w), np.uint8)
+    fg[34:43, 81:97] = 1  # roof and windscreen: rows 34-42, 16 columns (1.8 m at 10 m)
+    top = 43 + gap_rows  # the headlights (or what else), 3 columns each
+    fg[top : top + piece_rows, 81:84] = 1
+    fg[top : top + piece_rows, 94:97] = 1
+    seen: list[float] = []
+
+    def follow(
+        t_s: float, wide: list[_Sighting], behind: list[_Sighting] | None = None
+    ) -> list[Blob]:
+        seen.extend(z for _, (_, z, _) in wide)
+        return []
+
+    detector._follow = follow  # type: ignore[method-assign]
+    detector.update(FrameContext(0.0, None, grey, bg, fg, fg, SMALL))
+    assert seen == [pytest.approx(_ground().depth_m(foot_row + 0.5))]
 
 
 @pytest.mark.parametrize(
