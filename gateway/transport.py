@@ -121,6 +121,7 @@ class MqttTransport:
         self.shared_group = shared_group
         self.filters = tuple(filters)
         self.plain_filters = tuple(plain_filters)
+        self._own_filters = (*self.filters, *self.plain_filters)
         self.session_expiry_s = session_expiry_s
         self._on_message_cb = on_message
         self._on_connection_change = on_connection_change
@@ -324,7 +325,7 @@ class MqttTransport:
                 self._on_connection_change(value)
 
     def _matches_own_filters(self, topic: str) -> bool:
-        return any(mqtt.topic_matches_sub(f, topic) for f in (*self.filters, *self.plain_filters))
+        return any(mqtt.topic_matches_sub(f, topic) for f in self._own_filters)
 
     def _handle_message(self, client: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         if not self._matches_own_filters(message.topic):

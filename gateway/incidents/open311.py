@@ -175,6 +175,23 @@ def _visible(session: Session, principal: Principal, c: Complaint) -> tuple[bool
     return can_see(actor, c.site or "", ""), None
 
 
+def _request_ids(text: str) -> list[int]:
+    """The ids of a comma list (``service_request_id``); 400 naming the first part that is
+    not a database id (1..MAX_DB_ID: a larger number overflows the query)."""
+    ids = []
+    for part in text.split(","):
+        try:
+            value = int(part)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= MAX_DB_ID:
+            raise HTTPException(
+                status.HTTP_400_BAD_REQUEST, f"service_request_id {part!r} is not an id"
+            )
+        ids.append(value)
+    return ids
+
+
 @router.get("/requests.json", summary="Complaints (GeoReport v2 service requests)")
 def list_requests(
     request: Request,
@@ -190,17 +207,7 @@ def list_requests(
     engine = engine_of(request)
     query = select(Complaint)
     if service_request_id:
-        ids = []
-        for part in service_request_id.split(","):
-            try:
-                ids.append(int(part))
-            except ValueError:
-                ids.append(0)
-            if not 1 <= ids[-1] <= MAX_DB_ID:
-                raise HTTPException(
-                    status.HTTP_400_BAD_REQUEST, f"service_request_id {part!r} is not an id"
-                )
-        query = query.where(Complaint.id.in_(ids))
+        query = query.where(Complaint.id.in_(_request_ids(service_request_id)))
     if service_code:
         query = query.where(Complaint.service_code.in_(service_code.split(",")))
     start = _parse_time(start_date, "start_date")

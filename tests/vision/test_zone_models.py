@@ -667,17 +667,10 @@ def test_lingering_counts_people_where_they_stand(feet_row: int, x0: int, counte
     assert (stay["stay_s"] > 9.0) is counted
 
 
-def test_vehicle_body_leaves_out_what_stood_still() -> None:
-    """A ghost or a standing person merged with a passing vehicle would pin its foot point:
-    foreground stationary for STILL_S or more is not part of the moving body."""
-
-    h, w = SMALL[1], SMALL[0]
-    grey, bg = _flat_background()
+def _wide_depths(grey: np.ndarray, bg: DualBackground, fg: np.ndarray) -> list[float]:
+    """Depths (m) of the wide sightings the street's vehicle detector offers its movers for
+    one frame of foreground ``fg``."""
     detector = _street_vehicle_detector()
-    fg = np.zeros((h, w), np.uint8)
-    fg[40:52, 70:90] = 1  # a vehicle, foot at row 52
-    fg[52:70, 84:88] = 1  # joined below by something standing (foot at row 70)
-    bg.stationary_s[52:70, 84:88] = 2.0 * STILL_S
     seen: list[float] = []
 
     def follow(
@@ -688,7 +681,20 @@ def test_vehicle_body_leaves_out_what_stood_still() -> None:
 
     detector._follow = follow  # type: ignore[method-assign]
     detector.update(FrameContext(0.0, None, grey, bg, fg, fg, SMALL))
-    assert seen == [pytest.approx(_ground().depth_m(51.5))]
+    return seen
+
+
+def test_vehicle_body_leaves_out_what_stood_still() -> None:
+    """A ghost or a standing person merged with a passing vehicle would pin its foot point:
+    foreground stationary for STILL_S or more is not part of the moving body."""
+
+    h, w = SMALL[1], SMALL[0]
+    grey, bg = _flat_background()
+    fg = np.zeros((h, w), np.uint8)
+    fg[40:52, 70:90] = 1  # a vehicle, foot at row 52
+    fg[52:70, 84:88] = 1  # joined below by something standing (foot at row 70)
+    bg.stationary_s[52:70, 84:88] = 2.0 * STILL_S
+    assert _wide_depths(grey, bg, fg) == [pytest.approx(_ground().depth_m(51.5))]
 
 
 @pytest.mark.parametrize(
@@ -709,23 +715,12 @@ def test_a_vehicle_seen_as_roof_and_headlights_is_followed_at_its_wheels(
 
     h, w = SMALL[1], SMALL[0]
     grey, bg = _flat_background()
-    detector = _street_vehicle_detector()
     fg = np.zeros((h, w), np.uint8)
     fg[34:43, 81:97] = 1  # roof and windscreen: rows 34-42, 16 columns (1.8 m at 10 m)
     top = 43 + gap_rows  # the headlights (or what else), 3 columns each
     fg[top : top + piece_rows, 81:84] = 1
     fg[top : top + piece_rows, 94:97] = 1
-    seen: list[float] = []
-
-    def follow(
-        t_s: float, wide: list[_Sighting], behind: list[_Sighting] | None = None
-    ) -> list[Blob]:
-        seen.extend(z for _, (_, z, _) in wide)
-        return []
-
-    detector._follow = follow  # type: ignore[method-assign]
-    detector.update(FrameContext(0.0, None, grey, bg, fg, fg, SMALL))
-    assert seen == [pytest.approx(_ground().depth_m(foot_row + 0.5))]
+    assert _wide_depths(grey, bg, fg) == [pytest.approx(_ground().depth_m(foot_row + 0.5))]
 
 
 @pytest.mark.parametrize(

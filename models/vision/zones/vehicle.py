@@ -242,10 +242,9 @@ class VehicleDetector:
             if width_m < self.cfg.min_width_m:
                 continue
             foot = _foot_below(boxes, i, ground)
-            if foot > y + h:  # nearer: as wide in pixels is narrower in metres
-                h = foot - y
-                z = ground.focal_y * ground.height_m / ((foot - 0.5) / size_y - ground.horizon_y)
-                width_m = w / size_x * z / ground.focal_x
+            z_foot = ground.depth_m(foot - 0.5) if foot > y + h else None
+            if z_foot is not None:  # nearer: as wide in pixels is narrower in metres
+                h, z, width_m = foot - y, z_foot, ground.width_m(w, z_foot)
                 if width_m < self.cfg.min_width_m:
                     continue
             cand.append((i, x, y, w, h, area, z, width_m))
