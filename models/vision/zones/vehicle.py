@@ -128,6 +128,12 @@ LOW_PIECE_SHARE = 0.6
 HOP_SHARE = 0.5
 HOP_ROWS = 2.5
 
+#: Of this many widths or more, the widest is an outlier ``_rigid`` forgives: a passer-by
+#: merging with a tricycle's blob for a frame widened it by half, and a tricycle at
+#: 1.85 m/s that needs ``confirm_s`` of rigid motion lost its hold on every such frame
+#: (vehicle_entry 15007). People walking together merge and part over several frames.
+RIGID_OUTLIER_FROM = 5
+
 #: A wide blob seen on the ground: (blob, (X_m, z_m, width_m)).
 _Sighting = tuple[Blob, tuple[float, float, float]]
 
@@ -263,19 +269,12 @@ class VehicleDetector:
             wide.append((b, (x_m, z, width_m)))
             # a walker just in front of a vehicle merges with its blob and pins its lowest row
             # to his own feet: the median of its columns' lowest pixels is a second sighting
-            # when the columns ending there are as wide as a van. It may continue a mover
-            # (the vehicle's) but never starts one: people crowding one behind another would
-            # start tracks that hop from back to front
-            if self._followed_beyond(ctx.t_s, z):
-                behind.extend(self._sighting_behind(labels, b, z, ground))
+            # when the columns ending there are as wide as a van. It may start a mover too: a
+            # van driving in behind a walker is seen only so (vehicle_entry 15008). (A track
+            # that then hops from the back one of two bodies to the front one is not clearly
+            # fast on that step, ``_hopped``.)
+            behind.extend(self._sighting_behind(labels, b, z, ground))
         return self._follow(ctx.t_s, wide, behind)
-
-    def _followed_beyond(self, t_s: float, z: float) -> bool:
-        """Could a followed mover take a sighting ``SPLIT_FOOT_M`` or more beyond depth ``z``
-        (m)? (The test for a sighting behind costs more than this.)"""
-        return any(
-            m.path[-1][2] + _gate_m(t_s - m.path[-1][0]) >= z + SPLIT_FOOT_M for m in self._movers
-        )
 
     def _sighting_behind(
         self, labels: np.ndarray, b: Blob, z: float, ground: Ground
@@ -318,7 +317,10 @@ class VehicleDetector:
         # a mover unseen for longer than keep_s is lost, even if the zone was not judged
         # meanwhile (tampering): its gate would have grown to take anything
         self._fast_lost = [f for f in self._fast_lost if t_s - f.t_s <= FAST_TRACE_KEEP_S]
-        for m in self._movers:
+        # movers judged clearly fast choose first: when a van and the walker in front of it
+        # are followed at both its sightings, the van's mover may have to take the walker's
+        # when the walker's is all there is of the van (vehicle_entry 15008)
+        for m in sorted(self._movers, key=lambda m: not m.clearly_fast):
             t0, x0, z0, _ = m.path[-1]
             if t_s - t0 > keep_s:
                 v = m.bridge_velocity()
@@ -351,8 +353,7 @@ class VehicleDetector:
                 bridged = m.bridge_velocity() is not None and dt <= BRIDGE_S
                 if dt > 1.5 * step and not bridged:
                     m.restart()  # more than one frame missed: start again
-        # new movers start from the wide blobs' own lowest rows only
-        live.extend(_Mover([(t_s, *c[1])], c[0]) for c in wide if any(c is u for u in unused))
+        live.extend(_Mover([(t_s, *c[1])], c[0]) for c in unused)
         self._movers = live
         out = []
         for m in live:
@@ -409,10 +410,13 @@ class VehicleDetector:
     def _rigid(self, widths_m: list[float], z_far_m: float) -> bool:
         """One rigid body keeps its width (within 1.4x); blobs of people merging and parting
         do not. Widths are whole pixels: one pixel at the farthest sample (``z_far_m``; 0.2 m
-        at 20 m, where a tricycle's blob is 5-7 pixels wide) is forgiven."""
+        at 20 m, where a tricycle's blob is 5-7 pixels wide) is forgiven, and of
+        ``RIGID_OUTLIER_FROM`` widths or more the widest (a passer-by merged for a frame)."""
         assert self.ground is not None
         pixel_m = z_far_m / (self.ground.focal_x * self.ground.size[0])
-        return max(widths_m) - pixel_m <= 1.4 * min(widths_m)
+        ws = sorted(widths_m)
+        widest = ws[-2] if len(ws) >= RIGID_OUTLIER_FROM else ws[-1]
+        return widest - pixel_m <= 1.4 * ws[0]
 
     def _hopped(self, pts: list[Sample]) -> bool:
         """Did the foot point make more than ``HOP_SHARE`` of its net way in one step, and
@@ -464,10 +468,12 @@ class VehicleDetector:
         widths = [p[3] for p in pts]
         w_min = min(widths)
         rigid = self._rigid(widths, max(p[2] for p in pts))
+        # a foot point that hopped moved faster than its body: its speed shortens no hold
+        hopped = self._hopped(pts)
         clearly_fast = (
             speed >= CLEARLY_FAST_M_S
             or (rigid and m.clearly_fast and speed >= CLEARLY_FAST_HOLD_M_S)
-        ) and not self._hopped(pts)
+        ) and not hopped
         if span < 0.75 * self.cfg.speed_window_s and not clearly_fast:
             return None  # a short track is judged only when clearly fast
         if not straight(pts):
@@ -477,7 +483,7 @@ class VehicleDetector:
             return min(CLEARLY_FAST_CONFIRM_S, self.cfg.confirm_s), True
         if not rigid:
             return None
-        if w_min >= WIDE_BODY_M or speed >= BRISK_M_S:
+        if w_min >= WIDE_BODY_M or (speed >= BRISK_M_S and not hopped):
             return min(WIDE_BODY_CONFIRM_S, self.cfg.confirm_s), False
         return self.cfg.confirm_s, False
 
