@@ -195,9 +195,11 @@ def _linger_run(
     dwell_s: float,
     times: list[float] | None = None,
     ground: Ground | None = None,
+    colour: list[np.ndarray] | None = None,
 ) -> list[float]:
-    """Feed long-term foreground masks (at 5 fps, or at ``times``) to a restricted-zone
-    detector (with the ``ground`` calibration); stays (s)."""
+    """Feed long-term foreground masks (at 5 fps, or at ``times``; the colour test's masks
+    ``colour`` too) to a restricted-zone detector (with the ``ground`` calibration); stays
+    (s)."""
     h, w = SMALL[1], SMALL[0]
     grey, bg = _flat_background()
     zone = RestrictedZone(
@@ -206,9 +208,20 @@ def _linger_run(
     detector = LingerDetector(zone, np.ones((h, w), bool), ground)
     stays = []
     for i, fg in enumerate(masks):
+        if colour is not None:
+            bg.fg_colour = colour[i].astype(bool)
         ctx = FrameContext(times[i] if times else i / FPS, None, grey, bg, fg, fg, SMALL)
         stays.append(detector.update(ctx).measured["stay_s"])
     return stays
+
+
+def test_a_person_who_differs_from_the_door_in_colour_only_lingers() -> None:
+    """Clothes as bright as the stairwell door behind them but of another colour: the person
+    is long-term foreground in colour only, never in grey (doorway_linger 14011, 15001: 144 s
+    in the doorway, not a frame of grey foreground after the first seconds)."""
+    nothing = np.zeros((SMALL[1], SMALL[0]), np.uint8)
+    person = [_still_person(i, hidden=False) for i in range(int(70 * FPS))]
+    assert _linger_run([nothing] * len(person), 60.0, colour=person)[-1] >= 69.0
 
 
 def test_lingering_person_stays_one_track_through_splits_and_passers_by() -> None:

@@ -182,9 +182,12 @@ class LingerDetector:
         return int(np.count_nonzero(feet.any(axis=0))) >= max(1.0, FOOT_SHARE * b.width)
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
-        # whole blobs (ctx.fg is 0/1 bytes: a view, not a copy), kept where their feet are
+        # whole blobs (ctx.fg is 0/1 bytes: a view, not a copy), kept where their feet are;
+        # with the colour test's foreground: clothes as bright as the door behind them but of
+        # another colour are never grey foreground (doorway_linger 14011, 15001)
         rows, cols = self._reach
-        found, _ = find_blobs(ctx.fg.view(bool)[rows, cols], px(self.cfg.min_area, ctx.size))
+        fg = ctx.fg.view(bool)[rows, cols] | ctx.bg.fg_colour[rows, cols]
+        found, _ = find_blobs(fg, px(self.cfg.min_area, ctx.size))
         dx = cols.start
         blobs = [
             b
