@@ -127,6 +127,9 @@ LOW_PIECE_SHARE = 0.6
 #: vehicle drives 3 m in a second.
 HOP_SHARE = 0.5
 HOP_ROWS = 2.5
+#: ... judged on this many samples or more: a sparse stream's window (a simulated camera at
+#: speed 6 delivers a frame every 1.2 s of device time) holds three, each step half the way.
+HOP_MIN_SAMPLES = 5
 
 #: Of this many widths or more, the widest is an outlier ``_rigid`` forgives: a passer-by
 #: merging with a tricycle's blob for a frame widened it by half, and a tricycle at
@@ -421,7 +424,10 @@ class VehicleDetector:
     def _hopped(self, pts: list[Sample]) -> bool:
         """Did the foot point make more than ``HOP_SHARE`` of its net way in one step, and
         that step more than ``HOP_ROWS`` image rows? (Pieces of one body joining its blob,
-        a stall's legs under its canopy, move the foot by metres at once.)"""
+        a stall's legs under its canopy, move the foot by metres at once.) Fewer than
+        ``HOP_MIN_SAMPLES`` samples never hopped."""
+        if len(pts) < HOP_MIN_SAMPLES:
+            return False
         net = math.hypot(pts[-1][1] - pts[0][1], pts[-1][2] - pts[0][2])
         for a, b in itertools.pairwise(pts):
             d = math.hypot(b[1] - a[1], b[2] - a[2])
