@@ -449,13 +449,12 @@ def test_one_frame_wider_does_not_break_a_rigid_hold(
     """vehicle_entry 15007: a tricycle at 1.85 m/s (measured 1.7) merged with a passer-by
     for a frame, its blob half as wide again, and lost its hold on every frame that sample was in
     the speed window."""
-    detector = _street_vehicle_detector()
-    first = None
+    track = {}
     for i in range(int(5 * FPS)):  # straight towards the camera from 16 m, 1.2 m wide
         t = i / FPS
         width = 1.9 if any(abs(t - w) < 1e-6 for w in wider_at_s) else 1.2
-        if detector._follow(t, [(Blob(0, 0, 1, 1, 1, 1), (1.0, 16.0 - 1.7 * t, width))]):
-            first = t if first is None else first
+        track[t] = (1.0, 16.0 - 1.7 * t, width)
+    first = _first_vehicle(_street_vehicle_detector(), track)
     confirmed_at_s = 1.875 + 2.5
     if confirmed:
         assert first is not None and confirmed_at_s <= first <= confirmed_at_s + 0.45

@@ -122,7 +122,7 @@ LOW_PIECE_SHARE = 0.6
 #: A track whose foot point made more than HOP_SHARE of its net way in one step of more
 #: than HOP_ROWS image rows hopped (pieces of a body joining its blob: a stall pushed at
 #: 1 m/s whose legs joined its canopy moved its foot 1.5 m at once and read 2.4 m/s,
-#: dawn_quiet 14012); it is not judged clearly fast on that. Far off, a foot point
+#: dawn_quiet 14012); it is judged neither clearly fast nor brisk on that. Far off, a foot point
 #: quantised to whole rows steps one or two rows at a time (0.7-1.4 m at 16 m) while a
 #: vehicle drives 3 m in a second.
 HOP_SHARE = 0.5
@@ -274,8 +274,8 @@ class VehicleDetector:
             # to his own feet: the median of its columns' lowest pixels is a second sighting
             # when the columns ending there are as wide as a van. It may start a mover too: a
             # van driving in behind a walker is seen only so (vehicle_entry 15008). (A track
-            # that then hops from the back one of two bodies to the front one is not clearly
-            # fast on that step, ``_hopped``.)
+            # that then hops from the back one of two bodies to the front one is neither
+            # clearly fast nor brisk on that step, ``_hopped``.)
             behind.extend(self._sighting_behind(labels, b, z, ground))
         return self._follow(ctx.t_s, wide, behind)
 
