@@ -699,6 +699,43 @@ def test_a_stop_ahead_of_a_lost_clearly_fast_mover_is_a_vehicle(
     assert (first is not None) is vehicle
 
 
+def _body_px(ground: Ground, x_m: float, z_m: float, w_m: float, h_m: float) -> tuple[int, ...]:
+    """Pixel box (x0, y0, x1, y1) at SMALL of a body ``w_m`` x ``h_m`` standing at (X, z)."""
+    foot = round(ground.horizon_y * SMALL[1] + ground.focal_y * ground.height_m / z_m * SMALL[1])
+    cx = (0.5 + x_m * ground.focal_x / z_m) * SMALL[0]
+    half = w_m * ground.focal_x / z_m * SMALL[0] / 2
+    tall = round(h_m * ground.focal_y / z_m * SMALL[1])
+    return round(cx - half), foot - tall, round(cx + half), foot
+
+
+@pytest.mark.parametrize(("aside_m", "present"), [(0.0, True), (3.0, False)])
+def test_a_lost_vehicle_stays_present_where_it_drove_on_along_its_line(
+    aside_m: float, present: bool
+) -> None:
+    """vehicle_entry 16011 at 206 s: a tricycle confirmed at 2.3 m/s merged with a walker
+    standing in front (its blob no longer a sighting: his feet, still), drove 5 m on behind
+    him and stopped there for 80 s. Foreground 3 m aside (from 4 s) is somebody else."""
+    grey, bg = _flat_background()
+    detector = _street_vehicle_detector()
+    ground = detector.ground
+    assert ground is not None
+    confirmed: list[bool] = []
+    active: list[bool] = []
+    for i in range(int(14 * FPS)):
+        t = i / FPS
+        z = max(7.0, 20.0 - 2.5 * t)  # 2.5 m/s from 20 m, stopped at 7 m from 5.2 s
+        fg = np.zeros(SMALL[::-1], np.uint8)
+        x0, y0, x1, y1 = _body_px(ground, 1.0 if t < 4.0 else 1.0 + aside_m, z, 1.2, 1.4)
+        fg[y0:y1, x0:x1] = 1
+        # a sighting until 3.0 s; then foreground only (merged with somebody standing still)
+        moving = fg if t < 3.0 else np.zeros_like(fg)
+        j = detector.update(FrameContext(t, None, grey, bg, fg, moving, SMALL))
+        (confirmed if t < 3.0 else active).append(j.active)
+    assert any(confirmed)
+    assert all(active[: int(FPS)])  # where it was last seen, then overlapping that place
+    assert all(active) is present
+
+
 @pytest.mark.parametrize(
     ("feet_row", "x0", "counted"),
     [

@@ -108,6 +108,13 @@ FAST_TRACE_LATERAL = 0.35
 #: How long (s) a lost clearly fast mover's trace is kept: it serves stops beginning up to
 #: FAST_TRACE_S after it, judged up to STOP_S + STOP_LATE_S later still.
 FAST_TRACE_KEEP_S = FAST_TRACE_S + STOP_S + STOP_LATE_S
+#: A confirmed vehicle that is lost goes on along its line: for ``VEHICLE_TRACE_S`` after its
+#: mover was lost, a foreground blob whose foot lies ahead on that line (as for
+#: ``FAST_TRACE_S``) is where it went, once nothing covers where it was last seen. A
+#: tricycle confirmed at 2.3 m/s merged with a walker standing in front, drove 5 m on behind
+#: him and stopped there for 80 s; the zone had kept it present only while foreground
+#: covered the old place (vehicle_entry 16011).
+VEHICLE_TRACE_S = FAST_TRACE_KEEP_S
 
 #: A wide blob's foot is the lowest row of the low pieces right under it: foreground pieces
 #: that begin at most BODY_GAP_ROWS rows below its lowest row, lie within its columns and are
@@ -198,6 +205,9 @@ class VehicleDetector:
     _movers: list[_Mover] = field(default_factory=list)
     #: Movers judged clearly fast that were lost, newest last (kept ``FAST_TRACE_KEEP_S``).
     _fast_lost: list[FastTrace] = field(default_factory=list)
+    #: The last confirmed mover that was lost, while it may still lead to the vehicle
+    #: (``VEHICLE_TRACE_S``).
+    _vehicle_lost: FastTrace | None = None
     #: Device time of the previous frame (s): the analysis' frame step.
     _t_prev: float | None = None
     _step_prev: float | None = None
@@ -329,6 +339,8 @@ class VehicleDetector:
                 v = m.bridge_velocity()
                 if v is not None and t_s - t0 <= FAST_TRACE_KEEP_S:
                     self._fast_lost.append(FastTrace(t0, x0, z0, *v))
+                if m.confirmed and m.velocity is not None:
+                    self._vehicle_lost = FastTrace(t0, x0, z0, *m.velocity)
                 continue
             dt = t_s - t0
             gap = dt > 2.5 * step  # more than one frame missed
@@ -516,6 +528,10 @@ class VehicleDetector:
                 and b0.y0 < b.y1
                 and b.area >= 0.3 * b0.area
             ]
+            if not found:
+                found = self._ahead_of_lost_vehicle(present, b0, ctx.t_s)
+                if found:
+                    self._anchor = max(found, key=lambda b: b.area)
         if found:
             blob = max(found, key=lambda b: b.area)
             lost = self._last is not None and ctx.t_s - self._last > self.gap_s
@@ -528,6 +544,7 @@ class VehicleDetector:
                 self._confirmed = True
         elif self._last is None or ctx.t_s - self._last > self.gap_s:
             self._since, self._confirmed, self._blob, self._anchor = None, False, None, None
+            self._vehicle_lost = None
         active = self._confirmed and self._last == ctx.t_s
         blob_now = self._blob
         return ZoneJudgement(
@@ -538,6 +555,22 @@ class VehicleDetector:
             measured={"area": (blob_now.area if blob_now else 0) / (ctx.size[0] * ctx.size[1])},
             first_seen_s=self._since,
         )
+
+    def _ahead_of_lost_vehicle(self, blobs: list[Blob], anchor: Blob, t_s: float) -> list[Blob]:
+        """Of ``blobs`` (foreground in the zone), those as large as the vehicle was seen
+        (``anchor``) whose foot lies ahead on the line of the confirmed mover lost last, while
+        it is kept (``VEHICLE_TRACE_S``)."""
+        trace = self._vehicle_lost
+        if trace is None or self.ground is None or t_s - trace.t_s > VEHICLE_TRACE_S:
+            return []
+        out = []
+        for b in blobs:
+            if b.area < 0.3 * anchor.area:
+                continue
+            foot = self.ground.foot(b.centre[0], b.y1 - 0.5)
+            if foot is not None and ahead_on_line(trace, *foot, t_s, FAST_TRACE_LATERAL):
+                out.append(b)
+        return out
 
 
 def _gate_m(dt_s: float) -> float:
