@@ -1,8 +1,10 @@
 """Accuracy of the camera detectors on simulator scenarios at held-out seeds.
 
 For each scenario and seed: render at 5 fps, run the detectors (they never see the truth),
-match episodes to the script's ground truth (opened within dwell + 30 s; tamper within 10 s)
-and print JSON lines: per-kind recall and false episodes per camera-hour, then the totals.
+match episodes to the script's ground truth (opened within dwell + 30 s; tamper within 10 s;
+rubbish covering no more of its zone than ``max_litter`` is no episode to find, reported as
+``below_threshold``) and print JSON lines: per-kind recall and false episodes per camera-hour,
+then the totals.
 ``--quick`` runs one short scenario for a smoke test; ``--jobs N`` runs N scenario runs at once
 (separate processes; the figures do not depend on it).
 """
@@ -74,6 +76,7 @@ def main() -> int:
                         "truths": sc.truths,
                         "hits": sc.hits,
                         "false": sc.false,
+                        "below_threshold": sc.below,
                         "hours": round(sc.hours, 3),
                     }
                 ),
@@ -87,6 +90,7 @@ def main() -> int:
                 {
                     "kind": k,
                     "truths": n,
+                    "below_threshold": total.below.get(k, 0),
                     "recall": round(total.hits.get(k, 0) / n, 3) if n else None,
                     "goal_recall_min": 0.95,
                     "false_per_camera_hour": round(

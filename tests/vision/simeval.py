@@ -12,6 +12,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+import cv2
+import numpy as np
+
 from edge.device import EpisodeState
 from edge.vision.session import CameraSession
 from whistle.config.camera import CameraConfig
@@ -45,10 +48,13 @@ class Score:
     truths: dict[str, int] = field(default_factory=dict)
     hits: dict[str, int] = field(default_factory=dict)
     false: dict[str, int] = field(default_factory=dict)
+    #: Truths the zone's own threshold does not call an episode (see ``litter_cover``):
+    #: neither scored nor missed; an episode matching one is not false either.
+    below: dict[str, int] = field(default_factory=dict)
     hours: float = 0.0
 
     def add(self, other: Score) -> None:
-        for name in ("truths", "hits", "false"):
+        for name in ("truths", "hits", "false", "below"):
             mine, theirs = getattr(self, name), getattr(other, name)
             for k, v in theirs.items():
                 mine[k] = mine.get(k, 0) + v
@@ -176,13 +182,41 @@ def _collect(ev, start: datetime, found: dict[object, dict]) -> None:  # type: i
         found[ev.alert_id]["end_s"] = ((ev.ended_at or ev.ts) - start).total_seconds()
 
 
+def litter_cover(truth: dict) -> float:
+    """Fraction of its zone that a cleanliness truth's items cover in the image, at most:
+    the union of their boxes (normalised, ``details["items"]``) inside the zone's polygon,
+    rasterised at 640x360. A box holds more than its item, so below the zone's
+    ``max_litter`` the rubbish certainly covers less than the fraction that makes an
+    episode (a flat carton 15 m off is 5 pixels by 1 at the analysis size, 160x90)."""
+    w, h = 640, 360
+    zone = next(z for z in camera_config().zones if z.id == truth["zone"])
+    zone_mask = np.zeros((h, w), np.uint8)
+    poly = np.array([[x * w, y * h] for x, y in zone.polygon], np.float32)
+    cv2.fillPoly(zone_mask, [np.round(poly).astype(np.int32)], 1)
+    items = np.zeros((h, w), np.uint8)
+    for x0, y0, x1, y1 in truth["details"]["items"]:
+        items[round(y0 * h) : round(y1 * h), round(x0 * w) : round(x1 * w)] = 1
+    return float(np.count_nonzero(items & zone_mask)) / max(1, int(np.count_nonzero(zone_mask)))
+
+
+def _below_threshold(truth: dict) -> bool:
+    """Is ``truth`` one its zone's threshold would not call an episode?"""
+    if truth["kind"] != "cleanliness":
+        return False
+    max_litter = ZONE_PARAMS["cleanliness"]["max_litter"]
+    assert isinstance(max_litter, float)
+    return litter_cover(truth) <= max_litter
+
+
 def score(found: list[dict], truths: list[dict], dur_s: float, check_s: float = 0.0) -> Score:
     """Match each truth to an episode of its kind opened within its grace; count the rest."""
     sc = Score(hours=dur_s / 3600.0)
     used: set[int] = set()
     for tr in truths:
         kind = "tamper" if tr["kind"] == "tamper" else tr["kind"]
-        sc.truths[kind] = sc.truths.get(kind, 0) + 1
+        below = _below_threshold(tr)
+        tally = sc.below if below else sc.truths
+        tally[kind] = tally.get(kind, 0) + 1
         # litter is judged at the zone's check time, not when it was dropped
         due = (
             max(tr["start_s"], check_s) + 30.0
@@ -195,7 +229,8 @@ def score(found: list[dict], truths: list[dict], dur_s: float, check_s: float = 
             ep_end = ep["end_s"] if ep["end_s"] is not None else dur_s
             if ep["opened_s"] <= due and ep_end >= tr["start_s"] - 5:
                 used.add(i)
-                sc.hits[kind] = sc.hits.get(kind, 0) + 1
+                if not below:
+                    sc.hits[kind] = sc.hits.get(kind, 0) + 1
                 break
     for i, ep in enumerate(found):
         if i in used:
