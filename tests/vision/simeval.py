@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import cv2
 import numpy as np
 
 from edge.device import EpisodeState
 from edge.vision.session import CameraSession
-from whistle.config.camera import CameraConfig
+from models.vision.masks import polygon_mask
+from whistle.config.camera import CameraConfig, CleanlinessZone
 
 if TYPE_CHECKING:
     from firmware_sim.camera.script import Script
@@ -182,6 +182,12 @@ def _collect(ev, start: datetime, found: dict[object, dict]) -> None:  # type: i
         found[ev.alert_id]["end_s"] = ((ev.ended_at or ev.ts) - start).total_seconds()
 
 
+def _zone_of(truth: dict) -> CleanlinessZone:
+    zone = next(z for z in camera_config().zones if z.id == truth["zone"])
+    assert isinstance(zone, CleanlinessZone)
+    return zone
+
+
 def litter_cover(truth: dict) -> float:
     """Fraction of its zone that a cleanliness truth's items cover in the image, at most:
     the union of their boxes (normalised, ``details["items"]``) inside the zone's polygon,
@@ -189,23 +195,16 @@ def litter_cover(truth: dict) -> float:
     ``max_litter`` the rubbish certainly covers less than the fraction that makes an
     episode (a flat carton 15 m off is 5 pixels by 1 at the analysis size, 160x90)."""
     w, h = 640, 360
-    zone = next(z for z in camera_config().zones if z.id == truth["zone"])
-    zone_mask = np.zeros((h, w), np.uint8)
-    poly = np.array([[x * w, y * h] for x, y in zone.polygon], np.float32)
-    cv2.fillPoly(zone_mask, [np.round(poly).astype(np.int32)], 1)
-    items = np.zeros((h, w), np.uint8)
+    zone_mask = polygon_mask(_zone_of(truth).polygon, (w, h))
+    items = np.zeros((h, w), bool)
     for x0, y0, x1, y1 in truth["details"]["items"]:
-        items[round(y0 * h) : round(y1 * h), round(x0 * w) : round(x1 * w)] = 1
+        items[round(y0 * h) : round(y1 * h), round(x0 * w) : round(x1 * w)] = True
     return float(np.count_nonzero(items & zone_mask)) / max(1, int(np.count_nonzero(zone_mask)))
 
 
 def _below_threshold(truth: dict) -> bool:
     """Is ``truth`` one its zone's threshold would not call an episode?"""
-    if truth["kind"] != "cleanliness":
-        return False
-    max_litter = ZONE_PARAMS["cleanliness"]["max_litter"]
-    assert isinstance(max_litter, float)
-    return litter_cover(truth) <= max_litter
+    return truth["kind"] == "cleanliness" and litter_cover(truth) <= _zone_of(truth).max_litter
 
 
 def score(found: list[dict], truths: list[dict], dur_s: float, check_s: float = 0.0) -> Score:

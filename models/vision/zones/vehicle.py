@@ -115,6 +115,9 @@ FAST_TRACE_KEEP_S = FAST_TRACE_S + STOP_S + STOP_LATE_S
 #: him and stopped there for 80 s; the zone had kept it present only while foreground
 #: covered the old place (vehicle_entry 16011).
 VEHICLE_TRACE_S = FAST_TRACE_KEEP_S
+#: A blob keeps a stopped vehicle present only if it holds at least this share of the area
+#: the vehicle was last seen with (its anchor): not a passer-by's leg crossing the place.
+PRESENT_AREA_SHARE = 0.3
 
 #: A wide blob's foot is the lowest row of the low pieces right under it: foreground pieces
 #: that begin at most BODY_GAP_ROWS rows below its lowest row, lie within its columns and are
@@ -526,7 +529,7 @@ class VehicleDetector:
                 and b0.x0 < b.x1
                 and b.y0 < b0.y1
                 and b0.y0 < b.y1
-                and b.area >= 0.3 * b0.area
+                and b.area >= PRESENT_AREA_SHARE * b0.area
             ]
             if not found:
                 found = self._ahead_of_lost_vehicle(present, b0, ctx.t_s)
@@ -565,7 +568,7 @@ class VehicleDetector:
             return []
         out = []
         for b in blobs:
-            if b.area < 0.3 * anchor.area:
+            if b.area < PRESENT_AREA_SHARE * anchor.area:
                 continue
             foot = self.ground.foot(b.centre[0], b.y1 - 0.5)
             if foot is not None and ahead_on_line(trace, *foot, t_s, FAST_TRACE_LATERAL):
