@@ -169,6 +169,42 @@ def test_stall_age_does_not_fall_while_the_object_stays(
     assert later.measured["age_s"] == pytest.approx(age_after)
 
 
+@pytest.mark.parametrize(
+    ("crates_age_after", "rows_after", "age_after"),
+    [
+        (140.0, (52, 62), 162.0),  # the crates alone again: they keep the carried age
+        (100.0, (52, 62), 100.0),  # a fall of more than HELD_DROP_S: a new object there
+        (140.0, (20, 30), 140.0),  # a blob outside the judged box is another object
+    ],
+)
+def test_stall_age_carries_to_the_goods_when_people_beside_them_leave(
+    crates_age_after: float, rows_after: tuple[int, int], age_after: float
+) -> None:
+    """People standing beside goods join their blob and the judged box grows; when they go
+    the blob shrinks back to the goods, whose own evidence froze while people crossed in
+    front of them (market_morning 17003 at 12465 s: 94 s against 108 s carried, opened past
+    dwell + 30 s). A blob lying mostly inside the last judged box continues the object."""
+    h, w = SMALL[1], SMALL[0]
+    grey, bg = _flat_background()
+    zone = NoStallZone(id="lane", kind="no_stall", polygon=[(0, 0), (1, 0), (1, 1), (0, 1)])
+    detector = StallDetector(zone, np.ones((h, w), bool), lag_s=0.0)
+    empty = np.zeros((h, w), np.uint8)
+
+    def judge(t: int) -> float:
+        ctx = FrameContext(float(t), None, grey, bg, empty, empty, SMALL)
+        return detector.update(ctx).measured["age_s"]
+
+    for t in range(61):  # crates, 12x10 pixels, judged once a second as one object
+        bg.stationary_s[52:62, 30:42] = 100.0 + t
+        judge(t)
+    bg.stationary_s[52:62, 30:42] = 161.0
+    bg.stationary_s[48:70, 42:80] = 150.0  # people join the blob beside the crates
+    assert judge(61) == pytest.approx(161.0)
+    bg.stationary_s[:] = 0.0  # the people leave
+    bg.stationary_s[rows_after[0] : rows_after[1], 30:42] = crates_age_after
+    assert judge(62) == pytest.approx(age_after)
+
+
 def test_crowd_density_leaves_out_objects_settled_for_minutes() -> None:
     """A stall set up at the entrance is foreground for an hour, but it is not a crowd."""
     h, w = SMALL[1], SMALL[0]
