@@ -135,13 +135,13 @@ class PrivateMosquitto:
         self.port = free_port()
         self.dir = directory
         self.conf = directory / "mosquitto.conf"
+        # as root, mosquitto switches to a user that cannot write pytest's tmp_path: the
+        # sessions were never saved, and a subscriber's session was lost on restart (``user
+        # root`` as tests/conftest.py's mosquitto fixture does)
         self.conf.write_text(
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
             f"persistence_location {directory}/\nmax_queued_messages 100000\n"
             "max_inflight_messages 100\n" + ("user root\n" if os.geteuid() == 0 else "")
-            # as root, mosquitto switches to a user that cannot write pytest's tmp_path: the
-            # sessions were never saved, and a subscriber's session was lost on restart (as
-            # tests/conftest.py's mosquitto fixture does)
         )
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -194,8 +194,12 @@ def litter_cover(truth: dict) -> float:
     rasterised at 640x360. A box holds more than its item, so below the zone's
     ``max_litter`` the rubbish certainly covers less than the fraction that makes an
     episode (a flat carton 15 m off is 5 pixels by 1 at the analysis size, 160x90)."""
+    return _cover(truth, _zone_of(truth))
+
+
+def _cover(truth: dict, zone: CleanlinessZone) -> float:
     w, h = 640, 360
-    zone_mask = polygon_mask(_zone_of(truth).polygon, (w, h))
+    zone_mask = polygon_mask(zone.polygon, (w, h))
     items = np.zeros((h, w), bool)
     for x0, y0, x1, y1 in truth["details"]["items"]:
         items[round(y0 * h) : round(y1 * h), round(x0 * w) : round(x1 * w)] = True
@@ -204,7 +208,10 @@ def litter_cover(truth: dict) -> float:
 
 def _below_threshold(truth: dict) -> bool:
     """Is ``truth`` one its zone's threshold would not call an episode?"""
-    return truth["kind"] == "cleanliness" and litter_cover(truth) <= _zone_of(truth).max_litter
+    if truth["kind"] != "cleanliness":
+        return False
+    zone = _zone_of(truth)  # the camera config is validated once per truth
+    return _cover(truth, zone) <= zone.max_litter
 
 
 def score(found: list[dict], truths: list[dict], dur_s: float, check_s: float = 0.0) -> Score:

@@ -366,9 +366,10 @@ class VehicleDetector:
             dt = t_s - t0
             gap = dt > 2.5 * step  # more than one frame missed
             v = m.bridge_velocity() if gap else None
-            # a mover judged moving keeps its hold across a short gap, where its velocity puts it
-            keep_hold = v is None and gap and dt <= (SHORT_GAP_FRAMES + 1.5) * step
-            if keep_hold:
+            keep_hold = False
+            # at most SHORT_GAP_FRAMES missed (seen again on the frame after them, half a frame
+            # forgiven): a mover judged moving keeps its hold, where its velocity puts it
+            if gap and v is None and dt <= (SHORT_GAP_FRAMES + 1.5) * step:
                 v = m.short_gap_velocity()
                 keep_hold = v is not None
             if v is not None:
@@ -380,10 +381,11 @@ class VehicleDetector:
             best = min(unused, key=lambda c: abs(c[1][0] - x0) + abs(c[1][1] - z0), default=None)
             if best is not None and abs(best[1][0] - x0) + abs(best[1][1] - z0) <= gate:
                 unused.remove(best)
-                if v is not None and not keep_hold:
+                if v is None:
+                    if gap:
+                        m.path = []  # a new run: before the gap it may have been another body
+                elif not keep_hold:
                     m.fast_since = None  # its hold starts again where it is seen again
-                elif gap and v is None:
-                    m.path = []  # a new run: before the gap it may have been another body
                 m.path.append((t_s, *best[1]))
                 m.blob = best[0]
                 if t_s - m.path[0][0] > 2.0 * win + 4.0:
@@ -391,6 +393,7 @@ class VehicleDetector:
                 live.append(m)
             else:
                 live.append(m)  # unseen for a moment (occlusion)
+                # unseen on this frame too: at most SHORT_GAP_FRAMES missed so far
                 bridged = (m.bridge_velocity() is not None and dt <= BRIDGE_S) or (
                     m.short_gap_velocity() is not None and dt <= (SHORT_GAP_FRAMES + 0.5) * step
                 )
