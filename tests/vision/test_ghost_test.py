@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.vision.analyzer import GHOST_VOTES, SceneAnalyzer, _Look, _stands_out
+from models.vision.analyzer import (
+    GHOST_VOTES,
+    SceneAnalyzer,
+    _cell_keys,
+    _key_cells,
+    _Look,
+    _stands_out,
+)
 from models.vision.background import chromaticity
 from models.vision.frame import SMALL
 from whistle.config.camera import CameraConfig
@@ -145,3 +152,19 @@ def test_rubbish_lying_where_a_stall_stood_is_kept_out_of_its_ghost(
     for _ in range(GHOST_VOTES + 1):
         analyzer._absorb_ghosts(street, np.zeros_like(chroma))
     assert np.allclose(bg.long[rubbish], 100.0), "the rubbish's place was kept as an object"
+
+
+@pytest.mark.parametrize("n_planes", [1, 3])
+def test_packed_colour_cells_count_as_the_cells_themselves(n_planes: int) -> None:
+    """``_unlike_outline`` counts cells by packed keys: the same distinct cells and counts as
+    ``np.unique`` over the rows of cells, the extremes of grey and chromaticity included."""
+    rng = np.random.default_rng(7)
+    values = rng.uniform(-140.0, 140.0, (n_planes, 30, 40)).astype(np.float32)
+    values[:, 0, 0], values[:, 0, 1] = -134.9, 133.9  # the extremes a frame can make
+    planes = list(values)
+    keys = _cell_keys(planes)
+    cells = np.floor(np.stack(planes, axis=-1)).astype(np.int64).reshape(-1, n_planes)
+    want, want_counts = np.unique(cells, axis=0, return_counts=True)
+    got_keys, got_counts = np.unique(keys.ravel(), return_counts=True)
+    np.testing.assert_array_equal(_key_cells(got_keys, n_planes), want)
+    np.testing.assert_array_equal(got_counts, want_counts)
