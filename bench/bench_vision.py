@@ -8,15 +8,6 @@ reference is slightly flattered). Goal: ratio <= 1 (``/work/shared/reference/vis
 MOG2 320x180 ~1.9 ms/frame there;
 ~0.64 ms on this machine, 2026-11-27).
 
-Each frame reaches both sides as it reaches them in the agent: just written (the camera
-reader's resize writes each frame right before the analysis takes it), here by an untimed
-copy of the stored frame, and the reference's grey copy likewise (``ratio``). The 600 stored
-frames take 415 MB; read straight from them, every frame comes from main memory, which costs
-the analysis' first resize about 80 us more than a frame just written (AMD EPYC, 2026-12-06)
-and the reference, whose 320x180 grey frames are a twelfth of the size, far less. That
-reading is reported too (``ratio_cold_input``): it is the cost of a frame that waited in
-memory long enough to leave the caches.
-
 Frames: the PETS 2009 S2L1 clip from ``../shared/data/real`` when present, else the market
 simulator, else synthetic noise with moving blocks. Prints JSON lines.
 """
@@ -28,9 +19,7 @@ import json
 import statistics
 import sys
 import time
-from dataclasses import dataclass
 from datetime import datetime
-from datetime import time as dt_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -106,52 +95,6 @@ def _frames(n: int) -> tuple[str, list[np.ndarray]]:
     return "synthetic", out
 
 
-@dataclass(frozen=True)
-class Pass:
-    """One pass over the clip: mean ms per frame of each side and their ratio."""
-
-    ours_ms: float
-    ref_ms: float
-
-    @property
-    def ratio(self) -> float:
-        return self.ours_ms / self.ref_ms
-
-
-def _pass(frames: list[np.ndarray], greys: list[np.ndarray], local: dt_time, fresh: bool) -> Pass:
-    """Both sides over the clip in chunks of CHUNK frames, taking turns. ``fresh``: each
-    frame is copied (untimed) just before it is timed, as the agent's reader hands it over;
-    else it is read where it is stored."""
-    analyzer = SceneAnalyzer(_config())
-    mog = cv2.createBackgroundSubtractorMOG2()
-    t_ours = t_ref = 0.0
-    clock = time.perf_counter
-    for start in range(0, len(frames), CHUNK):
-        stop = min(start + CHUNK, len(frames))
-        if fresh:
-            for i in range(start, stop):
-                frame = frames[i].copy()
-                t0 = clock()
-                analyzer.update(frame, i * 0.2, local)
-                t_ours += clock() - t0
-            for i in range(start, stop):
-                grey = greys[i].copy()
-                t0 = clock()
-                mog.apply(grey)
-                t_ref += clock() - t0
-        else:
-            t0 = clock()
-            for i in range(start, stop):
-                analyzer.update(frames[i], i * 0.2, local)
-            t1 = clock()
-            for grey in greys[start:stop]:
-                mog.apply(grey)
-            t_ref += clock() - t1
-            t_ours += t1 - t0
-    n = len(frames)
-    return Pass(t_ours / n * 1000, t_ref / n * 1000)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few frames, a few seconds")
@@ -168,24 +111,36 @@ def main() -> int:
     # ours and the reference take turns on chunks of the same frames, so that both see the
     # same machine: on a shared host the speed drifts by 10-20 % between seconds, and two
     # separate passes compared across such a drift
-    warm = [_pass(frames, greys, local, fresh=True) for _ in range(1 if args.quick else 5)]
-    cold = [_pass(frames, greys, local, fresh=False) for _ in range(1 if args.quick else 3)]
+    ours_ms, ref_ms, ratios = [], [], []
+    for _ in range(1 if args.quick else 5):
+        analyzer = SceneAnalyzer(_config())
+        mog = cv2.createBackgroundSubtractorMOG2()
+        t_ours = t_ref = 0.0
+        for start in range(0, len(frames), CHUNK):
+            t0 = time.perf_counter()
+            for i in range(start, min(start + CHUNK, len(frames))):
+                analyzer.update(frames[i], i * 0.2, local)
+            t1 = time.perf_counter()
+            for g in greys[start : start + CHUNK]:
+                mog.apply(g)
+            t_ref += time.perf_counter() - t1
+            t_ours += t1 - t0
+        ours_ms.append(t_ours / len(frames) * 1000)
+        ref_ms.append(t_ref / len(frames) * 1000)
+        ratios.append(t_ours / t_ref)
     print(
         json.dumps(
             {
                 "bench": "vision_analysis_per_frame",
                 "frames": len(frames),
                 "source": source,
-                "value_ms": round(min(p.ours_ms for p in warm), 3),
+                "value_ms": round(min(ours_ms), 3),
                 "reference": "opencv_mog2_grey_320x180",
-                "reference_ms": round(min(p.ref_ms for p in warm), 3),
+                "reference_ms": round(min(ref_ms), 3),
                 # the median of the passes' paired ratios
-                "ratio": round(statistics.median(p.ratio for p in warm), 3),
-                "ratios": [round(p.ratio, 3) for p in warm],
+                "ratio": round(statistics.median(ratios), 3),
+                "ratios": [round(r, 3) for r in ratios],
                 "goal_ratio_max": 1.0,
-                "value_ms_cold_input": round(min(p.ours_ms for p in cold), 3),
-                "reference_ms_cold_input": round(min(p.ref_ms for p in cold), 3),
-                "ratio_cold_input": round(statistics.median(p.ratio for p in cold), 3),
             }
         )
     )
