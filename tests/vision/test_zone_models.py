@@ -806,6 +806,84 @@ def test_a_lost_vehicle_stays_present_where_it_drove_on_along_its_line(
     assert all(active) is present
 
 
+@pytest.mark.parametrize(("aside_m", "present"), [(0.0, True), (3.0, False)])
+def test_a_vehicle_whose_judgement_restarted_stays_present_where_it_drove_on(
+    aside_m: float, present: bool
+) -> None:
+    """market_morning 18003 at 12190 s: a tricycle confirmed clearly fast (2.1 m/s) at 16.7 m
+    merged with a walker in front; its track took the joined blob, whose foot stood still
+    and whose width came and went, so its judgement restarted before it was lost; it drove
+    on and stopped 7 m further, where nothing covered the place it was last seen as a
+    vehicle. Foreground 3 m aside of its line (from 3.4 s) is somebody else."""
+    grey, bg = _flat_background()
+    detector = _street_vehicle_detector()
+    ground = detector.ground
+    assert ground is not None
+    confirmed: list[bool] = []
+    active: list[bool] = []
+    for i in range(int(12 * FPS)):
+        t = i / FPS
+        z = max(8.0, 20.0 - 2.5 * t)  # 2.5 m/s from 20 m, stopped at 8 m from 4.8 s
+        fg = np.zeros(SMALL[::-1], np.uint8)
+        if t < 2.4:  # followed and confirmed
+            x0, y0, x1, y1 = _body_px(ground, 1.0, z, 1.2, 1.4)
+        elif t < 3.4:  # its foot pinned by the walker's, their blob now wider, now not
+            x0, y0, x1, y1 = _body_px(ground, 1.0, 14.0, 2.6 if i % 2 else 1.2, 1.4)
+        else:  # out of the walker's blob, joined with somebody standing: no sighting
+            x0, y0, x1, y1 = _body_px(ground, 1.0 + aside_m, z, 1.2, 1.4)
+        fg[y0:y1, x0:x1] = 1
+        moving = fg if t < 3.4 else np.zeros_like(fg)
+        j = detector.update(FrameContext(t, None, grey, bg, fg, moving, SMALL))
+        (confirmed if t < 3.4 else active).append(j.active)
+    assert any(confirmed)
+    assert all(active) is present
+
+
+def _first_vehicle_of(
+    detector: VehicleDetector, tracks: list[dict[float, tuple[float, float, float]]]
+) -> float | None:
+    """Like ``_first_vehicle``, for several bodies seen on the same frames."""
+    end = max(max(track) for track in tracks)
+    for i in range(int(end * FPS) + 1):
+        t = i / FPS
+        seen = [(Blob(0, 0, 1, 1, 1, k), tr[t]) for k, tr in enumerate(tracks) if t in tr]
+        if detector._follow(t, seen):
+            return t
+    return None
+
+
+@pytest.mark.parametrize(
+    ("arrival_m_s", "aside_m", "vehicle"),
+    [
+        (2.5, 0.0, True),  # stopped ahead on the line it was judged clearly fast on
+        (2.5, 3.0, False),  # 3 m aside of that line: somebody else
+        (1.4, 0.0, False),  # at walking pace: never judged clearly fast, no line to follow
+    ],
+)
+def test_a_stop_ahead_of_a_clearly_fast_mover_whose_judgement_restarted_is_a_vehicle(
+    arrival_m_s: float, aside_m: float, vehicle: bool
+) -> None:
+    """market_morning 18003 at 10858 s: a tricycle judged clearly fast (2.5 m/s) at 18.5 m
+    merged with a walker; its foot stood still and its blob's width came and went, so its
+    judgement restarted while it was still followed (it was never lost, so it left no line
+    to follow). It was then seen every other frame or so and stopped 8 m on."""
+    track = {}
+    for i in range(int(8 * FPS)):
+        t = i / FPS
+        if t < 1.6:  # judged clearly fast from 1.0 s
+            track[t] = (1.0, 19.5 - arrival_m_s * t, 1.3)
+        elif t < 2.4:  # foot pinned by a walker's, width now doubled, now not
+            track[t] = (1.0, 19.5 - arrival_m_s * 1.4, 1.3 if i % 2 else 2.4)
+        elif 3.0 <= t < 3.4:  # seen again for two frames, then missed for two
+            track[t] = (1.0 + aside_m, 19.5 - arrival_m_s * t, 1.3)
+        elif 3.8 <= t < 4.0:  # a frame 1 m short of where it stops (its blob lags)
+            track[t] = (1.0 + aside_m, 19.5 - arrival_m_s * 3.6, 1.3)
+        elif t >= 4.0:
+            track[t] = (1.0 + aside_m, 19.5 - arrival_m_s * 4.0, 1.3)  # stopped
+    first = _first_vehicle_of(_street_vehicle_detector(), [track])
+    assert (first is not None) is vehicle
+
+
 @pytest.mark.parametrize(
     ("feet_row", "x0", "counted"),
     [
