@@ -885,6 +885,29 @@ def test_a_stop_ahead_of_a_clearly_fast_mover_whose_judgement_restarted_is_a_veh
 
 
 @pytest.mark.parametrize(
+    ("aside_m", "first_seen_s", "vehicle"),
+    [
+        (0.0, 2.6, True),  # first seen standing where the lost mover's line led, in time
+        (3.0, 2.6, False),  # 3 m aside of that line: somebody else
+        (0.0, 7.6, False),  # first seen there long after the mover could have got there
+    ],
+)
+def test_a_body_first_seen_standing_ahead_of_a_lost_clearly_fast_mover_is_a_vehicle(
+    aside_m: float, first_seen_s: float, vehicle: bool
+) -> None:
+    """market_morning 18004 at 11345 s: a van judged clearly fast (3.5 m/s) was lost at
+    12.6 m as it stopped; its blob came back 1.2 s later, standing 2 m further on, 1.8 m
+    wide: a new mover with no arrival of its own."""
+    fast = {i / FPS: (1.0, 19.0 - 3.5 * i / FPS, 1.9) for i in range(int(1.4 * FPS) + 1)}
+    standing = {
+        i / FPS: (1.0 + aside_m, 11.0, 1.8)
+        for i in range(int(first_seen_s * FPS), int((first_seen_s + 4.0) * FPS))
+    }
+    first = _first_vehicle_of(_street_vehicle_detector(), [fast, standing])
+    assert (first is not None) is vehicle
+
+
+@pytest.mark.parametrize(
     ("feet_row", "x0", "counted"),
     [
         (60, 80, True),  # feet inside the doorway zone (rows 30-62, columns 72-95)

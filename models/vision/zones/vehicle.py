@@ -456,7 +456,7 @@ class VehicleDetector:
         run = recent_run(m.path, t_s, STOP_S + STOP_LATE_S + ARRIVE_S + 0.5, step)
         k = stop_start(run, t_s, STOP_S, STOP_LATE_S, step, STOP_TOL_M)
         if k < 0:
-            return False
+            return bool(self._fast_lost) and self._first_seen_stopped(run, t_s, step)
         _, x_m, z_m, _ = run[-1]
         if not self._rigid([p[3] for p in run[k:]], z_m):
             return False
@@ -465,6 +465,23 @@ class VehicleDetector:
             [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6]
         ):
             return True
+        return any(ahead_on_line(f, x_m, z_m, t_stop, FAST_TRACE_LATERAL) for f in self._fast_lost)
+
+    def _first_seen_stopped(self, run: list[Sample], t_s: float, step: float) -> bool:
+        """Was the body of ``run`` (a :func:`recent_run`) first seen (or seen again after a
+        gap) standing still and rigid where a lost clearly fast mover's line led, and has it
+        stood there ``STOP_S`` (up to ``STOP_LATE_S`` more)? A van judged clearly fast was
+        lost as it stopped 2 m on, and its blob came back 1.2 s later standing there as a
+        new mover with no arrival of its own (market_morning 18004 at 11345 s). A body that
+        has stood in view longer is no new arrival (the window's oldest sample is too old)."""
+        _, x_m, z_m, _ = run[-1]
+        if len(run) < 3 or not STOP_S - 0.5 * step <= t_s - run[0][0] <= STOP_S + STOP_LATE_S:
+            return False
+        if any(abs(p[1] - x_m) + abs(p[2] - z_m) > STOP_TOL_M for p in run):
+            return False
+        if not self._rigid([p[3] for p in run], z_m):
+            return False
+        t_stop = run[0][0]
         return any(ahead_on_line(f, x_m, z_m, t_stop, FAST_TRACE_LATERAL) for f in self._fast_lost)
 
     def _arrived_clearly_fast(self, arrival: list[Sample]) -> bool:
