@@ -885,31 +885,6 @@ def test_a_stop_ahead_of_a_clearly_fast_mover_whose_judgement_restarted_is_a_veh
 
 
 @pytest.mark.parametrize(
-    ("stop_m", "stop_width_m", "vehicle"),
-    [
-        (11.4, 2.2, True),  # wider than people side by side, where rows span under 0.5 m
-        (11.4, 1.3, False),  # as wide as two people side by side: people who stopped
-        (15.3, 2.2, False),  # where a row spans 0.65 m: tracks hop a metre or two there
-    ],
-)
-def test_a_wide_body_that_came_and_stopped_is_a_vehicle(
-    stop_m: float, stop_width_m: float, vehicle: bool
-) -> None:
-    """market_morning 18004 at 9926 s: a tricycle behind a walker in its lane, followed at
-    walking pace 1.1 m wide, merged with him for its last 2 m (its track hopped onto their
-    joined blob) and stood 2.2 m wide and rigid at 11.4 m."""
-    track = {}
-    for i in range(int(6 * FPS)):
-        t = i / FPS
-        if t < 1.2:
-            track[t] = (1.3, stop_m + 2.6 - 1.2 * t, 1.1)
-        else:
-            track[t] = (1.3, stop_m, stop_width_m)
-    first = _first_vehicle_of(_street_vehicle_detector(), [track])
-    assert (first is not None) is vehicle
-
-
-@pytest.mark.parametrize(
     ("aside_m", "first_seen_s", "vehicle"),
     [
         (0.0, 2.6, True),  # first seen standing where the lost mover's line led, in time

@@ -108,17 +108,6 @@ ARRIVE_MIN_S = 0.8
 #: as 2.6 m/s (people_standing 9702 at 368 s, a walker whose foot was then pinned by
 #: somebody standing).
 ARRIVE_MAX_ROW_M = 0.5
-#: ... or a body at least ``WIDE_BODY_M`` wide (wider than two people side by side) that
-#: came ``WIDE_ARRIVE_M`` or more in the ``ARRIVE_S`` before it stopped, over at least
-#: ``WIDE_ARRIVE_MIN_S``, at any pace and by any steps: a tricycle behind a walker in its lane
-#: merged with him for its last 2 m (its mover hopped 1.7 m onto their joined blob) and stood
-#: at 11.4 m, 2.2 m wide and rigid, for 2.6 s before the walker went on (market_morning 18004
-#: at 9926 s). Only where rows span at most ``ARRIVE_MAX_ROW_M`` too: further off, tracks that
-#: hopped 1.7-2.7 m back onto vendors setting up a stall (2-3.4 m wide, 15-19 m away) made a
-#: false episode (dawn_quiet 14004 at 80 and 96 s); a van that stopped at 15.3 m
-#: (vehicle_entry 14004) is not found so.
-WIDE_ARRIVE_M = 1.5
-WIDE_ARRIVE_MIN_S = 0.4
 #: ... or a mover judged clearly fast that was lost up to ``FAST_TRACE_S`` before the stop
 #: drove there: the stop lies ahead on its line (off it by at most ``FAST_TRACE_LATERAL`` of
 #: the distance, a vehicle finishing its turn) at about its speed. A tricycle lost where it
@@ -460,8 +449,7 @@ class VehicleDetector:
 
     def _stopped_after_arrival(self, m: _Mover, t_s: float, step: float) -> bool:
         """Did ``m`` stop, still and rigid for ``STOP_S``, right after arriving clearly fast
-        (its own track, or a lost clearly fast mover's line leading there), or after coming
-        ``WIDE_ARRIVE_M`` as a body wider than people side by side?"""
+        (its own track, or a lost clearly fast mover's line leading there)?"""
         if not still_since(m.path, t_s, STOP_S - 0.5 * step, STOP_TOL_M):
             return False  # the cheap test first: most movers are moving
         assert self.ground is not None
@@ -473,24 +461,11 @@ class VehicleDetector:
         if not self._rigid([p[3] for p in run[k:]], z_m):
             return False
         t_stop = run[k][0]
-        arrival = [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6]
-        if self._arrived_clearly_fast(arrival):
-            return True
-        if self._arrived_wide(arrival, run[k:], z_m):
+        if self._arrived_clearly_fast(
+            [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6]
+        ):
             return True
         return any(ahead_on_line(f, x_m, z_m, t_stop, FAST_TRACE_LATERAL) for f in self._fast_lost)
-
-    def _arrived_wide(self, arrival: list[Sample], still: list[Sample], z_m: float) -> bool:
-        """Did a body wider than people side by side (``still``, its samples since it
-        stopped at depth ``z_m``) come at least ``WIDE_ARRIVE_M`` in the ``arrival`` samples
-        before it stopped, where rows span at most ``ARRIVE_MAX_ROW_M``?"""
-        return (
-            min(p[3] for p in still) >= WIDE_BODY_M
-            and self._row_m(z_m) <= ARRIVE_MAX_ROW_M
-            and arrival[-1][0] - arrival[0][0] >= WIDE_ARRIVE_MIN_S - 1e-6
-            and math.hypot(arrival[-1][1] - arrival[0][1], arrival[-1][2] - arrival[0][2])
-            >= WIDE_ARRIVE_M
-        )
 
     def _first_seen_stopped(self, run: list[Sample], t_s: float, step: float) -> bool:
         """Was the body of ``run`` (a :func:`recent_run`) first seen (or seen again after a
