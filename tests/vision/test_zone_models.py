@@ -5,6 +5,7 @@ Each scene is built from arrays here, so a failure names the one rule that broke
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import time
 
 import cv2
@@ -778,6 +779,31 @@ def _body_px(ground: Ground, x_m: float, z_m: float, w_m: float, h_m: float) -> 
     return round(cx - half), foot - tall, round(cx + half), foot
 
 
+def _drive_street(
+    seconds: float,
+    body: Callable[[Ground, float, int], tuple[int, ...]],
+    moving_until_s: float,
+) -> tuple[list[bool], list[bool]]:
+    """The street detector's judgements of one body (its pixel box ``body(ground, t, frame)``)
+    over ``seconds``: (while it is moving foreground, after ``moving_until_s``, when it is
+    foreground only)."""
+    grey, bg = _flat_background()
+    detector = _street_vehicle_detector()
+    ground = detector.ground
+    assert ground is not None
+    moving_judged: list[bool] = []
+    after: list[bool] = []
+    for i in range(int(seconds * FPS)):
+        t = i / FPS
+        fg = np.zeros(SMALL[::-1], np.uint8)
+        x0, y0, x1, y1 = body(ground, t, i)
+        fg[y0:y1, x0:x1] = 1
+        moving = fg if t < moving_until_s else np.zeros_like(fg)
+        j = detector.update(FrameContext(t, None, grey, bg, fg, moving, SMALL))
+        (moving_judged if t < moving_until_s else after).append(j.active)
+    return moving_judged, after
+
+
 @pytest.mark.parametrize(("aside_m", "present"), [(0.0, True), (3.0, False)])
 def test_a_lost_vehicle_stays_present_where_it_drove_on_along_its_line(
     aside_m: float, present: bool
@@ -785,22 +811,13 @@ def test_a_lost_vehicle_stays_present_where_it_drove_on_along_its_line(
     """vehicle_entry 16011 at 206 s: a tricycle confirmed at 2.3 m/s merged with a walker
     standing in front (its blob no longer a sighting: his feet, still), drove 5 m on behind
     him and stopped there for 80 s. Foreground 3 m aside (from 4 s) is somebody else."""
-    grey, bg = _flat_background()
-    detector = _street_vehicle_detector()
-    ground = detector.ground
-    assert ground is not None
-    confirmed: list[bool] = []
-    active: list[bool] = []
-    for i in range(int(14 * FPS)):
-        t = i / FPS
+
+    def body(ground: Ground, t: float, i: int) -> tuple[int, ...]:
         z = max(7.0, 20.0 - 2.5 * t)  # 2.5 m/s from 20 m, stopped at 7 m from 5.2 s
-        fg = np.zeros(SMALL[::-1], np.uint8)
-        x0, y0, x1, y1 = _body_px(ground, 1.0 if t < 4.0 else 1.0 + aside_m, z, 1.2, 1.4)
-        fg[y0:y1, x0:x1] = 1
-        # a sighting until 3.0 s; then foreground only (merged with somebody standing still)
-        moving = fg if t < 3.0 else np.zeros_like(fg)
-        j = detector.update(FrameContext(t, None, grey, bg, fg, moving, SMALL))
-        (confirmed if t < 3.0 else active).append(j.active)
+        return _body_px(ground, 1.0 if t < 4.0 else 1.0 + aside_m, z, 1.2, 1.4)
+
+    # a sighting until 3.0 s; then foreground only (merged with somebody standing still)
+    confirmed, active = _drive_street(14.0, body, moving_until_s=3.0)
     assert any(confirmed)
     assert all(active[: int(FPS)])  # where it was last seen, then overlapping that place
     assert all(active) is present
@@ -815,26 +832,17 @@ def test_a_vehicle_whose_judgement_restarted_stays_present_where_it_drove_on(
     and whose width came and went, so its judgement restarted before it was lost; it drove
     on and stopped 7 m further, where nothing covered the place it was last seen as a
     vehicle. Foreground 3 m aside of its line (from 3.4 s) is somebody else."""
-    grey, bg = _flat_background()
-    detector = _street_vehicle_detector()
-    ground = detector.ground
-    assert ground is not None
-    confirmed: list[bool] = []
-    active: list[bool] = []
-    for i in range(int(12 * FPS)):
-        t = i / FPS
+
+    def body(ground: Ground, t: float, i: int) -> tuple[int, ...]:
         z = max(8.0, 20.0 - 2.5 * t)  # 2.5 m/s from 20 m, stopped at 8 m from 4.8 s
-        fg = np.zeros(SMALL[::-1], np.uint8)
         if t < 2.4:  # followed and confirmed
-            x0, y0, x1, y1 = _body_px(ground, 1.0, z, 1.2, 1.4)
-        elif t < 3.4:  # its foot pinned by the walker's, their blob now wider, now not
-            x0, y0, x1, y1 = _body_px(ground, 1.0, 14.0, 2.6 if i % 2 else 1.2, 1.4)
-        else:  # out of the walker's blob, joined with somebody standing: no sighting
-            x0, y0, x1, y1 = _body_px(ground, 1.0 + aside_m, z, 1.2, 1.4)
-        fg[y0:y1, x0:x1] = 1
-        moving = fg if t < 3.4 else np.zeros_like(fg)
-        j = detector.update(FrameContext(t, None, grey, bg, fg, moving, SMALL))
-        (confirmed if t < 3.4 else active).append(j.active)
+            return _body_px(ground, 1.0, z, 1.2, 1.4)
+        if t < 3.4:  # its foot pinned by the walker's, their blob now wider, now not
+            return _body_px(ground, 1.0, 14.0, 2.6 if i % 2 else 1.2, 1.4)
+        # out of the walker's blob, joined with somebody standing: no sighting
+        return _body_px(ground, 1.0 + aside_m, z, 1.2, 1.4)
+
+    confirmed, active = _drive_street(12.0, body, moving_until_s=3.4)
     assert any(confirmed)
     assert all(active) is present
 
