@@ -465,6 +465,11 @@ class VehicleDetector:
             [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6]
         ):
             return True
+        return self._on_a_lost_fast_line(x_m, z_m, t_stop)
+
+    def _on_a_lost_fast_line(self, x_m: float, z_m: float, t_stop: float) -> bool:
+        """Could a lost clearly fast mover (``_fast_lost``) have driven on to (``x_m``,
+        ``z_m``) by ``t_stop``, where a body stopped?"""
         return any(ahead_on_line(f, x_m, z_m, t_stop, FAST_TRACE_LATERAL) for f in self._fast_lost)
 
     def _first_seen_stopped(self, run: list[Sample], t_s: float, step: float) -> bool:
@@ -482,7 +487,7 @@ class VehicleDetector:
         if not self._rigid([p[3] for p in run], z_m):
             return False
         t_stop = run[0][0]
-        return any(ahead_on_line(f, x_m, z_m, t_stop, FAST_TRACE_LATERAL) for f in self._fast_lost)
+        return self._on_a_lost_fast_line(x_m, z_m, t_stop)
 
     def _arrived_clearly_fast(self, arrival: list[Sample]) -> bool:
         """Do the samples up to a stop show a clearly fast, straight, steady approach, over
