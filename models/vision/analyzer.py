@@ -343,7 +343,7 @@ def _unlike_outline(
     if int(outside.sum()) < 4 * UNLIKE_MIN_PX:
         return None
     g = img.grey[sl]
-    mid = float(np.median(g[outside]))
+    mid = median(g[outside])
     planes = [g / (UNLIKE_GREY * (mid + CHROMA_Y0))]
     if img.n is not None:
         n = img.n[sl]
@@ -364,6 +364,16 @@ def _unlike_outline(
     if big.size == 0:
         return None
     return np.isin(labels, big)
+
+
+def median(values: np.ndarray) -> float:
+    """``float(np.median(values))`` of a non-empty 1-D float array without NaN, by one sort:
+    the same number (the middle value, or the two middle values' mean in their own dtype),
+    at an eighth of the cost on the tens to hundreds of outline pixels of a ghost (4-8 us
+    against np.median's 35-60 us here, 28-519 values)."""
+    s = np.sort(values)
+    k = s.size // 2
+    return float(s[k] if s.size % 2 else (s[k - 1] + s[k]) / s.dtype.type(2))
 
 
 def _cell_keys(planes: list[np.ndarray]) -> np.ndarray:

@@ -13,6 +13,7 @@ from models.vision.analyzer import (
     _key_cells,
     _Look,
     _stands_out,
+    median,
 )
 from models.vision.background import chromaticity
 from models.vision.frame import SMALL
@@ -168,3 +169,17 @@ def test_packed_colour_cells_count_as_the_cells_themselves(n_planes: int) -> Non
     got_keys, got_counts = np.unique(keys.ravel(), return_counts=True)
     np.testing.assert_array_equal(_key_cells(got_keys, n_planes), want)
     np.testing.assert_array_equal(got_counts, want_counts)
+
+
+@pytest.mark.parametrize("size", [1, 2, 27, 28, 519])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_outline_median_is_numpys(size: int, dtype: type) -> None:
+    """The ghost test's ``median`` gives ``np.median``'s number, odd and even counts, on
+    whole grey levels (what a frame holds) and on arbitrary values."""
+    rng = np.random.default_rng(size)
+    samples: list[np.ndarray] = [
+        rng.integers(0, 256, size).astype(dtype),
+        rng.normal(100.0, 40.0, size).astype(dtype),
+    ]
+    for values in samples:
+        assert median(values) == float(np.median(values))
