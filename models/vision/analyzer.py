@@ -45,6 +45,15 @@ COLOUR_CONTRAST_MIN = 0.06
 LOW_CONTRAST_KEEP_S = 120.0
 #: Checks in a row (one a second) that must call a pixel's blob a ghost before it is absorbed.
 GHOST_VOTES = 3
+#: The street that objects lying in a ghost are told from (:func:`_unlike_outline`) is the
+#: background pixels of the ghost's outline that did not change (were not short-term
+#: foreground) in the intervals before this many checks, its own included (one a second).
+#: Rubbish dropped where a stall stood, before the stall's ghost was absorbed, can lie partly
+#: on that outline where it is no foreground (the background there was as dark), and lent
+#: itself its colour as "street": it was absorbed with the ghost 5 s after it was dropped and
+#: the street found clean at the check (market_morning 19002 at 14624 s). Passers-by crossing
+#: the outline are no street either. At most 8 (the bits of ``SceneAnalyzer._changes``).
+GHOST_SETTLED_CHECKS = 6
 #: A piece of a ghost whose colour and grey level together are found on fewer than
 #: UNLIKE_SUPPORT pixels of the ghost's outline is an object lying in the revealed street
 #: (rubbish dropped where a stall stood). "Found" compares cells of a grid over grey (cells
@@ -138,6 +147,9 @@ class SceneAnalyzer:
             default=NoStallZone.model_fields["dwell_s"].default,
         )
         self._ghost_votes = np.zeros(self.valid.shape, np.uint8)
+        #: Per pixel, whether it was short-term foreground in each interval between ghost
+        #: checks: bit k for the interval ending k checks ago (``GHOST_SETTLED_CHECKS``).
+        self._changes = np.zeros(self.valid.shape, np.uint8)
         #: The last tamper check's verdict, and when (device seconds) the next one is due.
         self._tamper_state = TamperState(None, None, _NO_FEATURES)
         self._next_tamper_check: float | None = None
@@ -173,6 +185,8 @@ class SceneAnalyzer:
             return FrameResult(t_s, self._tamper_state, [], False, 0.0)
         if t_s >= self._next_ghost_check:
             self._next_ghost_check = t_s + 1.0
+            np.left_shift(self._changes, 1, out=self._changes)
+            bg.take_changed(self._changes)
             self._absorb_ghosts(prep.grey, prep.chroma)
         fg = _clean(bg.fg_long)
         moving = _clean(bg.fg_long & bg.fg_short)
@@ -241,6 +255,7 @@ class SceneAnalyzer:
         looks = (_Look(grey, img_n), _Look(bg_grey, bg_n))
         ghosts: list[tuple[tuple[slice, slice], np.ndarray]] = []
         standing_out: list[int] = []
+        settled_bits = (1 << GHOST_SETTLED_CHECKS) - 1
         for b in blobs:
             sl = (
                 slice(max(0, b.y0 - RING_PX), min(h, b.y1 + RING_PX)),
@@ -265,7 +280,9 @@ class SceneAnalyzer:
             elif not edges_new:
                 # objects lying in the revealed street are not part of the ghost; judged
                 # again on every check, so once taken away their place is absorbed too
-                lying = _unlike_outline(looks[0], sl, inside, outside)
+                # the street around is what lay there unchanged (GHOST_SETTLED_CHECKS)
+                street = outside & ((self._changes[sl] & settled_bits) == 0)
+                lying = _unlike_outline(looks[0], sl, inside, street)
                 area = ring | inside
                 ghosts.append((sl, area if lying is None else area & ~lying))
         ghost = np.zeros(cand.shape, bool)

@@ -163,6 +163,10 @@ class DualBackground:
         self.long_n: np.ndarray | None = None
         self.short_n: np.ndarray | None = None
         self.stationary_s: np.ndarray = np.zeros(valid.shape, np.float32)
+        #: Where a step was short-term foreground (grey or colour: what the pixel shows
+        #: changed) since the caller last took it (:meth:`take_changed`); a restart and a
+        #: re-learn count as a change everywhere.
+        self._changed: np.ndarray = np.zeros(valid.shape, bool)
         #: Stationary evidence step (s) per any_long + 2 * any_short (``_integrate_grey``).
         self._step_lut = np.zeros(256, np.float64)
         self.fg_long: np.ndarray = np.zeros(valid.shape, bool)
@@ -282,10 +286,12 @@ class DualBackground:
             self.offset_n = colour.offset
         if self.relearned:
             self.reset(grey, chroma)
+            self._changed[:] = True
             self._t_colour = t_s
             return True
         self.gain = gain
         self._integrate_grey(grey, bl, dt, any_long, any_short)
+        np.bitwise_or(self._changed, any_short, out=self._changed)
         if colour is not None:
             self._integrate_colour(colour, t_s, any_long)
         self.fg_long = fg_long
@@ -297,7 +303,14 @@ class DualBackground:
 
     def _restart(self, grey: np.ndarray, chroma: np.ndarray | None, t_s: float) -> None:
         self.reset(grey, chroma)
+        self._changed[:] = True
         self._t = self._t_colour = t_s
+
+    def take_changed(self, out: np.ndarray) -> None:
+        """OR into ``out`` (bool or 0/1 uint8, the working size) where a step was short-term
+        foreground since the last call, and start collecting anew."""
+        np.bitwise_or(out, self._changed.view(out.dtype), out=out)
+        self._changed[:] = False
 
     def _colour_due(self, t_s: float) -> bool:
         """Is the colour part's step (``colour_step_s``) due at device time t_s?"""
