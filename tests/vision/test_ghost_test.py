@@ -47,6 +47,14 @@ def _look(inside_grey: float, inside_n: tuple[float, float]) -> _Look:
 PAVING = _look(100.0, (0.0, 0.0))
 
 
+def _analyzer() -> SceneAnalyzer:
+    """A camera without zones or masks: the ghost test on its own."""
+    cfg = CameraConfig.model_validate(
+        {"id": "cam", "name": "synthetic", "kind": "camera", "source": {"kind": "file"}}
+    )
+    return SceneAnalyzer(cfg)
+
+
 @pytest.mark.parametrize(
     ("image", "background", "young", "object_"),
     [
@@ -80,10 +88,7 @@ def test_ghost_beside_an_object_is_absorbed_without_eating_it() -> None:
     A is absorbed, but its outline does not take B's edge into the background (an object
     lying across a painted line splits along it, and the piece on the line looks like a
     ghost: after_close_rubbish 9602)."""
-    cfg = CameraConfig.model_validate(
-        {"id": "cam", "name": "synthetic", "kind": "camera", "source": {"kind": "file"}}
-    )
-    analyzer = SceneAnalyzer(cfg)
+    analyzer = _analyzer()
     h, w = SMALL[1], SMALL[0]
     paving = np.full((h, w), 100.0, np.float32)
     neutral = np.zeros((2 * h, w), np.float32)
@@ -119,10 +124,7 @@ def test_rubbish_lying_where_a_stall_stood_is_kept_out_of_its_ghost(
     the cleanliness check found the street clean). Once R is taken away, its place is
     absorbed like any ghost (market_morning 9402: crates kept that way as "present" for 80
     minutes after they left, when the background under them was filled in)."""
-    cfg = CameraConfig.model_validate(
-        {"id": "cam", "name": "synthetic", "kind": "camera", "source": {"kind": "file"}}
-    )
-    analyzer = SceneAnalyzer(cfg)
+    analyzer = _analyzer()
     h, w = SMALL[1], SMALL[0]
     street = np.full((h, w), 100.0, np.float32)
     street[:, 44:46] = 180.0  # a painted line across the stall's place and beyond
@@ -164,10 +166,7 @@ def test_rubbish_dropped_on_a_ghost_is_unlike_the_street_that_lay_there_unchange
     rubbish was absorbed with the ghost 5 s after it was dropped, and the street found clean
     at the check). Outline pixels that changed in the last ``GHOST_SETTLED_CHECKS`` checks
     are no street: the rubbish is unlike what is, and stays foreground."""
-    cfg = CameraConfig.model_validate(
-        {"id": "cam", "name": "synthetic", "kind": "camera", "source": {"kind": "file"}}
-    )
-    analyzer = SceneAnalyzer(cfg)
+    analyzer = _analyzer()
     h, w = SMALL[1], SMALL[0]
     street = np.full((h, w), 100.0, np.float32)
     stall = (slice(30, 50), slice(30, 60))
@@ -211,10 +210,7 @@ def test_rubbish_in_a_ghost_keeps_its_blurred_border_out_of_the_street() -> None
     outline, alike its colour, and three checks later the box was absorbed too
     (market_morning 20004 at 14479 s: the street then found clean at the check). A lying
     piece's pixel border stays out of the ghost, and the box stays foreground."""
-    cfg = CameraConfig.model_validate(
-        {"id": "cam", "name": "synthetic", "kind": "camera", "source": {"kind": "file"}}
-    )
-    analyzer = SceneAnalyzer(cfg)
+    analyzer = _analyzer()
     h, w = SMALL[1], SMALL[0]
     street = np.full((h, w), 80.0, np.float32)
     stall = (slice(30, 50), slice(30, 60))
