@@ -551,12 +551,20 @@ class ScriptBuilder:
         self._cleanliness_event(items)
 
     def _cleanliness_event(self, items: list[Actor]) -> None:
-        """One episode per zone: rubbish in the street from the first drop to the end."""
-        boxes = [list(b) for a in items if (b := a.box_norm(a.t_in)) is not None]
+        """One episode per zone: rubbish in the street from the first drop to the end.
+
+        ``details``: ``items``, each item's box (normalised) where it lies, and
+        ``dropped_s``, when each was dropped (scenario seconds, in the same order): rubbish
+        dropped after the zone's check time can be judged only once it has lain there.
+        """
+        seen = [(list(b), round(a.t_in, 2)) for a in items if (b := a.box_norm(a.t_in)) is not None]
+        boxes = [b for b, _ in seen]
+        dropped = [t for _, t in seen]
         t0 = min(a.t_in for a in items)
         for ev in self.s.events:
             if ev.kind == "cleanliness":
                 boxes += ev.details["items"]
+                dropped += ev.details["dropped_s"]
                 t0 = min(t0, ev.start_s)
                 self.s.events.remove(ev)
                 break
@@ -573,7 +581,7 @@ class ScriptBuilder:
                 t0,
                 self.s.duration_s,
                 union,
-                details={"items": boxes},
+                details={"items": boxes, "dropped_s": dropped},
             )
         )
 

@@ -160,3 +160,16 @@ def test_vehicle_rolls_in_at_one_speed_until_it_stops(seed: int) -> None:
         speeds = [float(np.hypot(b[1] - a[1], b[2] - a[2])) / (b[0] - a[0]) for a, b in legs]
         assert max(speeds) == pytest.approx(min(speeds), rel=1e-6), speeds
         assert 1.8 <= speeds[0] <= 4.0
+
+
+@pytest.mark.parametrize(("scenario", "seed"), [("after_close_rubbish", 3), ("market_morning", 3)])
+def test_the_rubbish_truth_says_when_each_item_was_dropped(scenario: str, seed: int) -> None:
+    """One cleanliness truth per script, its items' boxes and drop times in the same order:
+    the rubbish of the market's pack-up and of the street, merged."""
+    script = build_script(scenario, seed)
+    rubbish = sorted(round(a.t_in, 2) for a in script.actors if a.cls == "rubbish")
+    (truth,) = [e for e in script.events if e.kind == "cleanliness"]
+    items, dropped = truth.details["items"], truth.details["dropped_s"]
+    assert len(items) == len(dropped) == len(rubbish) > 0
+    assert sorted(dropped) == rubbish
+    assert truth.start_s == pytest.approx(min(dropped), abs=0.01)

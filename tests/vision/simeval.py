@@ -7,6 +7,7 @@ truth: frames go in, episodes come out, and only then are they matched to the sc
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -32,15 +33,18 @@ TYPE_TO_KIND = {
     "litter": "cleanliness",
     "camera_tamper": "tamper",
 }
-#: Allowed delay after the truth start (dwell + 30 s for zones, 10 s for tamper).
+#: Allowed delay after the truth start (dwell + 30 s for zones, 10 s for tamper);
+#: cleanliness is judged from its zone's check time on (``litter_due_s``).
 GRACE_S = {
     "no_stall": 180 + 30,
     "restricted": 60 + 30,
     "walkway": 60 + 30,
     "vehicle_free": 30,
-    "cleanliness": 60 + 30,
     "tamper": 10,
 }
+#: The dwell of cleanliness (s): how long rubbish lies still before it counts as left over
+#: (``models.vision.zones.litter.LITTER_STILL_S``, the fallback path's stationary evidence).
+CLEAN_DWELL_S = 30.0
 
 
 @dataclass
@@ -197,13 +201,37 @@ def litter_cover(truth: dict) -> float:
     return _cover(truth, _zone_of(truth))
 
 
-def _cover(truth: dict, zone: CleanlinessZone) -> float:
+def _cover(truth: dict, zone: CleanlinessZone, by_s: float = math.inf) -> float:
+    """``litter_cover`` of the items dropped by ``by_s`` (scenario seconds): all by default,
+    and all of a truth that does not say when each was dropped."""
     w, h = 640, 360
     zone_mask = polygon_mask(zone.polygon, (w, h))
     items = np.zeros((h, w), bool)
-    for x0, y0, x1, y1 in truth["details"]["items"]:
-        items[round(y0 * h) : round(y1 * h), round(x0 * w) : round(x1 * w)] = True
+    boxes = truth["details"]["items"]
+    dropped = truth["details"].get("dropped_s", [truth["start_s"]] * len(boxes))
+    for (x0, y0, x1, y1), t in zip(boxes, dropped, strict=True):
+        if t <= by_s:
+            items[round(y0 * h) : round(y1 * h), round(x0 * w) : round(x1 * w)] = True
     return float(np.count_nonzero(items & zone_mask)) / max(1, int(np.count_nonzero(zone_mask)))
+
+
+def litter_due_s(truth: dict, check_s: float) -> float:
+    """Latest time (scenario seconds) at which an episode finds a cleanliness truth in time:
+    30 s after the zone's check (``check_s``) or, where the items that cover more than its
+    ``max_litter`` were not all down ``CLEAN_DWELL_S`` before it, 30 s after that dwell.
+
+    Rubbish is judged from the check time on, and an item must have lain still for the
+    dwell to be told from a bag set down for a moment (the issue's "within their dwell time
+    + 30 s"): an item dropped 24 s after the check (market_morning 20003) cannot be found by
+    the check's 30 s of grace.
+    """
+    zone = _zone_of(truth)
+    ready = truth["start_s"]
+    for t in sorted(truth["details"].get("dropped_s", [])):
+        ready = t
+        if _cover(truth, zone, t) > zone.max_litter:
+            break
+    return max(check_s, ready + CLEAN_DWELL_S) + 30.0
 
 
 def _below_threshold(truth: dict) -> bool:
@@ -225,9 +253,7 @@ def score(found: list[dict], truths: list[dict], dur_s: float, check_s: float = 
         tally[kind] = tally.get(kind, 0) + 1
         # litter is judged at the zone's check time, not when it was dropped
         due = (
-            max(tr["start_s"], check_s) + 30.0
-            if kind == "cleanliness"
-            else (tr["start_s"] + GRACE_S[kind])
+            litter_due_s(tr, check_s) if kind == "cleanliness" else (tr["start_s"] + GRACE_S[kind])
         )
         for i, ep in enumerate(found):
             if i in used or ep["kind"] != kind:

@@ -63,3 +63,44 @@ def test_litter_under_the_zone_threshold_is_no_episode_to_find(
     assert sc.hits.get("cleanliness", 0) == hits
     assert sc.below.get("cleanliness", 0) == below
     assert sc.false.get("cleanliness", 0) == false
+
+
+def _dropped(*drops: tuple[float, float]) -> dict:
+    """A cleanliness truth of one or two items, (box side normalised, dropped at s) each,
+    side by side in the middle of the zone, with their drop times."""
+    truth = _litter_truth(0.05)
+    x0, y0, _, _ = truth["details"]["items"][0]
+    items = [
+        [x0 + dx, y0, x0 + dx + side, y0 + side]
+        for dx, (side, _) in zip((0.0, 0.06), drops, strict=False)
+    ]
+    truth["details"] = {"items": items, "dropped_s": [t for _, t in drops]}
+    truth["start_s"] = min(t for _, t in drops)
+    return truth
+
+
+@pytest.mark.parametrize(
+    ("truth", "opened_s", "hit"),
+    [
+        # down long before the check (720 s): found within 30 s of the check
+        (_dropped((0.05, 100.0)), 745.0, True),
+        (_dropped((0.05, 100.0)), 755.0, False),
+        # dropped 24 s after the check: found within its dwell (30 s) + 30 s of the drop
+        (_dropped((0.05, 744.0)), 800.0, True),
+        (_dropped((0.05, 744.0)), 810.0, False),
+        # a speck far off early (below max_litter alone), the heap after the check: the
+        # heap's drop counts
+        (_dropped((0.004, 100.0), (0.05, 744.0)), 800.0, True),
+        (_dropped((0.004, 100.0), (0.05, 744.0)), 810.0, False),
+        # a truth without drop times: all items down at its start
+        (_litter_truth(0.05), 745.0, True),
+        (_litter_truth(0.05), 755.0, False),
+    ],
+)
+def test_litter_is_due_after_the_check_or_after_its_dwell(
+    truth: dict, opened_s: float, hit: bool
+) -> None:
+    sc = simeval.score([_episode(opened_s)], [truth], 1200.0, check_s=720.0)
+    assert sc.truths.get("cleanliness", 0) == 1
+    assert sc.hits.get("cleanliness", 0) == int(hit)
+    assert sc.false.get("cleanliness", 0) == int(not hit)
