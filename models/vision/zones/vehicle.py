@@ -319,15 +319,35 @@ class VehicleDetector:
     ) -> list[_Sighting]:
         """``b`` seen where the median of its columns' lowest pixels meets the ground, if
         that lies ``SPLIT_FOOT_M`` or more beyond its lowest row (``z``, m) and the columns
-        ending there are at least ``BEHIND_MIN_WIDTH_M`` wide; else nothing."""
-        feet = _column_feet(labels, b)
-        mid = len(feet) // 2
-        row_med = feet[mid] if len(feet) % 2 else 0.5 * (feet[mid - 1] + feet[mid])
+        ending there are at least ``BEHIND_MIN_WIDTH_M`` wide; else nothing.
+
+        Most blobs are answered without sorting their columns' feet (same answers, a fifth
+        of the cost): the median lies on the box's top row or below it, so no farther than
+        that row's depth, over no more columns than the box's width; a blob neither far
+        enough nor wide enough even so (a walker: the ground at his head's row lies a few
+        metres on, his width there still under a van's) is nothing. And where more than half
+        of the columns end on the box's bottom row, the median is that row.
+        """
+        far = ground.depth_m(b.y0 + 0.5)
+        if far is not None and (
+            far - z < SPLIT_FOOT_M or ground.width_m(b.width, far) < BEHIND_MIN_WIDTH_M
+        ):
+            return []
+        bottom = labels[b.y1 - 1, b.x0 : b.x1] == b.label
+        feet: list[int] | None = None
+        if 2 * int(np.count_nonzero(bottom)) > b.width:
+            row_med: float = b.y1 - 1
+        else:
+            feet = _column_feet(labels, b)
+            mid = len(feet) // 2
+            row_med = feet[mid] if len(feet) % 2 else 0.5 * (feet[mid - 1] + feet[mid])
         foot = ground.foot(b.centre[0], row_med + 0.5)
         if foot is None or foot[1] - z < SPLIT_FOOT_M:
             return []
         x_m, z_med = foot
-        width_m = ground.width_m(sum(1 for f in feet if f <= row_med + 1), z_med)
+        # the columns ending no lower than a row below the median: all where it is the bottom
+        ending = b.width if feet is None else sum(1 for f in feet if f <= row_med + 1)
+        width_m = ground.width_m(ending, z_med)
         if width_m < BEHIND_MIN_WIDTH_M:
             return []
         return [(b, (x_m, z_med, width_m))]
