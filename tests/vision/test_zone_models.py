@@ -162,10 +162,12 @@ def test_stall_age_does_not_fall_while_the_object_stays(
     empty = np.zeros((h, w), np.uint8)
     for t in range(judged_s):  # crates, 12x10 pixels, judged once a second
         bg.stationary_s[52:62, 30:42] = 100.0 + t
+        bg.fg_any = bg.stationary_s > 0  # what has evidence is there
         detector.update(FrameContext(float(t), None, grey, bg, empty, empty, SMALL))
     bg.stationary_s[52:62, 30:42] = 100.0 + judged_s if crates_stay else 0.0
     # more than three quarters of the joined blob has the newcomers' evidence
     bg.stationary_s[48:70, 42:80] = joined_age_s
+    bg.fg_any = bg.stationary_s > 0
     later = detector.update(FrameContext(float(judged_s), None, grey, bg, empty, empty, SMALL))
     assert later.measured["age_s"] == pytest.approx(age_after)
 
@@ -192,6 +194,7 @@ def test_stall_age_carries_to_the_goods_when_people_beside_them_leave(
     empty = np.zeros((h, w), np.uint8)
 
     def judge(t: int) -> float:
+        bg.fg_any = bg.stationary_s > 0  # what has evidence is there
         ctx = FrameContext(float(t), None, grey, bg, empty, empty, SMALL)
         return detector.update(ctx).measured["age_s"]
 
