@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +34,12 @@ SETTLED_GAP_S = 6.0
 #: nor two side by side: a van stopped by the door (market_morning 13004 at 6378 s, 1.7 m of
 #: it seen) kept its stay going with the pieces left where it stood.
 PEOPLE_MAX_WIDTH_M = 1.4
+#: A settled stay goes on with a blob that does not stand in the zone if the blob covers
+#: at least this share of the stay's spot (its anchor box) and foreground still fills this
+#: share of the spot: the person merged with somebody or something in front of the zone,
+#: whose feet are then the blob's (market_morning 21002 at 3424 s: a person in the
+#: stairwell joined the blob of what stood below it for 34 s and the stay began again).
+COVER_SHARE = 0.5
 
 
 @dataclass
@@ -156,6 +163,16 @@ class LingerDetector:
             return near
         return None
 
+    @staticmethod
+    def _covered(spot: PixelBox, blobs: list[Blob], fg: np.ndarray, dx: int) -> bool:
+        """Does one of ``blobs`` cover ``COVER_SHARE`` of ``spot`` while foreground (``fg``,
+        the reach window starting at column ``dx``) fills as much of it?"""
+        need = COVER_SHARE * box_area(spot)
+        if not any(box_common(b.box, spot) >= need for b in blobs):
+            return False
+        x0, y0, x1, y1 = spot
+        return int(np.count_nonzero(fg[y0:y1, x0 - dx : x1 - dx])) >= need
+
     def _gap(self, tr: _Track) -> float:
         """Seconds ``tr`` is kept without a blob."""
         return max(self.gap_s, SETTLED_GAP_S) if tr.settled else self.gap_s
@@ -189,11 +206,13 @@ class LingerDetector:
         fg = ctx.fg.view(bool)[rows, cols] | ctx.bg.fg_colour[rows, cols]
         found, _ = find_blobs(fg, px(self.cfg.min_area, ctx.size))
         dx = cols.start
-        blobs = [
+        sized = [
             b
             for b in (Blob(c.x0 + dx, c.y0, c.x1 + dx, c.y1, c.area, c.label) for c in found)
-            if self._stands_in_zone(b) and self._person_sized(b)
+            if self._person_sized(b)
         ]
+        blobs = [b for b in sized if self._stands_in_zone(b)]
+        in_front = [b for b in sized if b not in blobs]
         live: list[_Track] = []
         unused = list(blobs)
         # a track not seen for longer than gap_s is over, whatever it would match now: the
@@ -201,6 +220,9 @@ class LingerDetector:
         # spot a minute later has not been standing there all along
         for tr in (tr for tr in self.tracks if ctx.t_s - tr.last_s <= self._gap(tr)):
             match = self._match(tr, unused)
+            if match is None and tr.settled and self._covered(tr.anchor, in_front, fg, dx):
+                live.append(dataclasses.replace(tr, last_s=ctx.t_s))  # still there, merged
+                continue
             if match is not None:
                 unused.remove(match)
                 if _moved_off(match, tr.anchor, self._person_px(match.box, tr.anchor)):
