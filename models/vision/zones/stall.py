@@ -25,6 +25,15 @@ PERSON_HEIGHT_SHARE = 0.75
 #: ... and at most this wide (m): a person standing behind goods merges with them into one
 #: blob, which is then wider than anybody's shoulders.
 PERSON_MAX_WIDTH_M = 1.5
+#: Seconds after a pixel was last long-term foreground (grey or colour, ``fg_any``) that
+#: it stops counting for a stationary object. Where a pixel is no longer foreground its
+#: stationary evidence decays at ``BackgroundSettings.decay`` times the step, so goods that
+#: lay for minutes leave evidence behind after they are taken away, and the zone went on
+#: judging them there: "it closes when the object is gone" (side by side on 32 development
+#: runs, 2026-12-07: 4 of 35 episodes closed 14-20 s sooner, the longest lag after the
+#: removal 58.7 -> 38.7 s; no other count changed). Longer than the gaps in a low-contrast
+#: object's foreground, which comes and goes in patches; shorter than the hysteresis.
+GONE_AFTER_S = 20.0
 #: An object judged as one for HELD_AFTER_S keeps its age for a blob that still covers at
 #: least HELD_SHARE of its last box (judged again within HELD_GAP_S): the age is the 75th
 #: percentile of the blob's evidence, and passers-by stopping beside goods join the blob
@@ -39,15 +48,6 @@ PERSON_MAX_WIDTH_M = 1.5
 #: back to the goods when they go, whose own evidence froze while people crossed in front
 #: (market_morning 17003 at 12465 s: the sacks alone 94 s against 108 s carried; opened
 #: 210.3 s after they were put down, past dwell + 30 s).
-#: Seconds after a pixel was last long-term foreground (grey or colour, ``fg_any``) that
-#: it stops counting for a stationary object. Where a pixel is no longer foreground its
-#: stationary evidence decays at ``BackgroundSettings.decay`` times the step, so goods that
-#: lay for minutes leave evidence behind after they are taken away, and the zone went on
-#: judging them there: "it closes when the object is gone" (side by side on 32 development
-#: runs, 2026-12-07: 4 of 35 episodes closed 14-20 s sooner, the longest lag after the
-#: removal 58.7 -> 38.7 s; no other count changed). Longer than the gaps in a low-contrast
-#: object's foreground, which comes and goes in patches; shorter than the hysteresis.
-GONE_AFTER_S = 20.0
 HELD_AFTER_S = 60.0
 HELD_DROP_S = 30.0
 HELD_GAP_S = 5.0
