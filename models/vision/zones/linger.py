@@ -206,13 +206,13 @@ class LingerDetector:
         fg = ctx.fg.view(bool)[rows, cols] | ctx.bg.fg_colour[rows, cols]
         found, _ = find_blobs(fg, px(self.cfg.min_area, ctx.size))
         dx = cols.start
-        sized = [
-            b
-            for b in (Blob(c.x0 + dx, c.y0, c.x1 + dx, c.y1, c.area, c.label) for c in found)
-            if self._person_sized(b)
-        ]
-        blobs = [b for b in sized if self._stands_in_zone(b)]
-        in_front = [b for b in sized if b not in blobs]
+        # person-sized blobs standing in the zone, and those standing in front of it
+        blobs: list[Blob] = []
+        in_front: list[Blob] = []
+        for c in found:
+            b = Blob(c.x0 + dx, c.y0, c.x1 + dx, c.y1, c.area, c.label)
+            if self._person_sized(b):
+                (blobs if self._stands_in_zone(b) else in_front).append(b)
         live: list[_Track] = []
         unused = list(blobs)
         # a track not seen for longer than gap_s is over, whatever it would match now: the

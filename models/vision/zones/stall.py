@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -86,7 +86,10 @@ class StallDetector:
     period_s: float = 1.0
     _held: _Held | None = None
     #: Device time (s) at which each pixel was last seen long-term foreground.
-    _seen_s: np.ndarray | None = None
+    _seen_s: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._seen_s = np.full(self.mask.shape, -np.inf)
 
     @property
     def zone(self) -> str:
@@ -116,8 +119,6 @@ class StallDetector:
     def _still_there(self, ctx: FrameContext) -> np.ndarray:
         """Pixels long-term foreground within the last ``GONE_AFTER_S`` (bool); a clock
         that went back (a restarted source) counts as recent."""
-        if self._seen_s is None or self._seen_s.shape != self.mask.shape:
-            self._seen_s = np.full(self.mask.shape, -np.inf)
         self._seen_s[ctx.bg.fg_any] = ctx.t_s
         return np.asarray(ctx.t_s - self._seen_s <= GONE_AFTER_S)
 
