@@ -26,6 +26,7 @@ from models.vision.zones.vehicle import (
     BODY_GAP_ROWS,
     SPLIT_FOOT_M,
     STILL_S,
+    STOP_LATE_S,
     STOP_S,
     VehicleDetector,
     _Mover,
@@ -638,7 +639,8 @@ def test_a_confirmed_vehicle_stays_one_while_it_keeps_moving() -> None:
     """A tricycle confirmed clearly fast (2.6 m/s) whose foot point then hardly moves for a
     second (far rows span most of a metre each: vehicle_entry 1 at 222.8 s) is judged by the
     walking-pace rules from then on; it stays a vehicle on every frame while it is judged
-    moving, and is not one again after a stop until it has held its judgement anew."""
+    moving. After it stops it is one again once it has stood STOP_S (it drove brisk up to
+    its stop), and then not until it has held its judgement anew."""
 
     detector = _street_vehicle_detector()
     z, out = 18.0, []
@@ -661,7 +663,9 @@ def test_a_confirmed_vehicle_stays_one_while_it_keeps_moving() -> None:
     # every frame while it drives on slower (the window's speed stays above 1 m/s until the
     # stop has filled most of it)
     assert all(v for t, v in out if 2.0 <= t < 6.4)
-    assert not any(v for t, v in out if 8.0 <= t < 10.0 + 1.875 + 2.5 - 0.2)
+    stood = 6.0 + STOP_S
+    assert any(v for t, v in out if stood - 0.45 <= t <= stood + STOP_LATE_S)
+    assert not any(v for t, v in out if stood + STOP_LATE_S + 0.1 <= t < 10.0 + 1.875 + 2.5 - 0.2)
 
 
 def _first_vehicle(

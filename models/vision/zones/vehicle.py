@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -48,20 +49,31 @@ CLEARLY_FAST_SPAN_S = 1.0
 CLEARLY_FAST_CONFIRM_S = 1.0
 #: A mover judged clearly fast that goes unseen for up to this long (s), its blob broken up
 #: (a grey van on grey paving) or hidden, keeps its track when it is seen again within
-#: BRIDGE_GATE_M (m, |dX| + |dz|) of where its velocity puts it; its hold starts again there.
-#: (vehicle_entry 9303 and 9508: vans lost for 0.6-1.0 s at 14-17 m stopped 1 s after they
-#: were seen again.)
+#: BRIDGE_GATE_M (m, |dX| + |dz|) of where its velocity puts it; its hold starts again there
+#: after more than SHORT_GAP_FRAMES missed. (vehicle_entry 9303 and 9508: vans lost for
+#: 0.6-1.0 s at 14-17 m stopped 1 s after they were seen again.)
 BRIDGE_S = 1.0
 BRIDGE_GATE_M = 1.5
-#: Frames in a row a mover judged moving at SHORT_GAP_MIN_M_S or faster (not clearly fast)
-#: may go unseen and keep its hold, when it is seen again within BRIDGE_GATE_M of where its
-#: velocity puts it: a tricycle's cargo box, as grey as the paving, leaves a blob as narrow
+#: Frames in a row a mover judged moving at SHORT_GAP_MIN_M_S or faster (clearly fast or
+#: not) may go unseen and keep its hold, when it is seen again within BRIDGE_GATE_M of where
+#: its velocity puts it: a tricycle's cargo box, as grey as the paving, leaves a blob as narrow
 #: as its rider for a frame or two (market_morning 17001 at 13745.6 s, 0.6 m wide at 16 m,
 #: judged at 1.66 m/s: its hold of 2.5 s began again 1.2 s before it stopped). Not at walking
 #: pace (the simulator's walkers: 0.9-1.5 m/s): two people side by side at 1.2 m/s, lost for
-#: two frames, were confirmed so (market_morning 17001 at 5355 s).
+#: two frames, were confirmed so (market_morning 17001 at 5355 s). A tricycle judged clearly
+#: fast at 11 m, unseen for two frames, stopped 0.4 s after its hold had begun again
+#: (vehicle_entry 22007 at 62 s).
 SHORT_GAP_FRAMES = 2
 SHORT_GAP_MIN_M_S = 1.5
+#: Frame steps after which a mover that missed SHORT_GAP_FRAMES is seen again (half a step
+#: forgiven). The stop test (``STOP_S``) takes any mover's track across such a gap, at any
+#: speed (its moving rules start again after it unless it was bridged): a grey van at 3.7 m/s
+#: on grey paving was seen on 5 frames of the 11 before it stopped, at most 2 missed from
+#: 15 m on, and its track began again after each gap, leaving 0.4 s of arrival
+#: (vehicle_entry 14004 at 87 s). Its arrival's steps are judged as seen: a step across
+#: missed frames may carry no more than half its way either (market_morning 21001 at 82 s:
+#: a track still for 0.4 s, then 4 m on across two missed frames, onto somebody else).
+SHORT_GAP_STEPS = SHORT_GAP_FRAMES + 1.5
 #: Ground speed (m/s) nothing in the street exceeds.
 MAX_DRIVE_M_S = 6.0
 #: A rigid body at least this wide (m) is wider than two people side by side (a van is about
@@ -94,7 +106,11 @@ BEHIND_MIN_WIDTH_M = 1.3
 #: does not then stand still. No step of the arrival may carry more than half of it: a track
 #: that hopped from one body to another, 3.5 m in 0.4 s from a vendor pushing a stall to a
 #: person standing in front (dawn_quiet 9402 at 184.8 s) or 2.4 m back to somebody standing
-#: behind (market_morning 9401 at 12436 s), was "clearly fast" and then still.
+#: behind (market_morning 9401 at 12436 s), was "clearly fast" and then still. So is one
+#: judged brisk (``_Hold.brisk``) on every frame of at least ``ARRIVE_MIN_S`` up to where its
+#: stop began: a tricycle at 1.95 m/s, held brisk for 1.4 s of the 1.5 s it needed, stopped
+#: 12 m off and stood there 23 s (vehicle_entry 22007 at 214 s; its width had changed while
+#: it turned into the street, and a window over its stop measures less than it drove).
 STOP_S = 2.0
 STOP_TOL_M = 0.5
 #: ... judged on any frame up to this long (s) after the hold is complete: a mover unseen on
@@ -160,6 +176,26 @@ RIGID_OUTLIER_FROM = 5
 _Sighting = tuple[Blob, tuple[float, float, float]]
 
 
+class _BriskRun(NamedTuple):
+    """A stretch of frames in a row on which a mover was judged brisk: from, to (s) and
+    where it was on the last (m)."""
+
+    first_s: float
+    last_s: float
+    x_m: float
+    z_m: float
+
+
+class _Hold(NamedTuple):
+    """How a mover is judged on one frame (``VehicleDetector._hold_needed``)."""
+
+    #: Seconds it must keep moving so to be a vehicle.
+    needed_s: float
+    clearly_fast: bool
+    #: Clearly fast, or a rigid body faster than BRISK_M_S whose foot point did not hop.
+    brisk: bool
+
+
 @dataclass
 class _Mover:
     """A vehicle candidate followed on the ground: (t_s, X_m, z_m, width_m), newest last."""
@@ -181,6 +217,20 @@ class _Mover:
     #: (``VehicleDetector._restart``).
     last_fast: FastTrace | None = None
     last_confirmed: FastTrace | None = None
+    #: Device time (s) of the first sample its motion is judged on (``_hold_needed``): the
+    #: path may hold samples from before a short gap it was not bridged across.
+    judged_from: float = -math.inf
+    #: Its newest stretch of frames in a row judged brisk (``_Hold.brisk``); kept when its
+    #: judgement restarts or its path begins again (it stopped).
+    brisk_run: _BriskRun | None = None
+
+    def note_brisk(self, t_s: float) -> None:
+        """Judged brisk at ``t_s``: its brisk stretch goes on if its previous sample was too."""
+        run = self.brisk_run
+        prev = self.path[-2][0] if len(self.path) >= 2 else None
+        first = run.first_s if run is not None and run.last_s == prev else t_s
+        _, x_m, z_m, _ = self.path[-1]
+        self.brisk_run = _BriskRun(first, t_s, x_m, z_m)
 
     def restart(self) -> None:
         """Forget its judgement: it must hold anew."""
@@ -394,8 +444,9 @@ class VehicleDetector:
             keep_hold = False
             # at most SHORT_GAP_FRAMES missed (seen again on the frame after them, half a frame
             # forgiven): a mover judged moving keeps its hold, where its velocity puts it
-            if gap and v is None and dt <= (SHORT_GAP_FRAMES + 1.5) * step:
-                v = m.short_gap_velocity()
+            short_gap = gap and dt <= SHORT_GAP_STEPS * step
+            if short_gap:
+                v = v or m.short_gap_velocity()
                 keep_hold = v is not None
             if v is not None:
                 # look where its velocity puts it, not anywhere its last position could reach
@@ -407,8 +458,13 @@ class VehicleDetector:
             if best is not None and abs(best[1][0] - x0) + abs(best[1][1] - z0) <= gate:
                 unused.remove(best)
                 if v is None:
-                    if gap:
-                        m.path = []  # a new run: before the gap it may have been another body
+                    # a new run: before the gap it may have been another body. After at most
+                    # SHORT_GAP_FRAMES missed its samples stay for the stop test, which
+                    # judges an arrival's steps itself (SHORT_GAP_STEPS)
+                    if short_gap:
+                        m.judged_from = t_s
+                    elif gap:
+                        m.path = []
                 elif not keep_hold:
                     m.fast_since = None  # its hold starts again where it is seen again
                 m.path.append((t_s, *best[1]))
@@ -434,7 +490,9 @@ class VehicleDetector:
             if judged is None:
                 self._restart(m)
             else:
-                needed, m.clearly_fast = judged
+                needed, m.clearly_fast, brisk = judged
+                if brisk:
+                    m.note_brisk(t_s)
                 if m.fast_since is None:
                     m.fast_since = t_s
                 if t_s - m.fast_since >= needed:
@@ -473,10 +531,12 @@ class VehicleDetector:
         if not still_since(m.path, t_s, STOP_S - 0.5 * step, STOP_TOL_M):
             return False  # the cheap test first: most movers are moving
         assert self.ground is not None
-        run = recent_run(m.path, t_s, STOP_S + STOP_LATE_S + ARRIVE_S + 0.5, step)
+        run = recent_run(
+            m.path, t_s, STOP_S + STOP_LATE_S + ARRIVE_S + 0.5, step, SHORT_GAP_STEPS * step
+        )
         k = stop_start(run, t_s, STOP_S, STOP_LATE_S, step, STOP_TOL_M)
         if k < 0:
-            return bool(self._fast_lost) and self._first_seen_stopped(run, t_s, step)
+            return self._first_seen_stopped(m, run, t_s, step)
         _, x_m, z_m, _ = run[-1]
         if not self._rigid([p[3] for p in run[k:]], z_m):
             return False
@@ -485,20 +545,38 @@ class VehicleDetector:
             [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6]
         ):
             return True
-        return self._on_a_lost_fast_line(x_m, z_m, t_stop)
+        return self._brisk_up_to(m, x_m, z_m, t_stop) or self._on_a_lost_fast_line(x_m, z_m, t_stop)
+
+    @staticmethod
+    def _brisk_up_to(m: _Mover, x_m: float, z_m: float, t_stop: float) -> bool:
+        """Was ``m`` judged brisk for ``ARRIVE_MIN_S`` or more up to where it stopped at
+        (``x_m``, ``z_m``) from ``t_stop``: a stretch ending at most ``BRIDGE_S`` before it,
+        within ``BRIDGE_GATE_M`` (|dX| + |dz|) of the stop?"""
+        r = m.brisk_run
+        return (
+            r is not None
+            and r.last_s - r.first_s >= ARRIVE_MIN_S - 1e-6
+            and t_stop - r.last_s <= BRIDGE_S + 1e-6
+            and abs(r.x_m - x_m) + abs(r.z_m - z_m) <= BRIDGE_GATE_M
+        )
 
     def _on_a_lost_fast_line(self, x_m: float, z_m: float, t_stop: float) -> bool:
         """Could a lost clearly fast mover (``_fast_lost``) have driven on to (``x_m``,
         ``z_m``) by ``t_stop``, where a body stopped?"""
         return any(ahead_on_line(f, x_m, z_m, t_stop, FAST_TRACE_LATERAL) for f in self._fast_lost)
 
-    def _first_seen_stopped(self, run: list[Sample], t_s: float, step: float) -> bool:
-        """Was the body of ``run`` (a :func:`recent_run`) first seen (or seen again after a
-        gap) standing still and rigid where a lost clearly fast mover's line led, and has it
-        stood there ``STOP_S`` (up to ``STOP_LATE_S`` more)? A van judged clearly fast was
-        lost as it stopped 2 m on, and its blob came back 1.2 s later standing there as a
-        new mover with no arrival of its own (market_morning 18004 at 11345 s). A body that
-        has stood in view longer is no new arrival (the window's oldest sample is too old)."""
+    def _first_seen_stopped(self, m: _Mover, run: list[Sample], t_s: float, step: float) -> bool:
+        """Was the body of ``run`` (``m``'s :func:`recent_run`) first seen (or seen again after
+        a gap) standing still and rigid where a lost clearly fast mover's line led, or where
+        ``m`` itself was judged brisk up to a moment before, and has it stood there ``STOP_S``
+        (up to ``STOP_LATE_S`` more)? A van judged clearly fast was lost as it stopped 2 m
+        on, and its blob came back 1.2 s later standing there as a new mover with no arrival
+        of its own (market_morning 18004 at 11345 s); a tricycle judged brisk for 1.2 s went
+        unseen for three frames as it stopped, and its track began again there
+        (market_morning 22001 at 7731 s). A body that has stood in view longer is no new
+        arrival (the window's oldest sample is too old)."""
+        if not self._fast_lost and m.brisk_run is None:
+            return False
         _, x_m, z_m, _ = run[-1]
         if len(run) < 3 or not STOP_S - 0.5 * step <= t_s - run[0][0] <= STOP_S + STOP_LATE_S:
             return False
@@ -507,7 +585,7 @@ class VehicleDetector:
         if not self._rigid([p[3] for p in run], z_m):
             return False
         t_stop = run[0][0]
-        return self._on_a_lost_fast_line(x_m, z_m, t_stop)
+        return self._brisk_up_to(m, x_m, z_m, t_stop) or self._on_a_lost_fast_line(x_m, z_m, t_stop)
 
     def _arrived_clearly_fast(self, arrival: list[Sample]) -> bool:
         """Do the samples up to a stop show a clearly fast, straight, steady approach, over
@@ -552,10 +630,10 @@ class VehicleDetector:
         assert self.ground is not None
         return z_m * z_m / (self.ground.focal_y * self.ground.height_m * self.ground.size[1])
 
-    def _hold_needed(self, m: _Mover, t_s: float, step: float) -> tuple[float, bool] | None:
-        """Seconds the mover must keep moving like this to be a vehicle and whether it is
-        clearly fast, or None when its motion over the last ``speed_window_s`` is not steady
-        motion faster than walking.
+    def _hold_needed(self, m: _Mover, t_s: float, step: float) -> _Hold | None:
+        """Seconds the mover must keep moving like this to be a vehicle, whether it is
+        clearly fast and whether it is brisk, or None when its motion over the last
+        ``speed_window_s`` is not steady motion faster than walking.
 
         ``confirm_s`` by default; less for a clearly fast mover (``CLEARLY_FAST_CONFIRM_S``)
         and for a rigid body wider than people side by side or faster than ``BRISK_M_S``
@@ -572,8 +650,11 @@ class VehicleDetector:
         # sparse frames (``step`` s apart, a simulation at speed 10 delivers one every 2 s):
         # widen the window to hold three samples
         win = max(self.cfg.speed_window_s, 2.0 * step + 0.1)
-        # a gap in the path is one bridged (``_follow`` starts a new path after any other)
-        pts = recent_run(m.path, t_s, win, step, BRIDGE_S + 0.5 * step)
+        # a gap in the path is one bridged (``_follow`` starts a new run after any other)
+        path = m.path
+        if path[0][0] < m.judged_from:
+            path = [p for p in path if p[0] >= m.judged_from]
+        pts = recent_run(path, t_s, win, step, BRIDGE_S + 0.5 * step)
         n = len(pts)
         span = pts[-1][0] - pts[0][0]
         if n < 3 or span < min(CLEARLY_FAST_SPAN_S, 0.75 * self.cfg.speed_window_s):
@@ -598,12 +679,13 @@ class VehicleDetector:
             return None
         if clearly_fast:
             # nobody walks this fast; a turning vehicle's width changes
-            return min(CLEARLY_FAST_CONFIRM_S, self.cfg.confirm_s), True
+            return _Hold(min(CLEARLY_FAST_CONFIRM_S, self.cfg.confirm_s), True, True)
         if not rigid:
             return None
-        if w_min >= WIDE_BODY_M or (speed >= BRISK_M_S and not hopped):
-            return min(WIDE_BODY_CONFIRM_S, self.cfg.confirm_s), False
-        return self.cfg.confirm_s, False
+        brisk = speed >= BRISK_M_S and not hopped
+        if w_min >= WIDE_BODY_M or brisk:
+            return _Hold(min(WIDE_BODY_CONFIRM_S, self.cfg.confirm_s), False, brisk)
+        return _Hold(self.cfg.confirm_s, False, False)
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         if self.ground is not None:
