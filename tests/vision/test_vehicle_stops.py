@@ -7,35 +7,23 @@ built as ``_follow`` sees them (one sighting per analysed frame: X, depth, width
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from models.vision.blobs import Blob
-from models.vision.frame import SMALL
-from models.vision.ground import Ground
 from models.vision.zones.vehicle import (
     ARRIVE_MIN_S,
     CLEARLY_FAST_CONFIRM_S,
     STOP_S,
-    VehicleDetector,
 )
-from whistle.config.camera import GroundPlane, VehicleFreeZone
 
-FPS = 5.0
-#: The simulated market camera's pinhole (firmware_sim.camera.geometry): 4 m pole.
-PLANE = GroundPlane(horizon_y=0.20, height_m=4.0, focal_y=1.0)
+from .test_zone_models import FPS, _street_vehicle_detector
 
 Track = dict[float, tuple[float, float, float]]
 
 
-def _detector() -> VehicleDetector:
-    zone = VehicleFreeZone(id="street", kind="vehicle_free", polygon=[(0, 0), (1, 0), (1, 1)])
-    return VehicleDetector(zone, np.ones(SMALL[::-1], bool), Ground(PLANE, SMALL))
-
-
 def _first_vehicle(track: Track, until_s: float) -> float | None:
     """Device time of the first frame ``_follow`` returns a vehicle for ``track``."""
-    detector = _detector()
+    detector = _street_vehicle_detector()
     for i in range(int(until_s * FPS) + 1):
         t = round(i / FPS, 6)
         seen = [(Blob(0, 0, 1, 1, 1, 1), track[t])] if t in track else []
@@ -117,7 +105,7 @@ def test_a_rigid_mover_judged_brisk_up_to_its_stop_is_a_vehicle(
 
 def test_the_brisk_stretch_counts_frames_judged_in_a_row() -> None:
     """A stretch of brisk judgements ends where a frame was judged otherwise."""
-    detector = _detector()
+    detector = _street_vehicle_detector()
     track = _drive_and_stop(1.95, 20.0)
     for i in range(int(3.0 * FPS) + 1):
         t = round(i / FPS, 6)
