@@ -17,19 +17,16 @@ from models.vision.zones.vehicle import (
 )
 
 from .test_zone_models import FPS, _street_vehicle_detector
+from .test_zone_models import _first_vehicle as first_vehicle_seen
 
 Track = dict[float, tuple[float, float, float]]
 
 
 def _first_vehicle(track: Track, until_s: float) -> float | None:
-    """Device time of the first frame ``_follow`` returns a vehicle for ``track``."""
-    detector = _street_vehicle_detector()
-    for i in range(int(until_s * FPS) + 1):
-        t = round(i / FPS, 6)
-        seen = [(Blob(0, 0, 1, 1, 1, 1), track[t])] if t in track else []
-        if detector._follow(t, seen):
-            return t
-    return None
+    """Device time of the first frame ``_follow`` returns a vehicle for ``track``'s
+    sightings up to ``until_s``."""
+    seen = {t: p for t, p in track.items() if t <= until_s + 1e-6}
+    return first_vehicle_seen(_street_vehicle_detector(), seen)
 
 
 def _drive_and_stop(
