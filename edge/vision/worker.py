@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from edge.device import DeviceWorker, EpisodeEvent, Observation, Severity, Sink, WorkerOptions
 from edge.episodes import EpisodeTracker, HysteresisSettings
+from edge.vision.clean_street import CleanStreetKeeper, CleanStreetStore, litter_detectors
 from edge.vision.session import CameraSession
 from whistle.config.camera import CameraConfig
 from whistle.config.site import SiteConfig
@@ -69,6 +70,10 @@ class CameraWorker(DeviceWorker):
         self.options = options
         self.tz = ZoneInfo(site.timezone)
         self.session = CameraSession(device, self.tz)
+        self.clean_streets = CleanStreetKeeper(
+            CleanStreetStore(options.data_dir / "clean_street" / device.id),
+            litter_detectors(self.session.analyzer),
+        )
         self.fault = EpisodeTracker(
             "camera_fault",
             device.id,
@@ -101,11 +106,13 @@ class CameraWorker(DeviceWorker):
                     ts = frame.ts
                     if pacer.take(ts, time.monotonic()):
                         self._emit(sink, self.session.process(ts, frame.image))
+                        self.clean_streets.after_frame(ts)
                     if next_health is None or ts >= next_health:
                         next_health = ts + timedelta(seconds=HEALTH_EVERY_S)
                         self._health(sink, source.health(), source.faults(), pacer, ts)
                 if ts is not None:
                     self._emit(sink, self.session.close_all(ts))
+                    self.clean_streets.flush(ts)
             except Exception:  # a worker logs, counts and carries on
                 self.errors += 1
                 log.exception("camera %s: analysis failed; restarting the source", self.device_id)

@@ -37,6 +37,41 @@ def _median(values: np.ndarray, step: float) -> np.ndarray:
     return (cv2.medianBlur(q, RATIO_MEDIAN_PX).astype(np.float32) - 128.0) * step
 
 
+@dataclass(frozen=True)
+class CleanStreet:
+    """The clean street a ``cleanliness`` zone learned in its ``learn`` window: what an agent
+    keeps across restarts (a power cut or an update in the night would otherwise leave the
+    next morning's check to the fallback, ``LitterDetector._left_behind``).
+
+    ``grey``: the long-term background's grey levels (0-255, float32, the working size's
+    shape); ``chroma_n``: its planar chromaticity (float32, twice the rows; see
+    ``models.vision.background``), None for a grey camera.
+    """
+
+    grey: np.ndarray
+    chroma_n: np.ndarray | None
+
+    def check(self, shape: tuple[int, int]) -> None:
+        """Raise ValueError naming what is wrong unless this street fits a detector whose
+        zone mask has ``shape`` (rows, columns): a reference kept by another version or
+        another working size, or damaged, must not be compared with the street."""
+        h, w = shape
+        for name, arr, want in (
+            ("grey", self.grey, (h, w)),
+            ("chroma_n", self.chroma_n, (2 * h, w)),
+        ):
+            if arr is None:
+                continue
+            if arr.dtype != np.float32 or arr.shape != want:
+                raise ValueError(
+                    f"{name}: expected float32 of shape {want}, got {arr.dtype} {arr.shape}"
+                )
+            if not np.isfinite(arr).all():
+                raise ValueError(f"{name}: values that are not finite")
+        if not ((self.grey >= 0.0) & (self.grey <= 255.0)).all():
+            raise ValueError("grey: levels outside 0-255")
+
+
 def _in_window(t: time, start: time, end: time) -> bool:
     return start <= t < end if start < end else (t >= start or t < end)
 
@@ -64,10 +99,30 @@ class LitterDetector:
     _ref_n: np.ndarray | None = None
     _t0: float | None = None
     _learned_in_window: bool = False
+    #: Device time (s) the clean street was last learned in the window; None before, and
+    #: after :meth:`restore` until it is learned again.
+    learned_s: float | None = None
 
     @property
     def zone(self) -> str:
         return self.cfg.id
+
+    @property
+    def clean_street(self) -> CleanStreet | None:
+        """The clean street learned in the ``learn`` window (or restored), None before."""
+        if not self._learned_in_window or self._ref is None:
+            return None
+        return CleanStreet(self._ref, self._ref_n)
+
+    def restore(self, street: CleanStreet) -> None:
+        """Take ``street`` as the clean street learned in the window (kept by a run before
+        this one); it is replaced when the window comes round with the zone empty.
+        ValueError (see :meth:`CleanStreet.check`) when it does not fit this zone."""
+        street.check(self.mask.shape)
+        self._ref, self._ref_n = street.grey.copy(), None
+        if street.chroma_n is not None:
+            self._ref_n = street.chroma_n.copy()
+        self._learned_in_window = True
 
     def _light(self, grey: np.ndarray, ref: np.ndarray) -> np.ndarray:
         """The light ratio ``(grey + c) / (ref + c)`` as a field (float32 at the working size):
@@ -95,6 +150,7 @@ class LitterDetector:
         if bg.long is not None and quiet and in_learn:
             self._ref, self._learned_in_window = bg.long.copy(), True
             self._ref_n = None if bg.long_n is None else bg.long_n.copy()
+            self.learned_s = ctx.t_s
         elif (
             self._ref is None
             and bg.long is not None
