@@ -56,8 +56,10 @@ def main() -> int:
         "--yesterday-s",
         type=float,
         default=0.0,
-        help="seconds of the day before's empty street at 10:00 shown first (the cleanliness "
-        "zone learns the clean street then; default 0: it never does and judges what lay still)",
+        help="seconds of the day before's empty street at 10:00 that the camera saw before "
+        "its agent restarted in the night: the cleanliness zones start with the clean street "
+        "learned then, as the agent restores it (default 0: a camera installed this morning; "
+        "they judge what lay still)",
     )
     args = parser.parse_args()
     seeds = [1001] if args.quick else [int(s) for s in args.seeds.split(",")]

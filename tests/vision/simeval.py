@@ -122,9 +122,12 @@ def run_scenario(
 ) -> tuple[list[dict], list[dict], float]:
     """(detected episodes, truth events, seconds) of one scenario run at ``fps``.
 
-    ``yesterday_s`` > 0: the camera first sees that many seconds of the day before's empty
-    street from 10:00 (the cleanliness zone's default ``learn`` window), as a camera that ran
-    the day before did; an episode opened then counts, at its negative time.
+    ``yesterday_s`` > 0: a camera saw that many seconds of the day before's empty street
+    from 10:00 (the cleanliness zone's default ``learn`` window) and its agent restarted in the
+    night: its cleanliness zones start with the clean street they learned then (as
+    ``edge.vision.clean_street`` restores it), everything else afresh. (Fed the day before's
+    frames straight before the scenario's, the tamper check would see a covered lens in the
+    jump from daylight to the night of 04:30.)
     """
     from firmware_sim.camera.market import make_renderer
 
@@ -136,7 +139,7 @@ def run_scenario(
     session = CameraSession(camera_config(), TZ)
     found: dict[object, dict] = {}
     if yesterday_s > 0:
-        _show_yesterday(session, renderer.script, day, yesterday_s, fps, start, found)
+        _learn_yesterday(session, renderer.script, day, yesterday_s, fps)
     n = int(dur * fps)
     ts = start
     for i in range(n):
@@ -150,26 +153,28 @@ def run_scenario(
     return list(found.values()), truths, dur
 
 
-def _show_yesterday(
-    session: CameraSession,
-    script: Script,
-    day: datetime,
-    seconds: float,
-    fps: float,
-    start: datetime,
-    found: dict[object, dict],
+def _learn_yesterday(
+    session: CameraSession, script: Script, day: datetime, seconds: float, fps: float
 ) -> None:
-    """Feed ``session`` the street of ``script`` without actors or tampering, from 10:00 of the
-    day before ``day`` (the renderer's light depends on the time of day only)."""
+    """Restore into ``session``'s cleanliness zones the clean street a camera of the same
+    configuration learned from ``seconds`` of the street of ``script`` without actors or
+    tampering, from 10:00 of the day before ``day`` (the renderer's light depends on the time
+    of day only)."""
+    from edge.vision.clean_street import litter_detectors
     from firmware_sim.camera.market import MarketRenderer
 
     bare = MarketRenderer(dataclasses.replace(script, actors=[], tampers=[]))
+    before = CameraSession(session.cfg, session.tz)
     t0 = LEARN_TOD_S - script.start_tod_s
     begin = day - timedelta(days=1) + timedelta(seconds=LEARN_TOD_S)
     for i in range(int(seconds * fps)):
         t = i / fps
-        for ev in session.process(begin + timedelta(seconds=t), bare.frame_at(t0 + t)):
-            _collect(ev, start, found)
+        before.process(begin + timedelta(seconds=t), bare.frame_at(t0 + t))
+    learned = litter_detectors(before.analyzer)
+    for zone, detector in litter_detectors(session.analyzer).items():
+        street = learned[zone].clean_street
+        assert street is not None, f"zone {zone} learned no clean street in {seconds} s"
+        detector.restore(street)
 
 
 def _collect(ev, start: datetime, found: dict[object, dict]) -> None:  # type: ignore[no-untyped-def]

@@ -60,3 +60,28 @@ def test_violation_once_missed_is_found(
     sc = simeval.score(found, truths, dur, simeval.CLEAN_CHECK_S.get(scenario, 0.0))
     assert sc.truths.get(kind, 0) >= 1, "the scenario stretch holds no violation to find"
     assert sc.hits.get(kind, 0) == sc.truths[kind], (found, truths)
+
+
+def test_rubbish_found_against_the_street_learned_the_day_before() -> None:
+    """The learned path end to end: a camera learned the bare street at 10:00 the day
+    before, its agent restarted in the night (``simeval._learn_yesterday`` restores the
+    street as the agent does), and the rubbish after closing is found against it."""
+    from datetime import datetime
+
+    from edge.vision.clean_street import litter_detectors
+    from edge.vision.session import CameraSession
+    from firmware_sim.camera.market import make_renderer
+
+    scenario = "after_close_rubbish"
+    session = CameraSession(simeval.camera_config(), simeval.TZ)
+    day = datetime(2026, 11, 27, tzinfo=simeval.TZ)
+    simeval._learn_yesterday(session, make_renderer(scenario, HELD_OUT).script, day, 60.0, 5.0)
+    zones = litter_detectors(session.analyzer).values()
+    assert zones and all(d.clean_street is not None for d in zones), "no street restored"
+    found, truths, dur = simeval.run_scenario(
+        scenario, HELD_OUT, duration_s=760.0, yesterday_s=60.0
+    )
+    sc = simeval.score(found, truths, dur, simeval.CLEAN_CHECK_S[scenario])
+    assert sc.truths.get("cleanliness", 0) >= 1, "the scenario stretch holds no rubbish"
+    assert sc.hits.get("cleanliness", 0) == sc.truths["cleanliness"], (found, truths)
+    assert sc.false.get("cleanliness", 0) == 0, found
