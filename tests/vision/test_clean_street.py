@@ -28,7 +28,7 @@ from models.vision.zones.litter import CleanStreet, LitterDetector
 from whistle.config.site import SiteConfig
 
 from . import simeval
-from .test_litter_learned import CHECK_AT, _context, _learned, _morning_light, _paving, _zone
+from .test_litter_learned import _judged, _learned, _morning_light, _paving, _zone
 
 W, H = SMALL
 #: A learn day's 11:00 in the market's time zone (the keeper compares device times only).
@@ -81,12 +81,12 @@ def test_a_restarted_agent_judges_the_morning_against_the_street_it_kept(
     _, bg = _learned(street)
     morning = _carton_morning(street)
     bg.reset(morning)
-    verdict = detector.update(_context(morning, bg, CHECK_AT))
+    verdict = _judged(detector, morning, bg)
     assert verdict.active, verdict.measured
     # without the kept street the same morning holds nothing that lay still: no alert
     fresh = _fresh()
     fresh.fallback_after_s = 0.0
-    assert not fresh.update(_context(morning, bg, CHECK_AT)).active
+    assert not _judged(fresh, morning, bg).active
 
 
 def test_the_colour_of_the_street_is_kept_too(tmp_path: Path) -> None:

@@ -12,8 +12,26 @@ from models.vision.blobs import find_blobs, union_box
 from models.vision.context import FrameContext, ZoneJudgement
 from whistle.config.camera import CleanlinessZone
 
-#: Seconds an object must have lain still to count as left-over rubbish.
+#: Seconds an object must have lain still to count as left-over rubbish; against the clean
+#: street, seconds a difference from it must last (the parts of passers-by that stand still
+#: for a step or a pause differ for a few seconds: market_morning 22001 at 08:34-08:50 opened
+#: eight episodes in 16 minutes before this held for the learned street too, 2026-12-07).
 LITTER_STILL_S = 30.0
+#: An alert stands until the rubbish measures under this fraction of ``max_litter``: people
+#: passing over it and its edges at the threshold make the measure dip for seconds, and each
+#: dip longer than the episode's close delay used to split the alert in two.
+RELEASE_FRACTION = 0.5
+#: Seconds of difference taken back by each second a pixel looks like the clean street again:
+#: one second of it (a passer-by's shadow, noise at the threshold, a stall carried off over
+#: the rubbish) does not start the rubbish's count again (market_morning 21001 at 14689 s and
+#: 22004 at 15547 s split their alerts in two when it did), six seconds do.
+FORGET_RATE = 10.0
+#: Pieces of fewer pixels (8-connected, at the working size) are specks, not rubbish, in the
+#: comparison with the clean street.
+MIN_PIECE_PX = 4
+#: Longest step (s) between two comparisons counted towards ``LITTER_STILL_S``: after a gap
+#: (the view tampered, the analysis restarted) a difference is timed afresh.
+MAX_STEP_S = 5.0
 #: Side (px at the working size, 160x90) of the median window of the light ratio between the
 #: image and the clean reference: rubbish under half of it (a 1 m heap 6 m away) is not light.
 RATIO_MEDIAN_PX = 15
@@ -35,6 +53,31 @@ def _median(values: np.ndarray, step: float) -> np.ndarray:
     around 0 in 8 bits, where OpenCV's median takes any window size."""
     q = np.clip(np.round(values / step) + 128.0, 0, 255).astype(np.uint8)
     return (cv2.medianBlur(q, RATIO_MEDIAN_PX).astype(np.float32) - 128.0) * step
+
+
+def _opened(mask: np.ndarray) -> np.ndarray:
+    """``mask`` (bool) opened by 2 x 2: specks and lines one pixel thin taken away."""
+    k = np.ones((2, 2), np.uint8)
+    return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, k).astype(bool)
+
+
+def _without_specks(mask: np.ndarray) -> np.ndarray:
+    """``mask`` (bool) opened by a horizontal pair of pixels, then without its pieces under
+    ``MIN_PIECE_PX`` (8-connected).
+
+    Against the clean street, where a difference must last (``_lasting``), instead of the
+    fallback's 2 x 2 opening: a flat carton or sheet 10-15 m off is a horizontal line one or
+    two pixels high, which that opening took away (market_morning 22002: 14 of its 18
+    pixels kept; the alert came 2 minutes late). What lies flat on the street runs across
+    the image seen from a pole; lines one pixel wide that run down it are left by edges (a
+    shadow's across the paving, a kerb's) and go."""
+    flat = cv2.morphologyEx(mask.view(np.uint8), cv2.MORPH_OPEN, np.ones((1, 2), np.uint8))
+    blobs, labels = find_blobs(flat, MIN_PIECE_PX)
+    if not blobs:
+        return np.zeros(mask.shape, bool)
+    keep = np.zeros(int(labels.max()) + 1, bool)
+    keep[[b.label for b in blobs]] = True
+    return np.asarray(keep[labels] & flat.astype(bool))
 
 
 @dataclass(frozen=True)
@@ -76,6 +119,10 @@ def _in_window(t: time, start: time, end: time) -> bool:
     return start <= t < end if start < end else (t >= start or t < end)
 
 
+def _seconds(t: time) -> float:
+    return t.hour * 3600.0 + t.minute * 60.0 + t.second + t.microsecond / 1e6
+
+
 @dataclass
 class LitterDetector:
     """``cleanliness``: after ``check_at``, rubbish = difference from the learned clean street.
@@ -102,6 +149,11 @@ class LitterDetector:
     #: Device time (s) the clean street was last learned in the window; None before, and
     #: after :meth:`restore` until it is learned again.
     learned_s: float | None = None
+    #: Per pixel, seconds it has differed from the clean street (``_lasting``).
+    _differs_s: np.ndarray | None = None
+    _compared_at: float | None = None
+    #: The last judgement found rubbish (``_judge``'s hysteresis).
+    _dirty: bool = False
 
     @property
     def zone(self) -> str:
@@ -157,12 +209,21 @@ class LitterDetector:
             and ctx.t_s - self._t0 >= self.fallback_after_s
         ):
             self._ref = bg.long.copy()
-        due = ctx.local is not None and ctx.local >= self.cfg.check_at
-        if self._ref is None or not due:
+        local_s = None if ctx.local is None else _seconds(ctx.local)
+        check_s = _seconds(self.cfg.check_at)
+        if self._ref is None or local_s is None or local_s < check_s - LITTER_STILL_S:
+            self._dirty, self._compared_at = False, None
             return ZoneJudgement(self.zone, self.kind, False, measured={"litter": 0.0})
         if not self._learned_in_window:
+            if local_s < check_s:
+                return ZoneJudgement(self.zone, self.kind, False, measured={"litter": 0.0})
             return self._left_behind(ctx)
-        return self._compared(ctx, self._ref)
+        # compared from LITTER_STILL_S before the check: rubbish lying then is found at it
+        verdict = self._compared(ctx, self._ref)
+        if local_s < check_s:
+            self._dirty = False
+            return ZoneJudgement(self.zone, self.kind, False, measured={"litter": 0.0})
+        return verdict
 
     def _compared(self, ctx: FrameContext, ref: np.ndarray) -> ZoneJudgement:
         """Rubbish against the clean reference ``ref`` under the light of now.
@@ -179,11 +240,25 @@ class LitterDetector:
         diff = np.abs(ctx.grey - expected)
         blind = light * REF_NOISE > bg.s.abs_threshold
         still, still_heat = self._still(ctx)
-        changed = (diff > thr) | self._recoloured(ctx)
-        changed &= self.mask & ~ctx.moving.astype(bool)
-        litter = np.where(blind, still, changed)
+        changed = ((diff > thr) | self._recoloured(ctx)) & self.mask
+        lasting = self._lasting(changed, ctx.moving.astype(bool), ctx.t_s) >= LITTER_STILL_S
+        litter = np.where(blind, still, lasting)
         heat = np.where(blind, still_heat, np.clip(diff / (4.0 * thr), 0.0, 1.0))
-        return self._judge(litter, heat, ctx)
+        return self._judge(_without_specks(litter), heat, ctx)
+
+    def _lasting(self, changed: np.ndarray, moving: np.ndarray, t_s: float) -> np.ndarray:
+        """Seconds each pixel has differed from the clean street (float32): counted where it
+        differs and nothing moves over it, kept where someone moves over it (rubbish under a
+        passer-by's feet), taken back at ``FORGET_RATE`` where it looks like the street."""
+        dt = 0.0 if self._compared_at is None else min(MAX_STEP_S, t_s - self._compared_at)
+        self._compared_at = t_s
+        if self._differs_s is None or dt < 0.0:
+            self._differs_s = np.zeros(changed.shape, np.float32)
+        acc = self._differs_s
+        acc[changed & ~moving] += np.float32(dt)
+        same = ~changed
+        acc[same] = np.maximum(acc[same] - np.float32(FORGET_RATE * dt), np.float32(0.0))
+        return acc
 
     def _recoloured(self, ctx: FrameContext) -> np.ndarray | bool:
         """Where the colour differs from the clean street's (bool), after the tint of the light
@@ -198,17 +273,15 @@ class LitterDetector:
         return np.asarray((res[:h] + res[h:]) > ctx.bg.s.chroma_threshold)
 
     def _judge(self, litter: np.ndarray, heat: np.ndarray, ctx: FrameContext) -> ZoneJudgement:
-        """The verdict on ``litter`` (bool mask, specks of one pixel opened away) with its
-        heat map (0..1, clipped to the zone) for the evidence."""
-        litter = cv2.morphologyEx(
-            litter.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)
-        ).astype(bool)
+        """The verdict on ``litter`` (bool mask without specks) with its heat map (0..1,
+        clipped to the zone) for the evidence."""
         frac = float(litter.sum()) / max(1, int(self.mask.sum()))
         box = union_box(find_blobs(litter, 2)[0])
+        self._dirty = frac > self.cfg.max_litter * (RELEASE_FRACTION if self._dirty else 1.0)
         return ZoneJudgement(
             self.zone,
             self.kind,
-            frac > self.cfg.max_litter,
+            self._dirty,
             box=box.norm_box(ctx.size) if box else None,
             measured={"litter": round(frac, 4)},
             heat=(heat * self.mask).astype(np.float32),
@@ -222,7 +295,8 @@ class LitterDetector:
         objects as long-term foreground for an hour, while ghosts of stalls that left bring
         no new edges and are absorbed (see ``SceneAnalyzer._absorb_ghosts``).
         """
-        return self._judge(*self._still(ctx), ctx)
+        still, heat = self._still(ctx)
+        return self._judge(_opened(still), heat, ctx)
 
     def _still(self, ctx: FrameContext) -> tuple[np.ndarray, np.ndarray]:
         """(bool mask, heat 0..1) of what lay still ``LITTER_STILL_S`` or more in the zone."""
