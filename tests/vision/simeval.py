@@ -19,6 +19,7 @@ from edge.device import EpisodeState
 from edge.vision.session import CameraSession
 from models.vision.masks import polygon_mask
 from whistle.config.camera import CameraConfig, CleanlinessZone
+from whistle.config.site import SiteConfig
 
 if TYPE_CHECKING:
     from firmware_sim.camera.script import Script
@@ -109,6 +110,19 @@ def camera_config() -> CameraConfig:
                 }
                 for z in standard_zones()
             ],
+        }
+    )
+
+
+def one_camera_site(cam: CameraConfig) -> SiteConfig:
+    """A market site whose one agent has the one camera ``cam``."""
+    return SiteConfig.model_validate(
+        {
+            "id": "market",
+            "name": "market",
+            "kind": "market",
+            "agents": [{"id": "edge-market", "devices": [cam.id]}],
+            "devices": [cam.model_dump(mode="json")],
         }
     )
 

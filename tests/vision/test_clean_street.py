@@ -25,7 +25,6 @@ from edge.vision.clean_street import (
 from edge.vision.worker import CameraWorker
 from models.vision.frame import SMALL
 from models.vision.zones.litter import CleanStreet, LitterDetector
-from whistle.config.site import SiteConfig
 
 from . import simeval
 from .test_litter_learned import _judged, _learned, _morning_light, _paving, _zone
@@ -199,15 +198,7 @@ def test_a_disk_that_cannot_be_written_does_not_stop_the_analysis(
 
 def test_the_camera_worker_keeps_its_zones_streets_in_its_data_dir(tmp_path: Path) -> None:
     cam = simeval.camera_config()
-    site = SiteConfig.model_validate(
-        {
-            "id": "market",
-            "name": "market",
-            "kind": "market",
-            "agents": [{"id": "edge-market", "devices": [cam.id]}],
-            "devices": [cam.model_dump(mode="json")],
-        }
-    )
+    site = simeval.one_camera_site(cam)
     worker = CameraWorker(site, cam, WorkerOptions(tmp_path))
     keeper = worker.clean_streets
     assert keeper.store.directory == tmp_path / "clean_street" / cam.id

@@ -17,7 +17,6 @@ from edge.device import EpisodeState, WorkerOptions
 from edge.vision import build_workers
 from tests.sinks import ListSink
 from whistle.config.camera import CameraConfig
-from whistle.config.site import SiteConfig
 
 from . import simeval
 
@@ -46,15 +45,7 @@ def test_simulated_camera_worker_reports_vehicle_with_snapshot(tmp_path: Path) -
     from firmware_sim.camera.market import make_renderer
 
     cam = _camera()
-    site = SiteConfig.model_validate(
-        {
-            "id": "market",
-            "name": "market",
-            "kind": "market",
-            "agents": [{"id": "edge-market", "devices": [cam.id]}],
-            "devices": [cam.model_dump(mode="json")],
-        }
-    )
+    site = simeval.one_camera_site(cam)
     start: datetime = default_start(make_renderer("vehicle_entry", SEED))
     workers = build_workers(site, [cam], WorkerOptions(tmp_path, sim_start=start, sim_speed=6.0))
     assert len(workers) == 1
