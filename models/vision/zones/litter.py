@@ -68,9 +68,9 @@ def _without_specks(mask: np.ndarray) -> np.ndarray:
     Against the clean street, where a difference must last (``_lasting``), instead of the
     fallback's 2 x 2 opening: a flat carton or sheet 10-15 m off is a horizontal line one or
     two pixels high, which that opening thinned away (market_morning 22002's flat box, 11 x 3
-    px: it kept 14 of the pixels that differ, this keeps 17). What lies flat on the street runs across
-    the image seen from a pole; lines one pixel wide that run down it are left by edges (a
-    shadow's across the paving, a kerb's) and go."""
+    px: it kept 14 of the pixels that differ, this keeps 17). What lies flat on the street
+    runs across the image seen from a pole; lines one pixel wide that run down it are left
+    by edges (a shadow's across the paving, a kerb's) and go."""
     flat = cv2.morphologyEx(mask.view(np.uint8), cv2.MORPH_OPEN, np.ones((1, 2), np.uint8))
     blobs, labels = find_blobs(flat, MIN_PIECE_PX)
     if not blobs:
