@@ -213,17 +213,21 @@ class LitterDetector:
         check_s = _seconds(self.cfg.check_at)
         if self._ref is None or local_s is None or local_s < check_s - LITTER_STILL_S:
             self._dirty, self._compared_at = False, None
-            return ZoneJudgement(self.zone, self.kind, False, measured={"litter": 0.0})
+            return self._nothing()
         if not self._learned_in_window:
             if local_s < check_s:
-                return ZoneJudgement(self.zone, self.kind, False, measured={"litter": 0.0})
+                return self._nothing()
             return self._left_behind(ctx)
         # compared from LITTER_STILL_S before the check: rubbish lying then is found at it
         verdict = self._compared(ctx, self._ref)
         if local_s < check_s:
             self._dirty = False
-            return ZoneJudgement(self.zone, self.kind, False, measured={"litter": 0.0})
+            return self._nothing()
         return verdict
+
+    def _nothing(self) -> ZoneJudgement:
+        """The verdict while the street is not judged (before the check, nothing learned)."""
+        return ZoneJudgement(self.zone, self.kind, False, measured={"litter": 0.0})
 
     def _compared(self, ctx: FrameContext, ref: np.ndarray) -> ZoneJudgement:
         """Rubbish against the clean reference ``ref`` under the light of now.
