@@ -18,6 +18,7 @@ from edge.episodes import EpisodeTracker, HysteresisSettings
 from edge.vision.evidence import heatmap, snapshot
 from models.vision.analyzer import FrameResult, SceneAnalyzer
 from models.vision.context import ZoneJudgement
+from models.vision.zones.stall import CONFIRM_S as STALL_CONFIRM_S
 from whistle.config.camera import (
     CameraConfig,
     CameraZone,
@@ -48,7 +49,8 @@ CLOSE_AFTER_S: dict[str, float] = {
 #: Seconds an encroachment must be judged without a break before its episode opens: the
 #: dwell is counted by the detector, but an object judged for a moment (a passer-by merging
 #: with a long-placed stall's edge, development market_morning: 0.2 and 3.4 s) is not goods.
-NO_STALL_OPEN_AFTER_S = 10.0
+#: The detector judges this much before the dwell, so the episode opens at the dwell.
+NO_STALL_OPEN_AFTER_S = STALL_CONFIRM_S
 #: Zone kinds whose every object is an intrusion of its own: a vehicle first seen at least
 #: ``NEW_OBJECT_GAP_S`` after the open episode last held (while that episode waits out
 #: ``CLOSE_AFTER_S``) closes it and opens its own, with its own evidence, instead of

@@ -8,7 +8,7 @@ import pytest
 
 from models.vision.context import FrameContext
 from models.vision.frame import SMALL
-from models.vision.zones.stall import GONE_AFTER_S, StallDetector
+from models.vision.zones.stall import CONFIRM_S, GONE_AFTER_S, StallDetector
 from whistle.config.camera import NoStallZone
 
 from .test_zone_models import _flat_background
@@ -55,4 +55,4 @@ def test_goods_taken_away_leave_the_next_object_its_own_age(after_s: float) -> N
     table_age = gone + after_s - table_down
     assert after_s > GONE_AFTER_S
     assert later["age_s"] == pytest.approx(table_age)
-    assert later["active"] == float(table_age >= zone.dwell_s)
+    assert later["active"] == float(table_age >= zone.dwell_s - CONFIRM_S)
