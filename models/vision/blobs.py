@@ -74,6 +74,9 @@ def find_blobs(mask: np.ndarray, min_area_px: int = 1) -> tuple[list[Blob], np.n
     m = mask.view(np.uint8) if mask.dtype == bool else mask.astype(np.uint8)  # bool: no copy
     if cv2.countNonZero(m) < min_area_px:
         return [], np.zeros(m.shape, np.int32)
+    rows, cols = m.shape
+    if rows % 2 or cols % 2:
+        m = _even(m)
     _, labels, stats = components(m)
     # a few dozen components at most: plain Python over the rows beats numpy selection
     blobs = [
@@ -81,7 +84,24 @@ def find_blobs(mask: np.ndarray, min_area_px: int = 1) -> tuple[list[Blob], np.n
         for i, (x, y, w, h, area) in enumerate(stats.tolist())
         if i and area >= min_area_px
     ]
-    return blobs, labels
+    return blobs, labels[:rows, :cols]
+
+
+def _even(mask_u8: np.ndarray) -> np.ndarray:
+    """``mask_u8`` with a row and a column of background added where its height and width
+    are odd.
+
+    OpenCV's BBDT scans 2x2 blocks and takes two to four times as long on a mask of odd width
+    or height (a 33x90 ``restricted`` reach: 9.8 us a call, 34x90: 5.0 us). It scans an odd
+    edge as if padded with background, so the padded mask gives the same labels and the same
+    statistics for every component (only the background's row differs, which ``find_blobs``
+    does not read; same blobs and labels as ``cv2.connectedComponentsWithStats`` on 30000
+    random masks of every size up to 170x100).
+    """
+    h, w = mask_u8.shape
+    padded = np.zeros((h + h % 2, w + w % 2), np.uint8)
+    padded[:h, :w] = mask_u8
+    return padded
 
 
 def union_box(blobs: list[Blob]) -> Blob | None:
