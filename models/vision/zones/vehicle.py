@@ -785,6 +785,8 @@ def _column_feet(labels: np.ndarray, b: Blob) -> list[int]:
     An 8-connected component holds a pixel in every column of its box. Plain Python after one
     argmax: a few dozen values cost less than numpy's median.
     """
-    sub = (labels[b.y0 : b.y1, b.x0 : b.x1] == b.label).view(np.uint8)
+    sub = labels[b.y0 : b.y1, b.x0 : b.x1] == b.label
     # per column, the last row set: argmax of the flipped column finds the first from below
+    # (on the boolean mask itself: numpy's boolean argmax stops at the first True, a uint8
+    # view is searched for its maximum; 4.2 against 6.5 us on a 40x30 box)
     return sorted(((b.y1 - 1) - np.argmax(sub[::-1], axis=0)).tolist())
