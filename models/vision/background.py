@@ -119,11 +119,11 @@ def _blend(src: np.ndarray, dst: np.ndarray, alpha: float, mask: np.ndarray | No
     """
     a = np.float32(alpha)
     # numpy for the product: cv2.multiply by a scalar takes five times as long
-    mixed = cv2.scaleAdd(src, float(a), dst * (np.float32(1.0) - a))
+    kept = dst * (np.float32(1.0) - a)
     if mask is None:
-        np.copyto(dst, mixed)
+        cv2.scaleAdd(src, float(a), kept, dst=dst)  # straight into dst: no copy
     else:
-        cv2.copyTo(mixed, mask, dst)
+        cv2.copyTo(cv2.scaleAdd(src, float(a), kept, dst=kept), mask, dst)
 
 
 def _block_field(
@@ -157,6 +157,14 @@ class DualBackground:
         self.s = settings or BackgroundSettings()
         self.valid = valid.astype(bool)
         self._n_valid = max(1, int(np.count_nonzero(self.valid)))
+        #: The grey test's absolute threshold where a pixel is valid, +inf where it is not:
+        #: added to the relative threshold, it leaves masked pixels out of the foreground
+        #: without an ``& valid`` per mask (no difference exceeds +inf).
+        self._abs_thr = np.where(self.valid, np.float32(self.s.abs_threshold), np.float32(np.inf))
+        #: The colour test's threshold, the same way.
+        self._chroma_thr = np.where(
+            self.valid, np.float32(self.s.chroma_threshold), np.float32(np.inf)
+        )
         self.long: np.ndarray | None = None
         self.short: np.ndarray | None = None
         #: Chromaticity models (planar, 2h x w), None for a grey camera.
@@ -210,8 +218,9 @@ class DualBackground:
         self.gain[:] = 1.0
 
     def _gain_field(self, grey: np.ndarray, long: np.ndarray) -> np.ndarray:
-        # weights 0/1: converting the boolean mask costs a third of multiplying float by bool
-        w = (self.valid & ~self.fg_long).astype(np.float32)
+        # weights 0/1: converting the boolean mask costs a third of multiplying float by bool;
+        # valid and not foreground is valid > foreground (one pass instead of two)
+        w = np.greater(self.valid, self.fg_long).astype(np.float32)
         s_i = cv2.resize(grey * w, GRID, interpolation=cv2.INTER_AREA)
         s_b = cv2.resize(long * w, GRID, interpolation=cv2.INTER_AREA)
         m_b = cv2.resize(long, GRID, interpolation=cv2.INTER_AREA)
@@ -225,7 +234,7 @@ class DualBackground:
 
     def _offset_field(self, n: np.ndarray, long_n: np.ndarray) -> np.ndarray:
         """Smooth chromaticity shift of the background (tint of the light), same grid."""
-        bg = self.valid & ~self.fg_any
+        bg = np.greater(self.valid, self.fg_any)  # valid and not foreground
         w = bg.astype(np.float32)
         h = w.shape[0]
         dw = cv2.subtract(n, long_n)
@@ -263,9 +272,9 @@ class DualBackground:
         gain = self._gain_field(grey, long)
         bl = cv2.multiply(gain, long)
         thr = bl * s.rel_threshold
-        thr += s.abs_threshold
-        fg_long = (cv2.absdiff(grey, bl) > thr) & self.valid
-        fg_short = (cv2.absdiff(grey, cv2.multiply(gain, short)) > thr) & self.valid
+        thr += self._abs_thr  # +inf outside the valid pixels: they are never foreground
+        fg_long = cv2.absdiff(grey, bl) > thr
+        fg_short = cv2.absdiff(grey, cv2.multiply(gain, short)) > thr
         colour = self._colour(grey, chroma) if self._colour_due(t_s) else None
         fg_colour, fg_colour_short = self.fg_colour, self.fg_colour_short
         if colour is not None:
@@ -274,7 +283,8 @@ class DualBackground:
         if self.long_n is not None:
             any_long = fg_long | fg_colour
             any_short = fg_short | fg_colour_short
-        new_fraction = float(np.count_nonzero(fg_long & ~self.fg_long)) / self._n_valid
+        # new foreground: now and not before (fg_long > self.fg_long, one pass)
+        new_fraction = float(np.count_nonzero(np.greater(fg_long, self.fg_long))) / self._n_valid
         sudden = new_fraction > min(s.sudden_fraction, s.relearn_fraction)
         if sudden and accept is not None and not accept():
             self.relearned = False
@@ -323,7 +333,6 @@ class DualBackground:
         for a grey camera."""
         if chroma is None or self.long_n is None or self.short_n is None:
             return None
-        s = self.s
         n = chromaticity(grey, chroma)
         off = self._offset_field(n, self.long_n)
         d_long = _l1_2ch(cv2.subtract(n, off), self.long_n)
@@ -331,8 +340,8 @@ class DualBackground:
         return _ColourStep(
             n=n,
             offset=off,
-            fg_long=(d_long > s.chroma_threshold) & self.valid,
-            fg_short=(d_short > s.chroma_threshold) & self.valid,
+            fg_long=d_long > self._chroma_thr,  # +inf outside the valid pixels
+            fg_short=d_short > self._chroma_thr,
         )
 
     def _integrate_grey(
