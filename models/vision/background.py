@@ -401,14 +401,21 @@ class DualBackground:
             return None
         return self.long_n + self.offset_n
 
-    def background_chroma(self) -> np.ndarray | None:
-        """The long-term model's colour differences (planar) under the current light."""
-        n = self.background_chromaticity()
-        if self.long is None or n is None:
+    def background_chroma(self, win: tuple[slice, slice] | None = None) -> np.ndarray | None:
+        """The long-term model's colour differences (planar) under the current light, in the
+        window ``win`` (rows, columns) of the image if given: the ghost test reads them near
+        its blobs only, and every step is per pixel, so the window's numbers are the whole
+        image's."""
+        if self.long is None or self.long_n is None or self.offset_n is None:
             return None
-        y = self.gain * self.long
-        h, w = y.shape
-        return (n.reshape(2, h, w) * (y + CHROMA_Y0)).reshape(n.shape)
+        rows, cols = win if win is not None else (slice(None), slice(None))
+        h, w = self.long.shape
+        n = (
+            self.long_n.reshape(2, h, w)[:, rows, cols]
+            + self.offset_n.reshape(2, h, w)[:, rows, cols]
+        )
+        y = self.gain[rows, cols] * self.long[rows, cols]
+        return (n * (y + CHROMA_Y0)).reshape(-1, y.shape[1])
 
     def absorb(
         self, region: np.ndarray, grey: np.ndarray, chroma: np.ndarray | None = None
