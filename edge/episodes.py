@@ -35,6 +35,9 @@ class _Open:
     seq: int = 0
     last_update: datetime | None = None
     last_active: datetime | None = None
+    #: The last time the condition could not be judged (:meth:`EpisodeTracker.unseen`): the
+    #: close countdown runs from the later of this and ``last_active``.
+    last_unseen: datetime | None = None
 
 
 @dataclass
@@ -113,8 +116,28 @@ class EpisodeTracker:
                 return [self._event(EpisodeState.UPDATED, t, base, evidence)]
             return []
         assert ep.last_active is not None
-        if (t - ep.last_active).total_seconds() >= s.close_after_s:
+        countdown_from = max(ep.last_active, ep.last_unseen or ep.last_active)
+        if (t - countdown_from).total_seconds() >= s.close_after_s:
             return [self.close(t, base, evidence, ended_at=ep.last_active)]
+        return []
+
+    def unseen(
+        self, t: datetime, max_unseen_s: float, base: Mapping[str, Any] | None = None
+    ) -> list[EpisodeEvent]:
+        """The condition could not be judged at ``t`` (a camera's view is lost: covered,
+        turned away). An open episode neither extends nor closes: its close countdown starts
+        when judgements resume, so goods still there when the view comes back keep their
+        episode instead of a second one. Once the condition has not been seen for
+        ``max_unseen_s`` the episode closes, ended when last seen. A pending one starts over:
+        its condition did not hold unbroken. ``base``: the fields of that close event."""
+        self._pending_since = None
+        ep = self._open
+        if ep is None:
+            return []
+        assert ep.last_active is not None
+        if (t - ep.last_active).total_seconds() >= max_unseen_s:
+            return [self.close(t, base, ended_at=ep.last_active)]
+        ep.last_unseen = t
         return []
 
     def close(

@@ -57,6 +57,12 @@ NO_STALL_OPEN_AFTER_S = STALL_CONFIRM_S
 #: extending the first. (A shorter gap is more likely the same vehicle seen again.)
 EPISODE_PER_OBJECT = frozenset({"vehicle_free"})
 NEW_OBJECT_GAP_S = 15.0
+#: Seconds a zone's open episode is held while the zones cannot be judged (the view tampered):
+#: what was there is unknown, not gone, and goods still lying when the view comes back keep
+#: their episode (market_morning 24002: sacks' episode closed 30 s into a covered lens and a
+#: second one opened after it). Longer, and the camera's tamper episode is the alert: the
+#: zone's episode closes, ended when its condition was last seen.
+UNSEEN_HOLD_S = 600.0
 
 
 def _hysteresis(zone: CameraZone) -> HysteresisSettings:
@@ -113,6 +119,8 @@ class CameraSession:
         self.last = result
         events: list[EpisodeEvent] = []
         events += self._tamper_events(ts, image, result)
+        if not result.zones:
+            return events + self._unseen(ts)
         judged = {j.zone: j for j in result.zones}
         for zid, st in self.zones.items():
             j = judged.get(zid)
@@ -135,6 +143,18 @@ class CameraSession:
                 evidence=self._evidence(image, st.zone, j),
             )
             if not st.tracker.is_open and not active:
+                st.first_seen = None
+        return events
+
+    def _unseen(self, ts: datetime) -> list[EpisodeEvent]:
+        """The zones were not judged at ``ts`` (the view tampered, or a sudden change that
+        the tamper check has not cleared): hold their episodes (``UNSEEN_HOLD_S``)."""
+        events: list[EpisodeEvent] = []
+        for st in self.zones.values():
+            last = st.tracker.last_active
+            base = self._close_base(st, last) if last is not None else None
+            events += st.tracker.unseen(ts, UNSEEN_HOLD_S, base)
+            if not st.tracker.is_open:
                 st.first_seen = None
         return events
 

@@ -6,15 +6,17 @@ session's schedules, hysteresis and events are the real ones.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 
 from edge.device import EpisodeEvent, EpisodeState
-from edge.vision.session import CLOSE_AFTER_S, NEW_OBJECT_GAP_S, CameraSession
+from edge.vision.session import CLOSE_AFTER_S, NEW_OBJECT_GAP_S, UNSEEN_HOLD_S, CameraSession
+from models.vision.analyzer import FrameResult
 from models.vision.context import FrameContext, ZoneJudgement
 from whistle.config.camera import CameraConfig
 
@@ -39,7 +41,14 @@ class _Scripted:
         return ZoneJudgement(self.zone, self.kind, bool(here), first_seen_s=first)
 
 
-def _run(kind: str, objects: list[tuple[float, float]], until_s: float) -> list[EpisodeEvent]:
+def _run(
+    kind: str,
+    objects: list[tuple[float, float]],
+    until_s: float,
+    unseen: tuple[float, float] | None = None,
+) -> list[EpisodeEvent]:
+    """Events of zone ``z`` over ``until_s``; within ``unseen`` (from, to: s) the analyzer
+    judges no zone, as while the view is tampered."""
     cfg = CameraConfig.model_validate(
         {
             "id": "cam",
@@ -59,6 +68,14 @@ def _run(kind: str, objects: list[tuple[float, float]], until_s: float) -> list[
     )
     session = CameraSession(cfg, TZ)
     session.analyzer.detectors = [_Scripted("z", kind, objects)]
+    judge = session.analyzer.update
+
+    def update(image: np.ndarray, t_s: float, local: time | None = None) -> FrameResult:
+        result = judge(image, t_s, local)
+        blind = unseen is not None and unseen[0] <= t_s < unseen[1]
+        return dataclasses.replace(result, zones=[]) if blind else result
+
+    session.analyzer.update = update  # type: ignore[method-assign]
     frame = np.full((360, 640, 3), 120, np.uint8)
     events: list[EpisodeEvent] = []
     for i in range(int(until_s / FRAME_S)):
@@ -105,3 +122,29 @@ def test_an_object_seen_again_continues_the_episode(kind: str, gap_s: float) -> 
     spans = _spans(_run(kind, objects, 320.0))
     assert len(spans) == 1
     assert spans[0][1] == first_end + gap_s + 19.5
+
+
+BLIND_END_S = 100.0 + UNSEEN_HOLD_S + 50.0
+
+
+@pytest.mark.parametrize(
+    ("objects", "unseen", "spans"),
+    [
+        # goods still there when the view comes back keep their one episode (it used to close
+        # 30 s into the tampering, and a second one opened after it)
+        ([(0.0, 300.0)], (100.0, 170.0), [(10.0, 299.5)]),
+        # goods taken away meanwhile: closed when last seen, once the view is back
+        ([(0.0, 120.0)], (100.0, 170.0), [(10.0, 99.5)]),
+        # the view lost for longer than UNSEEN_HOLD_S: closed when last seen; the goods seen
+        # again afterwards are a new episode
+        ([(0.0, 2000.0)], (100.0, BLIND_END_S), [(10.0, 99.5), (BLIND_END_S + 10.0, 1999.5)]),
+        # an object seen before the view was lost must be seen 10 s unbroken after it
+        ([(0.0, 300.0)], (5.0, 20.0), [(30.0, 299.5)]),
+    ],
+)
+def test_a_lost_view_holds_the_episode(
+    objects: list[tuple[float, float]],
+    unseen: tuple[float, float],
+    spans: list[tuple[float, float]],
+) -> None:
+    assert _spans(_run("no_stall", objects, 2100.0, unseen)) == spans
