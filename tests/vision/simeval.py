@@ -114,6 +114,21 @@ def camera_config() -> CameraConfig:
     )
 
 
+def one_zone_camera(zone: dict[str, object]) -> CameraConfig:
+    """A camera with the one zone ``zone`` (its ``id``, ``kind``, ``polygon`` and
+    parameters), judged all day, without the tamper check."""
+    return CameraConfig.model_validate(
+        {
+            "id": "cam",
+            "name": "cam",
+            "kind": "camera",
+            "source": {"kind": "file"},
+            "tamper": {"enabled": False},
+            "zones": [{"schedule": [{"start": "00:00", "end": "23:59:59"}], **zone}],
+        }
+    )
+
+
 def one_camera_site(cam: CameraConfig) -> SiteConfig:
     """A market site whose one agent has the one camera ``cam``."""
     return SiteConfig.model_validate(

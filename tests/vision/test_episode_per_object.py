@@ -18,7 +18,8 @@ from edge.device import EpisodeEvent, EpisodeState
 from edge.vision.session import CLOSE_AFTER_S, NEW_OBJECT_GAP_S, UNSEEN_HOLD_S, CameraSession
 from models.vision.analyzer import FrameResult
 from models.vision.context import FrameContext, ZoneJudgement
-from whistle.config.camera import CameraConfig
+
+from . import simeval
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 27, 5, 0, tzinfo=TZ)
@@ -49,23 +50,7 @@ def _run(
 ) -> list[EpisodeEvent]:
     """Events of zone ``z`` over ``until_s``; within ``unseen`` (from, to: s) the analyzer
     judges no zone, as while the view is tampered."""
-    cfg = CameraConfig.model_validate(
-        {
-            "id": "cam",
-            "name": "cam",
-            "kind": "camera",
-            "source": {"kind": "file"},
-            "tamper": {"enabled": False},
-            "zones": [
-                {
-                    "id": "z",
-                    "kind": kind,
-                    "polygon": BOX,
-                    "schedule": [{"start": "00:00", "end": "23:59:59"}],
-                }
-            ],
-        }
-    )
+    cfg = simeval.one_zone_camera({"id": "z", "kind": kind, "polygon": BOX})
     session = CameraSession(cfg, TZ)
     session.analyzer.detectors = [_Scripted("z", kind, objects)]
     judge = session.analyzer.update

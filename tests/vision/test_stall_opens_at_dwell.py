@@ -16,7 +16,8 @@ import pytest
 
 from edge.device import EpisodeState
 from edge.vision.session import CameraSession
-from whistle.config.camera import CameraConfig
+
+from . import simeval
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 27, 5, 0, tzinfo=TZ)
@@ -27,23 +28,8 @@ ROADWAY = [[0.0, 0.4], [1.0, 0.4], [1.0, 1.0], [0.0, 1.0]]
 
 def _opened_after_put_down(dwell_s: float, stay_s: float) -> list[float]:
     """Seconds from putting a crate down to each encroachment episode's opening."""
-    cfg = CameraConfig.model_validate(
-        {
-            "id": "cam",
-            "name": "cam",
-            "kind": "camera",
-            "source": {"kind": "file"},
-            "tamper": {"enabled": False},
-            "zones": [
-                {
-                    "id": "road",
-                    "kind": "no_stall",
-                    "polygon": ROADWAY,
-                    "dwell_s": dwell_s,
-                    "schedule": [{"start": "00:00", "end": "23:59:59"}],
-                }
-            ],
-        }
+    cfg = simeval.one_zone_camera(
+        {"id": "road", "kind": "no_stall", "polygon": ROADWAY, "dwell_s": dwell_s}
     )
     session = CameraSession(cfg, TZ)
     rng = np.random.default_rng(1)
