@@ -50,6 +50,8 @@ GONE_AFTER_S = 20.0
 #: 210.3 s after they were put down, past dwell + 30 s).
 HELD_AFTER_S = 60.0
 HELD_DROP_S = 30.0
+HELD_GAP_S = 5.0
+HELD_SHARE = 0.5
 #: Seconds of unbroken judgement the caller (``edge.vision.session``) waits before it opens
 #: an episode, so that an object judged for a moment is no encroachment. The judgement turns
 #: active this much before ``dwell_s``: the episode then opens when the object has stayed
@@ -57,8 +59,6 @@ HELD_DROP_S = 30.0
 #: market_morning 24001 and 24003: crates found 211.3 and 210.6 s after they were put down,
 #: past dwell + 30 s).
 CONFIRM_S = 10.0
-HELD_GAP_S = 5.0
-HELD_SHARE = 0.5
 
 
 @dataclass(frozen=True)
