@@ -13,6 +13,8 @@ from models.vision.blobs import Blob
 from models.vision.zones.vehicle import (
     ARRIVE_MIN_S,
     CLEARLY_FAST_CONFIRM_S,
+    MOVED_MIN_S,
+    STOP_AFTER_WALK_S,
     STOP_S,
 )
 
@@ -98,6 +100,38 @@ def test_a_rigid_mover_judged_brisk_up_to_its_stop_is_a_vehicle(
         assert first is not None
         assert stop_at_s + STOP_S - 1 / FPS - 1e-6 <= first <= stop_at_s + STOP_S + 1 / FPS + 1e-6
         assert stop_at_s - 1.8 >= ARRIVE_MIN_S  # the case exercises the brisk stretch
+
+
+@pytest.mark.parametrize(
+    ("speed_m_s", "stop_at_s", "stop_widths_m", "vehicle"),
+    [
+        # judged moving (at confirm_s: not brisk) from 1.9 s, 1.3 s before it stopped:
+        # a vehicle once it has stood still STOP_AFTER_WALK_S
+        (1.7, 3.2, (1.3,), True),
+        # judged moving for less than MOVED_MIN_S before it stopped: nothing
+        (1.7, 2.6, (1.3,), False),
+        # at a walker's pace (the simulator's keep to 0.9-1.5 m/s): people who stop
+        (1.5, 3.2, (1.3,), False),
+        # what stands there keeps changing width: people merging and parting
+        (1.7, 3.2, (1.1, 1.9), False),
+    ],
+)
+def test_a_rigid_body_that_arrived_faster_than_walkers_and_stood_is_a_vehicle(
+    speed_m_s: float, stop_at_s: float, stop_widths_m: tuple[float, ...], vehicle: bool
+) -> None:
+    """vehicle_entry 25010 at 194-199 s: a tricycle whose foot point a walker pinned far off
+    was judged moving from 194.2 s at 1.2-1.8 m/s (brisk for 0.4 s), stopped 10 m off at
+    195.6 s after arriving at 1.7 m/s, and stood there as one rigid body until the
+    short-term model took it in; no other rule judged it long enough."""
+    track = _drive_and_stop(speed_m_s, stop_at_s, stop_widths_m=stop_widths_m)
+    first = _first_vehicle(track, stop_at_s + STOP_AFTER_WALK_S + 4.0)
+    if not vehicle:
+        assert first is None
+    else:
+        assert first is not None
+        t_walk = stop_at_s + STOP_AFTER_WALK_S
+        assert t_walk - 1 / FPS - 1e-6 <= first <= t_walk + 1 / FPS + 1e-6
+        assert stop_at_s - 1.9 >= MOVED_MIN_S  # the case exercises the moving stretch
 
 
 def test_the_brisk_stretch_counts_frames_judged_in_a_row() -> None:

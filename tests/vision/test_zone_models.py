@@ -26,6 +26,7 @@ from models.vision.zones.vehicle import (
     BODY_GAP_ROWS,
     SPLIT_FOOT_M,
     STILL_S,
+    STOP_AFTER_WALK_S,
     STOP_LATE_S,
     STOP_S,
     VehicleDetector,
@@ -640,7 +641,8 @@ def test_a_confirmed_vehicle_stays_one_while_it_keeps_moving() -> None:
     second (far rows span most of a metre each: vehicle_entry 1 at 222.8 s) is judged by the
     walking-pace rules from then on; it stays a vehicle on every frame while it is judged
     moving. After it stops it is one again once it has stood STOP_S (it drove brisk up to
-    its stop), and then not until it has held its judgement anew."""
+    its stop), again once it has stood STOP_AFTER_WALK_S, and then not until it has held its
+    judgement anew."""
 
     detector = _street_vehicle_detector()
     z, out = 18.0, []
@@ -665,7 +667,13 @@ def test_a_confirmed_vehicle_stays_one_while_it_keeps_moving() -> None:
     assert all(v for t, v in out if 2.0 <= t < 6.4)
     stood = 6.0 + STOP_S
     assert any(v for t, v in out if stood - 0.45 <= t <= stood + STOP_LATE_S)
-    assert not any(v for t, v in out if stood + STOP_LATE_S + 0.1 <= t < 10.0 + 1.875 + 2.5 - 0.2)
+    # and once more when it has stood STOP_AFTER_WALK_S (it was judged moving up to its stop
+    # and arrived faster than people walk), the same stop judged by the other rule
+    stood_long = 6.0 + STOP_AFTER_WALK_S
+    assert not any(v for t, v in out if stood + STOP_LATE_S + 0.1 <= t < stood_long - 0.45)
+    assert any(v for t, v in out if stood_long - 0.45 <= t <= stood_long + STOP_LATE_S)
+    after = stood_long + STOP_LATE_S + 0.1
+    assert not any(v for t, v in out if after <= t < 10.0 + 1.875 + 2.5 - 0.2)
 
 
 def _first_vehicle(

@@ -133,6 +133,18 @@ FAST_TRACE_LATERAL = 0.35
 #: How long (s) a lost clearly fast mover's trace is kept: it serves stops beginning up to
 #: FAST_TRACE_S after it, judged up to STOP_S + STOP_LATE_S later still.
 FAST_TRACE_KEEP_S = FAST_TRACE_S + STOP_S + STOP_LATE_S
+#: A rigid body judged moving (any hold) on every frame from MOVED_MIN_S or more before where
+#: it stopped, that arrived at WALK_ARRIVE_M_S or faster (over ARRIVE_S, straight, steady,
+#: where rows span at most ARRIVE_MAX_ROW_M, as above) and then stood still as one rigid
+#: body for STOP_AFTER_WALK_S is a vehicle that stopped: a tricycle whose foot point a walker
+#: pinned far off was judged moving from 194.2 s at 1.2-1.8 m/s (brisk for 0.4 s), arrived
+#: at 1.7 m/s and stopped 10 m off at 195.6 s, before its hold of ``confirm_s`` was over
+#: (vehicle_entry 25010). The simulator's walkers keep to 0.9-1.5 m/s; a stall pushed at
+#: 1 m/s stops too. The longer stop is a margin against people side by side who stop
+#: together: on 152 development runs the rule fired only on vehicles (docs/vision.md).
+WALK_ARRIVE_M_S = 1.6
+MOVED_MIN_S = 1.0
+STOP_AFTER_WALK_S = 4.0
 #: A confirmed vehicle that is lost goes on along its line: for ``VEHICLE_TRACE_S`` after its
 #: mover was lost, a foreground blob whose foot lies ahead on that line (as for
 #: ``FAST_TRACE_S``) is where it went, once nothing covers where it was last seen. A
@@ -223,14 +235,22 @@ class _Mover:
     #: Its newest stretch of frames in a row judged brisk (``_Hold.brisk``); kept when its
     #: judgement restarts or its path begins again (it stopped).
     brisk_run: _BriskRun | None = None
+    #: Its newest stretch of frames in a row judged moving (any hold), kept likewise.
+    moving_run: _BriskRun | None = None
 
     def note_brisk(self, t_s: float) -> None:
         """Judged brisk at ``t_s``: its brisk stretch goes on if its previous sample was too."""
-        run = self.brisk_run
+        self.brisk_run = self._extended(self.brisk_run, t_s)
+
+    def note_moving(self, t_s: float) -> None:
+        """Judged moving at ``t_s``: its moving stretch goes on if its previous sample was too."""
+        self.moving_run = self._extended(self.moving_run, t_s)
+
+    def _extended(self, run: _BriskRun | None, t_s: float) -> _BriskRun:
         prev = self.path[-2][0] if len(self.path) >= 2 else None
         first = run.first_s if run is not None and run.last_s == prev else t_s
         _, x_m, z_m, _ = self.path[-1]
-        self.brisk_run = _BriskRun(first, t_s, x_m, z_m)
+        return _BriskRun(first, t_s, x_m, z_m)
 
     def restart(self) -> None:
         """Forget its judgement: it must hold anew."""
@@ -259,7 +279,9 @@ class VehicleDetector:
     over ``speed_window_s``, for ``confirm_s``): this keeps people walking side by side,
     crowds and vendors carrying goods out. Without calibration it falls back to image size
     and shape (``min_area``, ``min_aspect``). A mover that arrived clearly fast and stopped
-    before any hold was over is one once it has stood still ``STOP_S``. Once confirmed the
+    before any hold was over is one once it has stood still ``STOP_S``; one judged moving up
+    to its stop that arrived faster than people walk, once it has stood still
+    ``STOP_AFTER_WALK_S``. Once confirmed the
     vehicle stays judged present while a long-term foreground blob overlaps where it was (it
     may stop).
     """
@@ -491,6 +513,7 @@ class VehicleDetector:
                 self._restart(m)
             else:
                 needed, m.clearly_fast, brisk = judged
+                m.note_moving(t_s)
                 if brisk:
                     m.note_brisk(t_s)
                 if m.fast_since is None:
@@ -501,7 +524,9 @@ class VehicleDetector:
                     _, x_m, z_m, _ = m.path[-1]
                     m.last_fast = FastTrace(t_s, x_m, z_m, *m.velocity)
                     m.last_confirmed = m.last_fast if m.confirmed else m.last_confirmed
-            if not m.confirmed and self._stopped_after_arrival(m, t_s, step):
+            if not m.confirmed and (
+                self._stopped_after_arrival(m, t_s, step) or self._stopped_after_walk(m, t_s, step)
+            ):
                 m.confirmed = True  # a vehicle now; the zone keeps it present where it stands
             if m.confirmed:
                 out.append(m.blob)
@@ -541,11 +566,38 @@ class VehicleDetector:
         if not self._rigid([p[3] for p in run[k:]], z_m):
             return False
         t_stop = run[k][0]
-        if self._arrived_clearly_fast(
-            [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6]
+        if self._arrived(
+            [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6], CLEARLY_FAST_M_S
         ):
             return True
         return self._brisk_up_to(m, x_m, z_m, t_stop) or self._on_a_lost_fast_line(x_m, z_m, t_stop)
+
+    def _stopped_after_walk(self, m: _Mover, t_s: float, step: float) -> bool:
+        """Did ``m``, judged moving up to its stop and arriving at ``WALK_ARRIVE_M_S`` or
+        faster, stand still and rigid for ``STOP_AFTER_WALK_S``?"""
+        r = m.moving_run
+        if r is None or not still_since(m.path, t_s, STOP_AFTER_WALK_S - 0.5 * step, STOP_TOL_M):
+            return False
+        run = recent_run(
+            m.path,
+            t_s,
+            STOP_AFTER_WALK_S + STOP_LATE_S + ARRIVE_S + 0.5,
+            step,
+            SHORT_GAP_STEPS * step,
+        )
+        k = stop_start(run, t_s, STOP_AFTER_WALK_S, STOP_LATE_S, step, STOP_TOL_M)
+        if k < 0:
+            return False
+        z_m = run[-1][2]
+        t_stop = run[k][0]
+        if not (
+            r.first_s <= t_stop - MOVED_MIN_S + 1e-6
+            and r.last_s >= t_stop - 1e-6
+            and self._rigid([p[3] for p in run[k:]], z_m)
+        ):
+            return False
+        arrival = [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6]
+        return self._arrived(arrival, WALK_ARRIVE_M_S)
 
     @staticmethod
     def _brisk_up_to(m: _Mover, x_m: float, z_m: float, t_stop: float) -> bool:
@@ -587,15 +639,16 @@ class VehicleDetector:
         t_stop = run[0][0]
         return self._brisk_up_to(m, x_m, z_m, t_stop) or self._on_a_lost_fast_line(x_m, z_m, t_stop)
 
-    def _arrived_clearly_fast(self, arrival: list[Sample]) -> bool:
-        """Do the samples up to a stop show a clearly fast, straight, steady approach, over
+    def _arrived(self, arrival: list[Sample], min_speed_m_s: float) -> bool:
+        """Do the samples up to a stop show a straight, steady approach at ``min_speed_m_s``
+        or faster, over
         ``ARRIVE_MIN_S`` or more, where rows span at most ``ARRIVE_MAX_ROW_M`` (at their mean
         depth)?"""
         return (
             len(arrival) >= 4
             and arrival[-1][0] - arrival[0][0] >= ARRIVE_MIN_S - 1e-6
             and self._row_m(sum(p[2] for p in arrival) / len(arrival)) <= ARRIVE_MAX_ROW_M
-            and math.hypot(*velocity(arrival)) >= CLEARLY_FAST_M_S
+            and math.hypot(*velocity(arrival)) >= min_speed_m_s
             and straight(arrival)
             and steady(arrival)
         )
