@@ -49,6 +49,11 @@ class Ground:
     def width_m(self, width_px: float, z_m: float) -> float:
         return width_px / self.size[0] * z_m / self.focal_x
 
+    def row_span_m(self, z_m: float) -> float:
+        """Depth (m) of ground one pixel row spans at depth ``z_m``: from ``y = f_y * h / z``,
+        ``|dz/dy| = z**2 / (f_y * h)`` per image height."""
+        return z_m * z_m / (self.focal_y * self.height_m * self.size[1])
+
     def width_at_row_m(self, width_px: float, row_px: float) -> float | None:
         """Width (m) of something ``width_px`` wide standing on row ``row_px``; None above the
         horizon."""

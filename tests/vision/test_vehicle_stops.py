@@ -10,13 +10,8 @@ from __future__ import annotations
 import pytest
 
 from models.vision.blobs import Blob
-from models.vision.zones.vehicle import (
-    ARRIVE_MIN_S,
-    CLEARLY_FAST_CONFIRM_S,
-    MOVED_MIN_S,
-    STOP_AFTER_WALK_S,
-    STOP_S,
-)
+from models.vision.zones.vehicle import CLEARLY_FAST_CONFIRM_S
+from models.vision.zones.vehicle_stop import ARRIVE_MIN_S, MOVED_MIN_S, STOP_AFTER_WALK_S, STOP_S
 
 from .test_zone_models import FPS, _street_vehicle_detector
 from .test_zone_models import _first_vehicle as first_vehicle_seen

@@ -26,13 +26,11 @@ from models.vision.zones.vehicle import (
     BODY_GAP_ROWS,
     SPLIT_FOOT_M,
     STILL_S,
-    STOP_AFTER_WALK_S,
-    STOP_LATE_S,
-    STOP_S,
     VehicleDetector,
-    _Mover,
     _Sighting,
 )
+from models.vision.zones.vehicle_mover import Mover
+from models.vision.zones.vehicle_stop import STOP_AFTER_WALK_S, STOP_LATE_S, STOP_S
 from whistle.config.camera import (
     CameraConfig,
     GroundPlane,
@@ -430,7 +428,7 @@ def test_fast_straight_mover_need_not_keep_its_width(
     path = [
         (i / FPS, 1.0, 13.0 - speed_m_s * i / FPS, widths_m[i % 2]) for i in range(int(3 * FPS))
     ]
-    mover = _Mover(path, Blob(0, 0, 1, 1, 1, 1))
+    mover = Mover(path, Blob(0, 0, 1, 1, 1, 1))
     assert (detector._hold_needed(mover, path[-1][0], 1 / FPS) is not None) is vehicle
 
 
@@ -631,7 +629,7 @@ def test_a_foot_point_that_hopped_is_not_judged_clearly_fast(
     path: list[Sample], clearly_fast: bool
 ) -> None:
     detector = _street_vehicle_detector()
-    mover = _Mover(path, Blob(0, 0, 1, 1, 1, 1))
+    mover = Mover(path, Blob(0, 0, 1, 1, 1, 1))
     judged = detector._hold_needed(mover, path[-1][0], 1 / FPS)
     assert (judged is not None and judged[1]) is clearly_fast
 
@@ -1047,7 +1045,7 @@ def test_a_walker_in_front_of_a_vehicle_leaves_its_foot_behind_as_a_second_sight
 
     detector._follow = follow  # type: ignore[method-assign]
     # a sighting behind only continues a mover: one is being followed
-    detector._movers = [_Mover([(-0.2, 1.0, 15.0, 1.9)], Blob(0, 0, 1, 1, 1, 1))]
+    detector._movers = [Mover([(-0.2, 1.0, 15.0, 1.9)], Blob(0, 0, 1, 1, 1, 1))]
     detector.update(FrameContext(0.2, None, grey, bg, fg, fg, SMALL))
     ground = _ground()
     [(wide, behind)] = calls

@@ -19,12 +19,19 @@ from models.vision.zones.ground_track import (
     Sample,
     ahead_on_line,
     recent_run,
-    steady,
-    still_since,
-    stop_start,
     straight,
     velocity,
 )
+from models.vision.zones.vehicle_mover import (
+    BRIDGE_GATE_M,
+    BRIDGE_S,
+    CLEARLY_FAST_M_S,
+    SHORT_GAP_FRAMES,
+    SHORT_GAP_STEPS,
+    Mover,
+    rigid,
+)
+from models.vision.zones.vehicle_stop import FAST_TRACE_KEEP_S, FAST_TRACE_LATERAL, stopped
 from whistle.config.camera import VehicleFreeZone
 
 #: Vehicle speed is judged only where one image row spans at most this depth (m): further
@@ -32,10 +39,6 @@ from whistle.config.camera import VehicleFreeZone
 MAX_ROW_M = 1.0
 #: A driving vehicle's blob is mostly short-term foreground too (it moves as one body).
 MOVING_FRACTION = 0.3
-#: Ground speed (m/s) no pedestrian reaches (brisk walking is 1.5-1.8 m/s): a blob this fast
-#: on a straight path need not keep its width (a vehicle turning into the street shows its
-#: side, its blob widens).
-CLEARLY_FAST_M_S = 2.2
 #: A rigid mover judged clearly fast stays so while faster than this (m/s, faster than anyone
 #: walks): measured over a second or two the speed of a tricycle at 2.2 m/s dips by a tenth.
 #: (A blob that merged with another for a frame jumps metres and its speed then decays over
@@ -47,33 +50,6 @@ CLEARLY_FAST_HOLD_M_S = 1.8
 CLEARLY_FAST_SPAN_S = 1.0
 #: Seconds a clearly fast mover must hold before it is a vehicle (otherwise ``confirm_s``).
 CLEARLY_FAST_CONFIRM_S = 1.0
-#: A mover judged clearly fast that goes unseen for up to this long (s), its blob broken up
-#: (a grey van on grey paving) or hidden, keeps its track when it is seen again within
-#: BRIDGE_GATE_M (m, |dX| + |dz|) of where its velocity puts it; its hold starts again there
-#: after more than SHORT_GAP_FRAMES missed. (vehicle_entry 9303 and 9508: vans lost for
-#: 0.6-1.0 s at 14-17 m stopped 1 s after they were seen again.)
-BRIDGE_S = 1.0
-BRIDGE_GATE_M = 1.5
-#: Frames in a row a mover judged moving at SHORT_GAP_MIN_M_S or faster (clearly fast or
-#: not) may go unseen and keep its hold, when it is seen again within BRIDGE_GATE_M of where
-#: its velocity puts it: a tricycle's cargo box, as grey as the paving, leaves a blob as narrow
-#: as its rider for a frame or two (market_morning 17001 at 13745.6 s, 0.6 m wide at 16 m,
-#: judged at 1.66 m/s: its hold of 2.5 s began again 1.2 s before it stopped). Not at walking
-#: pace (the simulator's walkers: 0.9-1.5 m/s): two people side by side at 1.2 m/s, lost for
-#: two frames, were confirmed so (market_morning 17001 at 5355 s). A tricycle judged clearly
-#: fast at 11 m, unseen for two frames, stopped 0.4 s after its hold had begun again
-#: (vehicle_entry 22007 at 62 s).
-SHORT_GAP_FRAMES = 2
-SHORT_GAP_MIN_M_S = 1.5
-#: Frame steps after which a mover that missed SHORT_GAP_FRAMES is seen again (half a step
-#: forgiven). The stop test (``STOP_S``) takes any mover's track across such a gap, at any
-#: speed (its moving rules start again after it unless it was bridged): a grey van at 3.7 m/s
-#: on grey paving was seen on 5 frames of the 11 before it stopped, at most 2 missed from
-#: 15 m on, and its track began again after each gap, leaving 0.4 s of arrival
-#: (vehicle_entry 14004 at 87 s). Its arrival's steps are judged as seen: a step across
-#: missed frames may carry no more than half its way either (market_morning 21001 at 82 s:
-#: a track still for 0.4 s, then 4 m on across two missed frames, onto somebody else).
-SHORT_GAP_STEPS = SHORT_GAP_FRAMES + 1.5
 #: Ground speed (m/s) nothing in the street exceeds.
 MAX_DRIVE_M_S = 6.0
 #: A rigid body at least this wide (m) is wider than two people side by side (a van is about
@@ -97,54 +73,6 @@ SPLIT_FOOT_M = 1.5
 #: hopped to the front one and was "fast"), less than a van (1.9 m) behind a walker.
 BEHIND_MIN_WIDTH_M = 1.3
 
-#: A mover that arrived clearly fast (``CLEARLY_FAST_M_S`` over ``ARRIVE_S``, at least
-#: ``ARRIVE_MIN_S`` of it, where rows span at most ``ARRIVE_MAX_ROW_M``) and then stood
-#: still (within ``STOP_TOL_M``, |dX| + |dz|) as one rigid body for ``STOP_S`` is a vehicle
-#: that stopped: a tricycle whose foot point a walker in front pinned for a second or two and
-#: that stopped 10-13 m from the camera before any hold was over (vehicle_entry 9402).
-#: Walkers who stop arrived at walking pace; a blob that merged with a passer-by jumps, but
-#: does not then stand still. No step of the arrival may carry more than half of it: a track
-#: that hopped from one body to another, 3.5 m in 0.4 s from a vendor pushing a stall to a
-#: person standing in front (dawn_quiet 9402 at 184.8 s) or 2.4 m back to somebody standing
-#: behind (market_morning 9401 at 12436 s), was "clearly fast" and then still. So is one
-#: judged brisk (``_Hold.brisk``) on every frame of at least ``ARRIVE_MIN_S`` up to where its
-#: stop began: a tricycle at 1.95 m/s, held brisk for 1.4 s of the 1.5 s it needed, stopped
-#: 12 m off and stood there 23 s (vehicle_entry 22007 at 214 s; its width had changed while
-#: it turned into the street, and a window over its stop measures less than it drove).
-STOP_S = 2.0
-STOP_TOL_M = 0.5
-#: ... judged on any frame up to this long (s) after the hold is complete: a mover unseen on
-#: the frame the hold completes is judged on the next.
-STOP_LATE_S = 1.0
-ARRIVE_S = 1.2
-ARRIVE_MIN_S = 0.8
-#: The arrival is judged only where a row spans at most this depth (m) at its mean depth
-#: (nearer than 13.4 m with the simulated camera's calibration): further off a walker's foot
-#: point steps a whole row (0.7 m at 16 m) in one frame, and two such steps in a second read
-#: as 2.6 m/s (people_standing 9702 at 368 s, a walker whose foot was then pinned by
-#: somebody standing).
-ARRIVE_MAX_ROW_M = 0.5
-#: ... or a mover judged clearly fast that was lost up to ``FAST_TRACE_S`` before the stop
-#: drove there: the stop lies ahead on its line (off it by at most ``FAST_TRACE_LATERAL`` of
-#: the distance, a vehicle finishing its turn) at about its speed. A tricycle lost where it
-#: merged with two walkers crossing in front stopped 6 m on (vehicle_entry 9703 at 69 s).
-FAST_TRACE_S = 6.0
-FAST_TRACE_LATERAL = 0.35
-#: How long (s) a lost clearly fast mover's trace is kept: it serves stops beginning up to
-#: FAST_TRACE_S after it, judged up to STOP_S + STOP_LATE_S later still.
-FAST_TRACE_KEEP_S = FAST_TRACE_S + STOP_S + STOP_LATE_S
-#: A rigid body judged moving (any hold) on every frame from MOVED_MIN_S or more before where
-#: it stopped, that arrived at WALK_ARRIVE_M_S or faster (over ARRIVE_S, straight, steady,
-#: where rows span at most ARRIVE_MAX_ROW_M, as above) and then stood still as one rigid
-#: body for STOP_AFTER_WALK_S is a vehicle that stopped: a tricycle whose foot point a walker
-#: pinned far off was judged moving from 194.2 s at 1.2-1.8 m/s (brisk for 0.4 s), arrived
-#: at 1.7 m/s and stopped 10 m off at 195.6 s, before its hold of ``confirm_s`` was over
-#: (vehicle_entry 25010). The simulator's walkers keep to 0.9-1.5 m/s; a stall pushed at
-#: 1 m/s stops too. The longer stop is a margin against people side by side who stop
-#: together: on 152 development runs the rule fired only on vehicles (docs/vision.md).
-WALK_ARRIVE_M_S = 1.6
-MOVED_MIN_S = 1.0
-STOP_AFTER_WALK_S = 4.0
 #: A confirmed vehicle that is lost goes on along its line: for ``VEHICLE_TRACE_S`` after its
 #: mover was lost, a foreground blob whose foot lies ahead on that line (as for
 #: ``FAST_TRACE_S``) is where it went, once nothing covers where it was last seen. A
@@ -178,24 +106,8 @@ HOP_ROWS = 2.5
 #: speed 6 delivers a frame every 1.2 s of device time) holds three, each step half the way.
 HOP_MIN_SAMPLES = 5
 
-#: Of this many widths or more, the widest is an outlier ``_rigid`` forgives: a passer-by
-#: merging with a tricycle's blob for a frame widened it by half, and a tricycle at
-#: 1.85 m/s that needs ``confirm_s`` of rigid motion lost its hold on every such frame
-#: (vehicle_entry 15007). People walking together merge and part over several frames.
-RIGID_OUTLIER_FROM = 5
-
 #: A wide blob seen on the ground: (blob, (X_m, z_m, width_m)).
 _Sighting = tuple[Blob, tuple[float, float, float]]
-
-
-class _BriskRun(NamedTuple):
-    """A stretch of frames in a row on which a mover was judged brisk: from, to (s) and
-    where it was on the last (m)."""
-
-    first_s: float
-    last_s: float
-    x_m: float
-    z_m: float
 
 
 class _Hold(NamedTuple):
@@ -206,68 +118,6 @@ class _Hold(NamedTuple):
     clearly_fast: bool
     #: Clearly fast, or a rigid body faster than BRISK_M_S whose foot point did not hop.
     brisk: bool
-
-
-@dataclass
-class _Mover:
-    """A vehicle candidate followed on the ground: (t_s, X_m, z_m, width_m), newest last."""
-
-    path: list[Sample]
-    blob: Blob
-    fast_since: float | None = None
-    #: Judged clearly fast on its last frame (set and cleared with ``fast_since``).
-    clearly_fast: bool = False
-    #: Held its judgement for the time it needed: a vehicle while it keeps moving steadily
-    #: (judged on every frame since), whatever tier it is judged in now. (A mover judged to
-    #: have stopped after a clearly fast arrival is one on that frame; the zone keeps it
-    #: present where it stands.)
-    confirmed: bool = False
-    #: Ground velocity (m/s: X, z) at its last judgement; None when not judged moving.
-    velocity: tuple[float, float] | None = None
-    #: Where it was and how it moved when last judged clearly fast, and the same while it
-    #: was confirmed too: the line it leaves behind when its judgement restarts
-    #: (``VehicleDetector._restart``).
-    last_fast: FastTrace | None = None
-    last_confirmed: FastTrace | None = None
-    #: Device time (s) of the first sample its motion is judged on (``_hold_needed``): the
-    #: path may hold samples from before a short gap it was not bridged across.
-    judged_from: float = -math.inf
-    #: Its newest stretch of frames in a row judged brisk (``_Hold.brisk``); kept when its
-    #: judgement restarts or its path begins again (it stopped).
-    brisk_run: _BriskRun | None = None
-    #: Its newest stretch of frames in a row judged moving (any hold), kept likewise.
-    moving_run: _BriskRun | None = None
-
-    def note_brisk(self, t_s: float) -> None:
-        """Judged brisk at ``t_s``: its brisk stretch goes on if its previous sample was too."""
-        self.brisk_run = self._extended(self.brisk_run, t_s)
-
-    def note_moving(self, t_s: float) -> None:
-        """Judged moving at ``t_s``: its moving stretch goes on if its previous sample was too."""
-        self.moving_run = self._extended(self.moving_run, t_s)
-
-    def _extended(self, run: _BriskRun | None, t_s: float) -> _BriskRun:
-        prev = self.path[-2][0] if len(self.path) >= 2 else None
-        first = run.first_s if run is not None and run.last_s == prev else t_s
-        _, x_m, z_m, _ = self.path[-1]
-        return _BriskRun(first, t_s, x_m, z_m)
-
-    def restart(self) -> None:
-        """Forget its judgement: it must hold anew."""
-        self.fast_since, self.clearly_fast, self.confirmed = None, False, False
-        self.velocity = None
-
-    def bridge_velocity(self) -> tuple[float, float] | None:
-        """Its velocity if it may be followed across a gap (judged clearly fast), else None."""
-        return self.velocity if self.clearly_fast else None
-
-    def short_gap_velocity(self) -> tuple[float, float] | None:
-        """Its velocity if it may keep its hold across ``SHORT_GAP_FRAMES`` missed frames
-        (judged moving at ``SHORT_GAP_MIN_M_S`` or faster when last seen), else None."""
-        v = self.velocity
-        if self.fast_since is None or v is None or math.hypot(*v) < SHORT_GAP_MIN_M_S:
-            return None
-        return v
 
 
 @dataclass
@@ -299,7 +149,7 @@ class VehicleDetector:
     _blob: Blob | None = None
     #: Where the vehicle was last seen as a vehicle (not merely as foreground).
     _anchor: Blob | None = None
-    _movers: list[_Mover] = field(default_factory=list)
+    _movers: list[Mover] = field(default_factory=list)
     #: Movers judged clearly fast that were lost, newest last (kept ``FAST_TRACE_KEEP_S``).
     _fast_lost: list[FastTrace] = field(default_factory=list)
     #: The last confirmed mover that was lost, while it may still lead to the vehicle
@@ -442,7 +292,7 @@ class VehicleDetector:
         # unseen for longer than this (s) and a mover is lost; a sparse stream (a simulation
         # at speed 10 delivers a frame every 2 s) keeps it for one frame step
         keep_s = max(1.0, 1.5 * step)
-        live: list[_Mover] = []
+        live: list[Mover] = []
         unused = wide + (behind or [])
         win = self.cfg.speed_window_s
         # a mover unseen for longer than keep_s is lost, even if the zone was not judged
@@ -502,9 +352,10 @@ class VehicleDetector:
                 )
                 if dt > 1.5 * step and not bridged:
                     self._restart(m)  # more than one frame missed: start again
-        live.extend(_Mover([(t_s, *c[1])], c[0]) for c in unused)
+        live.extend(Mover([(t_s, *c[1])], c[0]) for c in unused)
         self._movers = live
         out = []
+        assert self.ground is not None  # movers are followed on the ground only
         for m in live:
             if m.path[-1][0] != t_s:
                 continue
@@ -524,15 +375,13 @@ class VehicleDetector:
                     _, x_m, z_m, _ = m.path[-1]
                     m.last_fast = FastTrace(t_s, x_m, z_m, *m.velocity)
                     m.last_confirmed = m.last_fast if m.confirmed else m.last_confirmed
-            if not m.confirmed and (
-                self._stopped_after_arrival(m, t_s, step) or self._stopped_after_walk(m, t_s, step)
-            ):
+            if not m.confirmed and stopped(m, t_s, step, self.ground, self._fast_lost):
                 m.confirmed = True  # a vehicle now; the zone keeps it present where it stands
             if m.confirmed:
                 out.append(m.blob)
         return out
 
-    def _restart(self, m: _Mover) -> None:
+    def _restart(self, m: Mover) -> None:
         """Forget ``m``'s judgement. If it was last judged clearly fast it leaves its line
         there, as a clearly fast mover that is lost does: a confirmed vehicle's (the zone
         looks for it ahead on that line, ``VEHICLE_TRACE_S``), else a clearly fast mover's (a
@@ -550,120 +399,6 @@ class VehicleDetector:
         m.last_fast = m.last_confirmed = None
         m.restart()
 
-    def _stopped_after_arrival(self, m: _Mover, t_s: float, step: float) -> bool:
-        """Did ``m`` stop, still and rigid for ``STOP_S``, right after arriving clearly fast
-        (its own track, or a lost clearly fast mover's line leading there)?"""
-        if not still_since(m.path, t_s, STOP_S - 0.5 * step, STOP_TOL_M):
-            return False  # the cheap test first: most movers are moving
-        assert self.ground is not None
-        run = recent_run(
-            m.path, t_s, STOP_S + STOP_LATE_S + ARRIVE_S + 0.5, step, SHORT_GAP_STEPS * step
-        )
-        k = stop_start(run, t_s, STOP_S, STOP_LATE_S, step, STOP_TOL_M)
-        if k < 0:
-            return self._first_seen_stopped(m, run, t_s, step)
-        _, x_m, z_m, _ = run[-1]
-        if not self._rigid([p[3] for p in run[k:]], z_m):
-            return False
-        t_stop = run[k][0]
-        if self._arrived(
-            [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6], CLEARLY_FAST_M_S
-        ):
-            return True
-        return self._brisk_up_to(m, x_m, z_m, t_stop) or self._on_a_lost_fast_line(x_m, z_m, t_stop)
-
-    def _stopped_after_walk(self, m: _Mover, t_s: float, step: float) -> bool:
-        """Did ``m``, judged moving up to its stop and arriving at ``WALK_ARRIVE_M_S`` or
-        faster, stand still and rigid for ``STOP_AFTER_WALK_S``?"""
-        r = m.moving_run
-        if r is None or not still_since(m.path, t_s, STOP_AFTER_WALK_S - 0.5 * step, STOP_TOL_M):
-            return False
-        run = recent_run(
-            m.path,
-            t_s,
-            STOP_AFTER_WALK_S + STOP_LATE_S + ARRIVE_S + 0.5,
-            step,
-            SHORT_GAP_STEPS * step,
-        )
-        k = stop_start(run, t_s, STOP_AFTER_WALK_S, STOP_LATE_S, step, STOP_TOL_M)
-        if k < 0:
-            return False
-        z_m = run[-1][2]
-        t_stop = run[k][0]
-        if not (
-            r.first_s <= t_stop - MOVED_MIN_S + 1e-6
-            and r.last_s >= t_stop - 1e-6
-            and self._rigid([p[3] for p in run[k:]], z_m)
-        ):
-            return False
-        arrival = [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6]
-        return self._arrived(arrival, WALK_ARRIVE_M_S)
-
-    @staticmethod
-    def _brisk_up_to(m: _Mover, x_m: float, z_m: float, t_stop: float) -> bool:
-        """Was ``m`` judged brisk for ``ARRIVE_MIN_S`` or more up to where it stopped at
-        (``x_m``, ``z_m``) from ``t_stop``: a stretch ending at most ``BRIDGE_S`` before it,
-        within ``BRIDGE_GATE_M`` (|dX| + |dz|) of the stop?"""
-        r = m.brisk_run
-        return (
-            r is not None
-            and r.last_s - r.first_s >= ARRIVE_MIN_S - 1e-6
-            and t_stop - r.last_s <= BRIDGE_S + 1e-6
-            and abs(r.x_m - x_m) + abs(r.z_m - z_m) <= BRIDGE_GATE_M
-        )
-
-    def _on_a_lost_fast_line(self, x_m: float, z_m: float, t_stop: float) -> bool:
-        """Could a lost clearly fast mover (``_fast_lost``) have driven on to (``x_m``,
-        ``z_m``) by ``t_stop``, where a body stopped?"""
-        return any(ahead_on_line(f, x_m, z_m, t_stop, FAST_TRACE_LATERAL) for f in self._fast_lost)
-
-    def _first_seen_stopped(self, m: _Mover, run: list[Sample], t_s: float, step: float) -> bool:
-        """Was the body of ``run`` (``m``'s :func:`recent_run`) first seen (or seen again after
-        a gap) standing still and rigid where a lost clearly fast mover's line led, or where
-        ``m`` itself was judged brisk up to a moment before, and has it stood there ``STOP_S``
-        (up to ``STOP_LATE_S`` more)? A van judged clearly fast was lost as it stopped 2 m
-        on, and its blob came back 1.2 s later standing there as a new mover with no arrival
-        of its own (market_morning 18004 at 11345 s); a tricycle judged brisk for 1.2 s went
-        unseen for three frames as it stopped, and its track began again there
-        (market_morning 22001 at 7731 s). A body that has stood in view longer is no new
-        arrival (the window's oldest sample is too old)."""
-        if not self._fast_lost and m.brisk_run is None:
-            return False
-        _, x_m, z_m, _ = run[-1]
-        if len(run) < 3 or not STOP_S - 0.5 * step <= t_s - run[0][0] <= STOP_S + STOP_LATE_S:
-            return False
-        if any(abs(p[1] - x_m) + abs(p[2] - z_m) > STOP_TOL_M for p in run):
-            return False
-        if not self._rigid([p[3] for p in run], z_m):
-            return False
-        t_stop = run[0][0]
-        return self._brisk_up_to(m, x_m, z_m, t_stop) or self._on_a_lost_fast_line(x_m, z_m, t_stop)
-
-    def _arrived(self, arrival: list[Sample], min_speed_m_s: float) -> bool:
-        """Do the samples up to a stop show a straight, steady approach at ``min_speed_m_s``
-        or faster, over
-        ``ARRIVE_MIN_S`` or more, where rows span at most ``ARRIVE_MAX_ROW_M`` (at their mean
-        depth)?"""
-        return (
-            len(arrival) >= 4
-            and arrival[-1][0] - arrival[0][0] >= ARRIVE_MIN_S - 1e-6
-            and self._row_m(sum(p[2] for p in arrival) / len(arrival)) <= ARRIVE_MAX_ROW_M
-            and math.hypot(*velocity(arrival)) >= min_speed_m_s
-            and straight(arrival)
-            and steady(arrival)
-        )
-
-    def _rigid(self, widths_m: list[float], z_far_m: float) -> bool:
-        """One rigid body keeps its width (within 1.4x); blobs of people merging and parting
-        do not. Widths are whole pixels: one pixel at the farthest sample (``z_far_m``; 0.2 m
-        at 20 m, where a tricycle's blob is 5-7 pixels wide) is forgiven, and of
-        ``RIGID_OUTLIER_FROM`` widths or more the widest (a passer-by merged for a frame)."""
-        assert self.ground is not None
-        pixel_m = z_far_m / (self.ground.focal_x * self.ground.size[0])
-        ws = sorted(widths_m)
-        widest = ws[-2] if len(ws) >= RIGID_OUTLIER_FROM else ws[-1]
-        return widest - pixel_m <= 1.4 * ws[0]
-
     def _hopped(self, pts: list[Sample]) -> bool:
         """Did the foot point make more than ``HOP_SHARE`` of its net way in one step, and
         that step more than ``HOP_ROWS`` image rows? (Pieces of one body joining its blob,
@@ -671,19 +406,15 @@ class VehicleDetector:
         ``HOP_MIN_SAMPLES`` samples never hopped."""
         if len(pts) < HOP_MIN_SAMPLES:
             return False
+        assert self.ground is not None
         net = math.hypot(pts[-1][1] - pts[0][1], pts[-1][2] - pts[0][2])
         for a, b in itertools.pairwise(pts):
             d = math.hypot(b[1] - a[1], b[2] - a[2])
-            if d > HOP_SHARE * net and d > HOP_ROWS * self._row_m(0.5 * (a[2] + b[2])):
+            if d > HOP_SHARE * net and d > HOP_ROWS * self.ground.row_span_m(0.5 * (a[2] + b[2])):
                 return True
         return False
 
-    def _row_m(self, z_m: float) -> float:
-        """Depth (m) one image row spans on the ground at depth ``z_m``."""
-        assert self.ground is not None
-        return z_m * z_m / (self.ground.focal_y * self.ground.height_m * self.ground.size[1])
-
-    def _hold_needed(self, m: _Mover, t_s: float, step: float) -> _Hold | None:
+    def _hold_needed(self, m: Mover, t_s: float, step: float) -> _Hold | None:
         """Seconds the mover must keep moving like this to be a vehicle, whether it is
         clearly fast and whether it is brisk, or None when its motion over the last
         ``speed_window_s`` is not steady motion faster than walking.
@@ -698,7 +429,7 @@ class VehicleDetector:
         """
         assert self.ground is not None
         # the newest sample (never smoothed): too far to judge?
-        if self._row_m(m.path[-1][2]) > MAX_ROW_M:
+        if self.ground.row_span_m(m.path[-1][2]) > MAX_ROW_M:
             return None
         # sparse frames (``step`` s apart, a simulation at speed 10 delivers one every 2 s):
         # widen the window to hold three samples
@@ -719,12 +450,12 @@ class VehicleDetector:
             return None
         widths = [p[3] for p in pts]
         w_min = min(widths)
-        rigid = self._rigid(widths, max(p[2] for p in pts))
+        is_rigid = rigid(self.ground, widths, max(p[2] for p in pts))
         # a foot point that hopped moved faster than its body: its speed shortens no hold
         hopped = self._hopped(pts)
         clearly_fast = (
             speed >= CLEARLY_FAST_M_S
-            or (rigid and m.clearly_fast and speed >= CLEARLY_FAST_HOLD_M_S)
+            or (is_rigid and m.clearly_fast and speed >= CLEARLY_FAST_HOLD_M_S)
         ) and not hopped
         if span < 0.75 * self.cfg.speed_window_s and not clearly_fast:
             return None  # a short track is judged only when clearly fast
@@ -733,7 +464,7 @@ class VehicleDetector:
         if clearly_fast:
             # nobody walks this fast; a turning vehicle's width changes
             return _Hold(min(CLEARLY_FAST_CONFIRM_S, self.cfg.confirm_s), True, True)
-        if not rigid:
+        if not is_rigid:
             return None
         brisk = speed >= BRISK_M_S and not hopped
         if w_min >= WIDE_BODY_M or brisk:

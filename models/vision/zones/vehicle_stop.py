@@ -1,0 +1,202 @@
+"""``vehicle_free``: a mover that stopped as a vehicle stops.
+
+A tricycle or van that drives into the street often stops 8-13 m from the camera within
+seconds, before any hold of the moving rules (``vehicle.py``) is over. These rules judge the
+stop: how the body arrived (its own track, or a lost clearly fast mover's line leading
+there) and that it then stood still as one rigid body.
+"""
+
+from __future__ import annotations
+
+import math
+
+from models.vision.ground import Ground
+from models.vision.zones.ground_track import (
+    FastTrace,
+    Sample,
+    ahead_on_line,
+    recent_run,
+    steady,
+    still_since,
+    stop_start,
+    straight,
+    velocity,
+)
+from models.vision.zones.vehicle_mover import (
+    BRIDGE_GATE_M,
+    BRIDGE_S,
+    CLEARLY_FAST_M_S,
+    SHORT_GAP_STEPS,
+    Mover,
+    rigid,
+)
+
+#: A mover that arrived clearly fast (``CLEARLY_FAST_M_S`` over ``ARRIVE_S``, at least
+#: ``ARRIVE_MIN_S`` of it, where rows span at most ``ARRIVE_MAX_ROW_M``) and then stood
+#: still (within ``STOP_TOL_M``, |dX| + |dz|) as one rigid body for ``STOP_S`` is a vehicle
+#: that stopped: a tricycle whose foot point a walker in front pinned for a second or two and
+#: that stopped 10-13 m from the camera before any hold was over (vehicle_entry 9402).
+#: Walkers who stop arrived at walking pace; a blob that merged with a passer-by jumps, but
+#: does not then stand still. No step of the arrival may carry more than half of it: a track
+#: that hopped from one body to another, 3.5 m in 0.4 s from a vendor pushing a stall to a
+#: person standing in front (dawn_quiet 9402 at 184.8 s) or 2.4 m back to somebody standing
+#: behind (market_morning 9401 at 12436 s), was "clearly fast" and then still. So is one
+#: judged brisk (``Mover.brisk_run``) on every frame of at least ``ARRIVE_MIN_S`` up to where its
+#: stop began: a tricycle at 1.95 m/s, held brisk for 1.4 s of the 1.5 s it needed, stopped
+#: 12 m off and stood there 23 s (vehicle_entry 22007 at 214 s; its width had changed while
+#: it turned into the street, and a window over its stop measures less than it drove).
+STOP_S = 2.0
+STOP_TOL_M = 0.5
+#: ... judged on any frame up to this long (s) after the hold is complete: a mover unseen on
+#: the frame the hold completes is judged on the next.
+STOP_LATE_S = 1.0
+ARRIVE_S = 1.2
+ARRIVE_MIN_S = 0.8
+#: The arrival is judged only where a row spans at most this depth (m) at its mean depth
+#: (nearer than 13.4 m with the simulated camera's calibration): further off a walker's foot
+#: point steps a whole row (0.7 m at 16 m) in one frame, and two such steps in a second read
+#: as 2.6 m/s (people_standing 9702 at 368 s, a walker whose foot was then pinned by
+#: somebody standing).
+ARRIVE_MAX_ROW_M = 0.5
+#: ... or a mover judged clearly fast that was lost up to ``FAST_TRACE_S`` before the stop
+#: drove there: the stop lies ahead on its line (off it by at most ``FAST_TRACE_LATERAL`` of
+#: the distance, a vehicle finishing its turn) at about its speed. A tricycle lost where it
+#: merged with two walkers crossing in front stopped 6 m on (vehicle_entry 9703 at 69 s).
+FAST_TRACE_S = 6.0
+FAST_TRACE_LATERAL = 0.35
+#: How long (s) a lost clearly fast mover's trace is kept: it serves stops beginning up to
+#: FAST_TRACE_S after it, judged up to STOP_S + STOP_LATE_S later still.
+FAST_TRACE_KEEP_S = FAST_TRACE_S + STOP_S + STOP_LATE_S
+#: A rigid body judged moving (any hold) on every frame from MOVED_MIN_S or more before where
+#: it stopped, that arrived at WALK_ARRIVE_M_S or faster (over ARRIVE_S, straight, steady,
+#: where rows span at most ARRIVE_MAX_ROW_M, as above) and then stood still as one rigid
+#: body for STOP_AFTER_WALK_S is a vehicle that stopped: a tricycle whose foot point a walker
+#: pinned far off was judged moving from 194.2 s at 1.2-1.8 m/s (brisk for 0.4 s), arrived
+#: at 1.7 m/s and stopped 10 m off at 195.6 s, before its hold of ``confirm_s`` was over
+#: (vehicle_entry 25010). The simulator's walkers keep to 0.9-1.5 m/s; a stall pushed at
+#: 1 m/s stops too. The longer stop is a margin against people side by side who stop
+#: together: on 152 development runs the rule fired only on vehicles (docs/vision.md).
+WALK_ARRIVE_M_S = 1.6
+MOVED_MIN_S = 1.0
+STOP_AFTER_WALK_S = 4.0
+
+
+def stopped(m: Mover, t_s: float, step: float, ground: Ground, fast_lost: list[FastTrace]) -> bool:
+    """Is ``m``, not confirmed by a moving rule, a vehicle that stopped, judged at ``t_s``
+    (frames ``step`` s apart; ``fast_lost``: the lines of clearly fast movers lost lately)?"""
+    return _after_arrival(m, t_s, step, ground, fast_lost) or _after_walk(m, t_s, step, ground)
+
+
+def _after_arrival(
+    m: Mover, t_s: float, step: float, ground: Ground, fast_lost: list[FastTrace]
+) -> bool:
+    """Did ``m`` stop, still and rigid for ``STOP_S``, right after arriving clearly fast
+    (its own track, or a lost clearly fast mover's line leading there)?"""
+    if not still_since(m.path, t_s, STOP_S - 0.5 * step, STOP_TOL_M):
+        return False  # the cheap test first: most movers are moving
+    run = recent_run(
+        m.path, t_s, STOP_S + STOP_LATE_S + ARRIVE_S + 0.5, step, SHORT_GAP_STEPS * step
+    )
+    k = stop_start(run, t_s, STOP_S, STOP_LATE_S, step, STOP_TOL_M)
+    if k < 0:
+        return _first_seen_stopped(m, run, t_s, step, ground, fast_lost)
+    _, x_m, z_m, _ = run[-1]
+    if not rigid(ground, [p[3] for p in run[k:]], z_m):
+        return False
+    t_stop = run[k][0]
+    if _arrived(
+        [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6], CLEARLY_FAST_M_S, ground
+    ):
+        return True
+    return _brisk_up_to(m, x_m, z_m, t_stop) or _on_a_lost_fast_line(fast_lost, x_m, z_m, t_stop)
+
+
+def _after_walk(m: Mover, t_s: float, step: float, ground: Ground) -> bool:
+    """Did ``m``, judged moving up to its stop and arriving at ``WALK_ARRIVE_M_S`` or
+    faster, stand still and rigid for ``STOP_AFTER_WALK_S``?"""
+    r = m.moving_run
+    if r is None or not still_since(m.path, t_s, STOP_AFTER_WALK_S - 0.5 * step, STOP_TOL_M):
+        return False
+    run = recent_run(
+        m.path,
+        t_s,
+        STOP_AFTER_WALK_S + STOP_LATE_S + ARRIVE_S + 0.5,
+        step,
+        SHORT_GAP_STEPS * step,
+    )
+    k = stop_start(run, t_s, STOP_AFTER_WALK_S, STOP_LATE_S, step, STOP_TOL_M)
+    if k < 0:
+        return False
+    z_m = run[-1][2]
+    t_stop = run[k][0]
+    if not (
+        r.first_s <= t_stop - MOVED_MIN_S + 1e-6
+        and r.last_s >= t_stop - 1e-6
+        and rigid(ground, [p[3] for p in run[k:]], z_m)
+    ):
+        return False
+    arrival = [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6]
+    return _arrived(arrival, WALK_ARRIVE_M_S, ground)
+
+
+def _brisk_up_to(m: Mover, x_m: float, z_m: float, t_stop: float) -> bool:
+    """Was ``m`` judged brisk for ``ARRIVE_MIN_S`` or more up to where it stopped at
+    (``x_m``, ``z_m``) from ``t_stop``: a stretch ending at most ``BRIDGE_S`` before it,
+    within ``BRIDGE_GATE_M`` (|dX| + |dz|) of the stop?"""
+    r = m.brisk_run
+    return (
+        r is not None
+        and r.last_s - r.first_s >= ARRIVE_MIN_S - 1e-6
+        and t_stop - r.last_s <= BRIDGE_S + 1e-6
+        and abs(r.x_m - x_m) + abs(r.z_m - z_m) <= BRIDGE_GATE_M
+    )
+
+
+def _on_a_lost_fast_line(fast_lost: list[FastTrace], x_m: float, z_m: float, t_stop: float) -> bool:
+    """Could a lost clearly fast mover (``fast_lost``) have driven on to (``x_m``,
+    ``z_m``) by ``t_stop``, where a body stopped?"""
+    return any(ahead_on_line(f, x_m, z_m, t_stop, FAST_TRACE_LATERAL) for f in fast_lost)
+
+
+def _first_seen_stopped(
+    m: Mover,
+    run: list[Sample],
+    t_s: float,
+    step: float,
+    ground: Ground,
+    fast_lost: list[FastTrace],
+) -> bool:
+    """Was the body of ``run`` (``m``'s :func:`recent_run`) first seen (or seen again after
+    a gap) standing still and rigid where a lost clearly fast mover's line led, or where
+    ``m`` itself was judged brisk up to a moment before, and has it stood there ``STOP_S``
+    (up to ``STOP_LATE_S`` more)? A van judged clearly fast was lost as it stopped 2 m
+    on, and its blob came back 1.2 s later standing there as a new mover with no arrival
+    of its own (market_morning 18004 at 11345 s); a tricycle judged brisk for 1.2 s went
+    unseen for three frames as it stopped, and its track began again there
+    (market_morning 22001 at 7731 s). A body that has stood in view longer is no new
+    arrival (the window's oldest sample is too old)."""
+    if not fast_lost and m.brisk_run is None:
+        return False
+    _, x_m, z_m, _ = run[-1]
+    if len(run) < 3 or not STOP_S - 0.5 * step <= t_s - run[0][0] <= STOP_S + STOP_LATE_S:
+        return False
+    if any(abs(p[1] - x_m) + abs(p[2] - z_m) > STOP_TOL_M for p in run):
+        return False
+    if not rigid(ground, [p[3] for p in run], z_m):
+        return False
+    t_stop = run[0][0]
+    return _brisk_up_to(m, x_m, z_m, t_stop) or _on_a_lost_fast_line(fast_lost, x_m, z_m, t_stop)
+
+
+def _arrived(arrival: list[Sample], min_speed_m_s: float, ground: Ground) -> bool:
+    """Do the samples up to a stop show a straight, steady approach at ``min_speed_m_s``
+    or faster, over ``ARRIVE_MIN_S`` or more, where rows span at most ``ARRIVE_MAX_ROW_M``
+    (at their mean depth)?"""
+    return (
+        len(arrival) >= 4
+        and arrival[-1][0] - arrival[0][0] >= ARRIVE_MIN_S - 1e-6
+        and ground.row_span_m(sum(p[2] for p in arrival) / len(arrival)) <= ARRIVE_MAX_ROW_M
+        and math.hypot(*velocity(arrival)) >= min_speed_m_s
+        and straight(arrival)
+        and steady(arrival)
+    )
