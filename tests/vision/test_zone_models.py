@@ -674,6 +674,39 @@ def test_a_confirmed_vehicle_stays_one_while_it_keeps_moving() -> None:
     assert not any(v for t, v in out if after <= t < 10.0 + 1.875 + 2.5 - 0.2)
 
 
+@pytest.mark.parametrize(
+    ("width_m", "confirmed_at_s"),
+    [
+        # 2.2 m wide while it turned in (its side in view), 1.3 m from 0.6 s
+        (lambda t: 2.2 if t < 0.6 else 1.3, 2.0),
+        # 1.3 m throughout: the same
+        (lambda t: 1.3, 2.0),
+        # its width comes and goes to the end (walkers merging with it): not held
+        (lambda t: 2.2 if round(t * FPS) % 2 else 1.3, None),
+    ],
+    ids=["turned in", "one width", "width coming and going"],
+)
+def test_a_clearly_fast_mover_that_turned_in_stays_clearly_fast(
+    width_m: Callable[[float], float], confirmed_at_s: float | None
+) -> None:
+    """vehicle_entry 26005 at 224.2 s: a tricycle judged clearly fast from 223.4 s, its blob
+    2.0-2.2 m wide while it turned into the street and 1.4 m since, lost that judgement
+    0.2 s before its hold was over when its window's speed dipped under 2.2 m/s: the width
+    over the whole window had changed. Whether it keeps its width is judged over its last
+    second. Here: 2.3 m/s from 18 m, 1.9 m/s from 1.0 s; judged clearly fast from 1.0 s."""
+    detector = _street_vehicle_detector()
+    z, track = 18.0, {}
+    for i in range(int(4 * FPS)):
+        t = round(i / FPS, 6)
+        z -= (2.3 if t <= 1.0 + 1e-6 else 1.9) / FPS if i else 0.0
+        track[t] = (1.0, z, width_m(t))
+    first = _first_vehicle(detector, track)
+    if confirmed_at_s is None:
+        assert first is None
+    else:
+        assert first == pytest.approx(confirmed_at_s)
+
+
 def _first_vehicle(
     detector: VehicleDetector, track: dict[float, tuple[float, float, float]]
 ) -> float | None:

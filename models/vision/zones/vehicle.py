@@ -39,10 +39,13 @@ from whistle.config.camera import VehicleFreeZone
 MAX_ROW_M = 1.0
 #: A driving vehicle's blob is mostly short-term foreground too (it moves as one body).
 MOVING_FRACTION = 0.3
-#: A rigid mover judged clearly fast stays so while faster than this (m/s, faster than anyone
-#: walks): measured over a second or two the speed of a tricycle at 2.2 m/s dips by a tenth.
-#: (A blob that merged with another for a frame jumps metres and its speed then decays over
-#: the window, but its width does not stay.)
+#: A mover judged clearly fast stays so while faster than this (m/s, faster than anyone
+#: walks) if it kept its width over its last CLEARLY_FAST_SPAN_S: measured over a second or
+#: two the speed of a tricycle at 2.2 m/s dips by a tenth. (A blob that merged with another
+#: for a frame jumps metres and its speed then decays over the window, but its width does
+#: not stay.) Not its width over the whole window: a tricycle 2.0-2.2 m wide while it turned
+#: into the street, its side in view, and 1.4 m since lost its judgement 0.2 s before its
+#: hold was over (vehicle_entry 26005 at 224.2 s).
 CLEARLY_FAST_HOLD_M_S = 1.8
 #: Seconds of track that suffice to judge a clearly fast mover (otherwise 0.75 of
 #: ``speed_window_s``): a van driving in at 3-4 m/s can stop within 3 s of being seen, and at
@@ -414,6 +417,12 @@ class VehicleDetector:
                 return True
         return False
 
+    def _rigid_lately(self, pts: list[Sample], since_s: float) -> bool:
+        """Did the body of ``pts`` keep its width from ``since_s`` on?"""
+        assert self.ground is not None
+        recent = [p for p in pts if p[0] >= since_s - 1e-6]
+        return rigid(self.ground, [p[3] for p in recent], max(p[2] for p in recent))
+
     def _hold_needed(self, m: Mover, t_s: float, step: float) -> _Hold | None:
         """Seconds the mover must keep moving like this to be a vehicle, whether it is
         clearly fast and whether it is brisk, or None when its motion over the last
@@ -455,7 +464,11 @@ class VehicleDetector:
         hopped = self._hopped(pts)
         clearly_fast = (
             speed >= CLEARLY_FAST_M_S
-            or (is_rigid and m.clearly_fast and speed >= CLEARLY_FAST_HOLD_M_S)
+            or (
+                m.clearly_fast
+                and speed >= CLEARLY_FAST_HOLD_M_S
+                and self._rigid_lately(pts, t_s - CLEARLY_FAST_SPAN_S)
+            )
         ) and not hopped
         if span < 0.75 * self.cfg.speed_window_s and not clearly_fast:
             return None  # a short track is judged only when clearly fast
