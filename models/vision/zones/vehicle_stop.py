@@ -87,17 +87,28 @@ def stopped(m: Mover, t_s: float, step: float, ground: Ground, fast_lost: list[F
     return _after_arrival(m, t_s, step, ground, fast_lost) or _after_walk(m, t_s, step, ground)
 
 
+def _still_run(m: Mover, t_s: float, step: float, hold_s: float) -> tuple[list[Sample], int] | None:
+    """``m``'s :func:`recent_run` over a stop of ``hold_s`` (up to ``STOP_LATE_S`` more) and
+    its arrival, with the index where its final still stretch begins (:func:`stop_start`,
+    -1 if it has not stood so); None when it is not standing still at all (the cheap test
+    first: most movers are moving)."""
+    if not still_since(m.path, t_s, hold_s - 0.5 * step, STOP_TOL_M):
+        return None
+    run = recent_run(
+        m.path, t_s, hold_s + STOP_LATE_S + ARRIVE_S + 0.5, step, SHORT_GAP_STEPS * step
+    )
+    return run, stop_start(run, t_s, hold_s, STOP_LATE_S, step, STOP_TOL_M)
+
+
 def _after_arrival(
     m: Mover, t_s: float, step: float, ground: Ground, fast_lost: list[FastTrace]
 ) -> bool:
     """Did ``m`` stop, still and rigid for ``STOP_S``, right after arriving clearly fast
     (its own track, or a lost clearly fast mover's line leading there)?"""
-    if not still_since(m.path, t_s, STOP_S - 0.5 * step, STOP_TOL_M):
-        return False  # the cheap test first: most movers are moving
-    run = recent_run(
-        m.path, t_s, STOP_S + STOP_LATE_S + ARRIVE_S + 0.5, step, SHORT_GAP_STEPS * step
-    )
-    k = stop_start(run, t_s, STOP_S, STOP_LATE_S, step, STOP_TOL_M)
+    still = _still_run(m, t_s, step, STOP_S)
+    if still is None:
+        return False
+    run, k = still
     if k < 0:
         return _first_seen_stopped(m, run, t_s, step, ground, fast_lost)
     _, x_m, z_m, _ = run[-1]
@@ -115,18 +126,10 @@ def _after_walk(m: Mover, t_s: float, step: float, ground: Ground) -> bool:
     """Did ``m``, judged moving up to its stop and arriving at ``WALK_ARRIVE_M_S`` or
     faster, stand still and rigid for ``STOP_AFTER_WALK_S``?"""
     r = m.moving_run
-    if r is None or not still_since(m.path, t_s, STOP_AFTER_WALK_S - 0.5 * step, STOP_TOL_M):
+    still = None if r is None else _still_run(m, t_s, step, STOP_AFTER_WALK_S)
+    if r is None or still is None or still[1] < 0:
         return False
-    run = recent_run(
-        m.path,
-        t_s,
-        STOP_AFTER_WALK_S + STOP_LATE_S + ARRIVE_S + 0.5,
-        step,
-        SHORT_GAP_STEPS * step,
-    )
-    k = stop_start(run, t_s, STOP_AFTER_WALK_S, STOP_LATE_S, step, STOP_TOL_M)
-    if k < 0:
-        return False
+    run, k = still
     z_m = run[-1][2]
     t_stop = run[k][0]
     if not (
