@@ -11,7 +11,13 @@ import pytest
 
 from models.vision.blobs import Blob
 from models.vision.zones.vehicle import CLEARLY_FAST_CONFIRM_S
-from models.vision.zones.vehicle_stop import ARRIVE_MIN_S, MOVED_MIN_S, STOP_AFTER_WALK_S, STOP_S
+from models.vision.zones.vehicle_stop import (
+    APPROACH_MIN_M,
+    ARRIVE_MIN_S,
+    MOVED_MIN_S,
+    STOP_AFTER_WALK_S,
+    STOP_S,
+)
 
 from .test_zone_models import FPS, _street_vehicle_detector
 from .test_zone_models import _first_vehicle as first_vehicle_seen
@@ -32,16 +38,19 @@ def _drive_and_stop(
     unseen_s: tuple[float, ...] = (),
     stop_widths_m: tuple[float, ...] = (1.3,),
     z0_m: float = 16.0,
+    slow_until_s: float = 0.0,
 ) -> Track:
-    """A 1.3 m wide body driving from ``z0_m`` towards the camera, still from ``stop_at_s``
-    (its width then cycling through ``stop_widths_m``), unseen at ``unseen_s``."""
+    """A 1.3 m wide body driving from ``z0_m`` towards the camera (at 1.2 m/s until
+    ``slow_until_s``), still from ``stop_at_s`` (its width then cycling through
+    ``stop_widths_m``), unseen at ``unseen_s``."""
     track: Track = {}
     for i in range(int(20 * FPS)):
         t = round(i / FPS, 6)
         if any(abs(t - u) < 1e-6 for u in unseen_s):
             continue
         moving = t < stop_at_s
-        z = z0_m - speed_m_s * min(t, stop_at_s)
+        slow_s = min(t, slow_until_s)
+        z = z0_m - 1.2 * slow_s - speed_m_s * (min(t, stop_at_s) - slow_s)
         width = 1.3 if moving else stop_widths_m[i % len(stop_widths_m)]
         track[t] = (1.0, z, width)
     return track
@@ -68,29 +77,34 @@ def test_a_clearly_fast_mover_keeps_its_hold_across_two_missed_frames(
 
 
 @pytest.mark.parametrize(
-    ("speed_m_s", "stop_at_s", "stop_widths_m", "stood_s"),
+    ("speed_m_s", "slow_until_s", "stop_at_s", "stop_widths_m", "stood_s"),
     [
         # judged brisk (1.8 m/s or faster, rigid) from 1.8 s, stopped at 3.2 s before its
         # hold of 1.5 s was over: a vehicle once it has stood still STOP_S
-        (1.95, 3.2, (1.3,), STOP_S),
+        (1.95, 0.0, 3.2, (1.3,), STOP_S),
         # judged brisk for less than ARRIVE_MIN_S, and moving for less than MOVED_MIN_S,
-        # before it stopped: nothing
-        (1.95, 2.2, (1.3,), None),
+        # before it stopped, after 1.2 m/s for 1 s: nothing (its 3.1 m approach is too
+        # short for the approach rule below, which takes it at 1.95 m/s all the way)
+        (1.95, 1.0, 2.2, (1.3,), None),
         # judged moving (at confirm_s: not brisk) from 1.9 s, 1.3 s before it stopped, having
-        # arrived faster than people walk: a vehicle once it has stood still
-        # STOP_AFTER_WALK_S
-        (1.7, 3.2, (1.3,), STOP_AFTER_WALK_S),
+        # arrived faster than people walk (after 1.6 s at 1.2 m/s: the approach rule reads
+        # 1.5 m/s): a vehicle once it has stood still STOP_AFTER_WALK_S
+        (1.7, 1.6, 3.2, (1.3,), STOP_AFTER_WALK_S),
         # judged moving for less than MOVED_MIN_S before it stopped: nothing
-        (1.7, 2.6, (1.3,), None),
+        (1.7, 1.6, 2.6, (1.3,), None),
         # at a walker's pace (the simulator's keep to 0.9-1.5 m/s): people who stop
-        (1.5, 3.2, (1.3,), None),
+        (1.5, 0.0, 3.2, (1.3,), None),
         # what stands there keeps changing width: people merging and parting
-        (1.95, 3.2, (1.1, 1.9), None),
-        (1.7, 3.2, (1.1, 1.9), None),
+        (1.95, 0.0, 3.2, (1.1, 1.9), None),
+        (1.7, 0.0, 3.2, (1.1, 1.9), None),
     ],
 )
 def test_a_rigid_mover_judged_moving_up_to_its_stop_is_a_vehicle(
-    speed_m_s: float, stop_at_s: float, stop_widths_m: tuple[float, ...], stood_s: float | None
+    speed_m_s: float,
+    slow_until_s: float,
+    stop_at_s: float,
+    stop_widths_m: tuple[float, ...],
+    stood_s: float | None,
 ) -> None:
     """vehicle_entry 22007 at 212-214 s: a tricycle at 1.95 m/s, judged brisk for 1.4 s of
     the 1.5 s it needed, stopped 12 m off for 23 s; as it stopped, its speed over the window
@@ -99,7 +113,9 @@ def test_a_rigid_mover_judged_moving_up_to_its_stop_is_a_vehicle(
     was judged moving from 194.2 s at 1.2-1.8 m/s (brisk for 0.4 s), stopped 10 m off at
     195.6 s after arriving at 1.7 m/s, and stood there as one rigid body until the
     short-term model took it in."""
-    track = _drive_and_stop(speed_m_s, stop_at_s, stop_widths_m=stop_widths_m)
+    track = _drive_and_stop(
+        speed_m_s, stop_at_s, stop_widths_m=stop_widths_m, slow_until_s=slow_until_s
+    )
     first = _first_vehicle(track, stop_at_s + STOP_AFTER_WALK_S + 4.0)
     if stood_s is None:
         assert first is None
@@ -179,3 +195,51 @@ def test_a_vehicle_unseen_on_frames_of_its_arrival_is_one_once_it_stood(
         # STOP_S after its stop began, or on the frame after
         assert first is not None
         assert stop_at_s + STOP_S - 1e-6 <= first <= stop_at_s + STOP_S + 1 / FPS + 1e-6
+
+
+@pytest.mark.parametrize(
+    ("speed_m_s", "stop_at_s", "stop_width_m", "stood_s"),
+    [
+        # 5 m nearer in 3 s at 1.65 m/s, from 17 m: a vehicle once it has stood still
+        # STOP_S (the walk rule would wait STOP_AFTER_WALK_S)
+        (1.65, 3.0, 1.3, STOP_S),
+        # 4.3 m nearer at 1.95 m/s: judged brisk and moving too briefly for the other rules
+        (1.95, 2.2, 1.3, STOP_S),
+        # at a walker's pace: people who stop
+        (1.5, 3.0, 1.3, None),
+        # too short a way (3.1 m) to read far off
+        (1.7, 1.8, 1.3, None),
+    ],
+)
+def test_a_body_that_came_a_long_way_nearer_and_stopped_is_a_vehicle(
+    speed_m_s: float, stop_at_s: float, stop_width_m: float, stood_s: float | None
+) -> None:
+    """market_morning 27002 at 9553-9557 s: a tricycle followed from 16.7 m to 12.2 m at
+    1.9 m/s, judged moving 0.2 s before it stopped (its track began again at 18.5 m)."""
+    track = _drive_and_stop(speed_m_s, stop_at_s, stop_widths_m=(stop_width_m,), z0_m=17.0)
+    first = _first_vehicle(track, stop_at_s + STOP_AFTER_WALK_S + 2.0)
+    if stood_s is None:
+        assert first is None
+    else:
+        assert first is not None
+        assert abs(first - (stop_at_s + stood_s)) <= 1 / FPS + 1e-6
+        assert speed_m_s * stop_at_s >= APPROACH_MIN_M
+
+
+#: market_morning 26002 from 9250.6 s, as followed (s; X m, depth m, width m): a van
+#: 1.9-2.0 m wide driving at 3.2 m/s, its foot read nearer than it was far off and its rows
+#: stepping, from 16.7 m to its stop at 12.6 m (2.4 s).
+_VAN_FAR = [
+    (0.0, 0.9, 16.7, 1.12), (0.2, 1.0, 16.7, 1.67), (0.6, 0.3, 16.0, 1.24),
+    (0.8, 0.3, 16.0, 1.24), (1.0, 0.6, 16.0, 1.96), (1.2, 0.6, 15.3, 1.87),
+    (1.4, 0.6, 15.3, 1.87), (1.6, 0.6, 15.3, 1.87), (1.8, 0.7, 14.7, 1.96),
+    (2.0, 0.6, 14.1, 1.88), (2.2, 0.5, 13.6, 1.96),
+] + [(round(2.4 + i / FPS, 6), 0.6, 12.6, (1.96, 1.82)[i % 2]) for i in range(20)]  # fmt: skip
+
+
+def test_a_van_read_slow_far_off_that_came_nearer_and_stopped_is_a_vehicle() -> None:
+    """Its last 1.2 s before the stop lie beyond 13.4 m (``ARRIVE_MAX_ROW_M``), its width
+    changed while it turned in, and it read 1.5 m/s over its approach: none of the other
+    rules take it; it stood there as wide as a van."""
+    first = _first_vehicle({t: (x, z, w) for t, x, z, w in _VAN_FAR}, 6.0)
+    assert first is not None and abs(first - (2.4 + STOP_S)) <= 1 / FPS + 1e-6

@@ -26,17 +26,16 @@ from models.vision.zones.vehicle_mover import (
     BRIDGE_GATE_M,
     BRIDGE_S,
     CLEARLY_FAST_M_S,
+    MAX_ROW_M,
     SHORT_GAP_FRAMES,
     SHORT_GAP_STEPS,
+    WIDE_BODY_M,
     Mover,
     rigid,
 )
 from models.vision.zones.vehicle_stop import FAST_TRACE_KEEP_S, FAST_TRACE_LATERAL, stopped
 from whistle.config.camera import VehicleFreeZone
 
-#: Vehicle speed is judged only where one image row spans at most this depth (m): further
-#: away the foot point jumps by whole metres between frames.
-MAX_ROW_M = 1.0
 #: A driving vehicle's blob is mostly short-term foreground too (it moves as one body).
 MOVING_FRACTION = 0.3
 #: A mover judged clearly fast stays so while faster than this (m/s, faster than anyone
@@ -55,9 +54,8 @@ CLEARLY_FAST_SPAN_S = 1.0
 CLEARLY_FAST_CONFIRM_S = 1.0
 #: Ground speed (m/s) nothing in the street exceeds.
 MAX_DRIVE_M_S = 6.0
-#: A rigid body at least this wide (m) is wider than two people side by side (a van is about
-#: 1.9 m) and is a vehicle after WIDE_BODY_CONFIRM_S at walking pace.
-WIDE_BODY_M = 1.6
+#: A rigid body at least ``WIDE_BODY_M`` wide is a vehicle after WIDE_BODY_CONFIRM_S at
+#: walking pace.
 WIDE_BODY_CONFIRM_S = 1.5
 #: A rigid body narrower than that is a vehicle after WIDE_BODY_CONFIRM_S too when it moves at
 #: least this fast (m/s; the simulator's walkers keep to 0.9-1.5 m/s, its tricycles 1.8-2.8):
@@ -134,7 +132,8 @@ class VehicleDetector:
     and shape (``min_area``, ``min_aspect``). A mover that arrived clearly fast and stopped
     before any hold was over is one once it has stood still ``STOP_S``; one judged moving up
     to its stop that arrived faster than people walk, once it has stood still
-    ``STOP_AFTER_WALK_S``. Once confirmed the
+    ``STOP_AFTER_WALK_S``; one that came a long way nearer before it stopped
+    (``vehicle_stop.APPROACH_S``), once it has stood still ``STOP_S``. Once confirmed the
     vehicle stays judged present while a long-term foreground blob overlaps where it was (it
     may stop).
     """

@@ -15,6 +15,12 @@ from models.vision.blobs import Blob
 from models.vision.ground import Ground
 from models.vision.zones.ground_track import FastTrace, Sample
 
+#: Vehicle speed is judged only where one image row spans at most this depth (m): further
+#: away the foot point jumps by whole metres between frames.
+MAX_ROW_M = 1.0
+#: A rigid body at least this wide (m) is wider than two people side by side (a van is about
+#: 1.9 m).
+WIDE_BODY_M = 1.6
 #: Ground speed (m/s) no pedestrian reaches (brisk walking is 1.5-1.8 m/s): a blob this fast
 #: on a straight path need not keep its width (a vehicle turning into the street shows its
 #: side, its blob widens).

@@ -26,7 +26,9 @@ from models.vision.zones.vehicle_mover import (
     BRIDGE_GATE_M,
     BRIDGE_S,
     CLEARLY_FAST_M_S,
+    MAX_ROW_M,
     SHORT_GAP_STEPS,
+    WIDE_BODY_M,
     Mover,
     rigid,
 )
@@ -79,23 +81,46 @@ FAST_TRACE_KEEP_S = FAST_TRACE_S + STOP_S + STOP_LATE_S
 WALK_ARRIVE_M_S = 1.6
 MOVED_MIN_S = 1.0
 STOP_AFTER_WALK_S = 4.0
+#: A body that came APPROACH_MIN_M or more nearer over up to APPROACH_S before it stopped,
+#: for APPROACH_MIN_S or longer, at WALK_ARRIVE_M_S or faster (least squares; straight,
+#: steady), from where rows span at most ``MAX_ROW_M``, and then stood still as one rigid
+#: body for ``STOP_S`` is a vehicle that stopped; at APPROACH_WIDE_M_S or faster if it
+#: stood there ``WIDE_BODY_M`` wide or wider (wider than two people side by side) on every
+#: frame. Over such a long way the far rows' coarse steps (0.7 m at 16 m) average out, where
+#: ``ARRIVE_S`` near the stop does not: a tricycle followed from 16.7 m to 12.2 m at
+#: 1.9 m/s, judged moving only 0.2 s before it stopped (its track had begun again after
+#: three missed frames at 18.5 m; market_morning 27002 at 9555 s), and a van 1.9-2.0 m wide
+#: followed from 16.7 m to its stop at 12.6 m, read at 1.5 m/s (it drove at 3.2 m/s: far off
+#: its foot read nearer than it was, its rows stepping 16.0-16.0-16.0-15.3-15.3-15.3), whose
+#: last 1.2 s lay beyond the 13.4 m of ``ARRIVE_MAX_ROW_M`` (market_morning 26002 at
+#: 9253 s). The simulator's walkers keep to 0.9-1.5 m/s: in 2 s they cover 3 m at most.
+APPROACH_S = 3.0
+APPROACH_MIN_S = 1.6
+APPROACH_MIN_M = 3.5
+APPROACH_WIDE_M_S = 1.2
 
 
 def stopped(m: Mover, t_s: float, step: float, ground: Ground, fast_lost: list[FastTrace]) -> bool:
     """Is ``m``, not confirmed by a moving rule, a vehicle that stopped, judged at ``t_s``
     (frames ``step`` s apart; ``fast_lost``: the lines of clearly fast movers lost lately)?"""
-    return _after_arrival(m, t_s, step, ground, fast_lost) or _after_walk(m, t_s, step, ground)
+    return (
+        _after_arrival(m, t_s, step, ground, fast_lost)
+        or _after_walk(m, t_s, step, ground)
+        or _after_approach(m, t_s, step, ground)
+    )
 
 
-def _still_run(m: Mover, t_s: float, step: float, hold_s: float) -> tuple[list[Sample], int] | None:
+def _still_run(
+    m: Mover, t_s: float, step: float, hold_s: float, arrive_s: float = ARRIVE_S
+) -> tuple[list[Sample], int] | None:
     """``m``'s :func:`recent_run` over a stop of ``hold_s`` (up to ``STOP_LATE_S`` more) and
-    its arrival, with the index where its final still stretch begins (:func:`stop_start`,
-    -1 if it has not stood so); None when it is not standing still at all (the cheap test
-    first: most movers are moving)."""
+    its arrival of ``arrive_s``, with the index where its final still stretch begins
+    (:func:`stop_start`, -1 if it has not stood so); None when it is not standing still at
+    all (the cheap test first: most movers are moving)."""
     if not still_since(m.path, t_s, hold_s - 0.5 * step, STOP_TOL_M):
         return None
     run = recent_run(
-        m.path, t_s, hold_s + STOP_LATE_S + ARRIVE_S + 0.5, step, SHORT_GAP_STEPS * step
+        m.path, t_s, hold_s + STOP_LATE_S + arrive_s + 0.5, step, SHORT_GAP_STEPS * step
     )
     return run, stop_start(run, t_s, hold_s, STOP_LATE_S, step, STOP_TOL_M)
 
@@ -140,6 +165,32 @@ def _after_walk(m: Mover, t_s: float, step: float, ground: Ground) -> bool:
         return False
     arrival = [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6]
     return _arrived(arrival, WALK_ARRIVE_M_S, ground)
+
+
+def _after_approach(m: Mover, t_s: float, step: float, ground: Ground) -> bool:
+    """Did ``m`` stand still and rigid for ``STOP_S`` after a long approach (see
+    ``APPROACH_S``)?"""
+    still = _still_run(m, t_s, step, STOP_S, APPROACH_S)
+    if still is None or still[1] < 0:
+        return False
+    run, k = still
+    z_m = run[-1][2]
+    widths = [p[3] for p in run[k:]]
+    if not rigid(ground, widths, z_m):
+        return False
+    t_stop = run[k][0]
+    way = [p for p in run[: k + 1] if p[0] >= t_stop - APPROACH_S - 1e-6]
+    if len(way) < 4 or way[-1][0] - way[0][0] < APPROACH_MIN_S - 1e-6:
+        return False
+    net_m = math.hypot(way[-1][1] - way[0][1], way[-1][2] - way[0][2])
+    min_speed = APPROACH_WIDE_M_S if min(widths) >= WIDE_BODY_M else WALK_ARRIVE_M_S
+    return (
+        net_m >= APPROACH_MIN_M
+        and ground.row_span_m(max(p[2] for p in way)) <= MAX_ROW_M
+        and math.hypot(*velocity(way)) >= min_speed
+        and straight(way)
+        and steady(way)
+    )
 
 
 def _brisk_up_to(m: Mover, x_m: float, z_m: float, t_stop: float) -> bool:
