@@ -24,6 +24,7 @@ from models.vision.zones.linger import LingerDetector
 from models.vision.zones.stall import StallDetector
 from models.vision.zones.vehicle import (
     BODY_GAP_ROWS,
+    PRESENT_MAX_S,
     SPLIT_FOOT_M,
     STILL_S,
     VehicleDetector,
@@ -867,6 +868,24 @@ def test_a_lost_vehicle_stays_present_where_it_drove_on_along_its_line(
     assert any(confirmed)
     assert all(active[: int(FPS)])  # where it was last seen, then overlapping that place
     assert all(active) is present
+
+
+def test_a_stopped_vehicle_stays_present_on_its_foreground_for_a_bounded_time() -> None:
+    """A vehicle that stopped is present while foreground covers where it was last seen, for
+    ``PRESENT_MAX_S``: then that foreground alone, which may be a stall set up there (it held
+    a false episode open for 43 min, dawn_quiet 24002), no longer is a vehicle."""
+
+    def body(ground: Ground, t: float, i: int) -> tuple[int, ...]:
+        # 2.5 m/s from 20 m, stopped at 12.5 m from 3 s on, where it stays foreground
+        return _body_px(ground, 1.0, max(12.5, 20.0 - 2.5 * t), 1.2, 1.4)
+
+    confirmed, active = _drive_street(3.0 + PRESENT_MAX_S + 5.0, body, moving_until_s=3.0)
+    assert any(confirmed)
+    held_s = [i / FPS for i, a in enumerate(active) if a]
+    # present on every frame up to PRESENT_MAX_S after it was last seen moving, then not
+    assert held_s == [i / FPS for i in range(len(held_s))]
+    assert PRESENT_MAX_S - 1.0 <= held_s[-1] <= PRESENT_MAX_S + 1.0
+    assert not any(active[-int(3 * FPS) :])
 
 
 @pytest.mark.parametrize(("aside_m", "present"), [(0.0, True), (3.0, False)])
