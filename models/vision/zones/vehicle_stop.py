@@ -125,6 +125,19 @@ def _still_run(
     return run, stop_start(run, t_s, hold_s, STOP_LATE_S, step, STOP_TOL_M)
 
 
+def _stood_rigid(ground: Ground, run: list[Sample], k: int) -> bool:
+    """Did the body of ``run`` keep its width (:func:`rigid`) over its still stretch, from
+    index ``k`` on?"""
+    return rigid(ground, [p[3] for p in run[k:]], run[-1][2])
+
+
+def _way_to(run: list[Sample], k: int, window_s: float) -> list[Sample]:
+    """The samples of ``run`` within ``window_s`` before its stop (index ``k``), the stop's
+    first sample last."""
+    t_stop = run[k][0]
+    return [p for p in run[: k + 1] if p[0] >= t_stop - window_s - 1e-6]
+
+
 def _after_arrival(
     m: Mover, t_s: float, step: float, ground: Ground, fast_lost: list[FastTrace]
 ) -> bool:
@@ -137,12 +150,10 @@ def _after_arrival(
     if k < 0:
         return _first_seen_stopped(m, run, t_s, step, ground, fast_lost)
     _, x_m, z_m, _ = run[-1]
-    if not rigid(ground, [p[3] for p in run[k:]], z_m):
+    if not _stood_rigid(ground, run, k):
         return False
     t_stop = run[k][0]
-    if _arrived(
-        [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6], CLEARLY_FAST_M_S, ground
-    ):
+    if _arrived(_way_to(run, k, ARRIVE_S), CLEARLY_FAST_M_S, ground):
         return True
     return _brisk_up_to(m, x_m, z_m, t_stop) or _on_a_lost_fast_line(fast_lost, x_m, z_m, t_stop)
 
@@ -155,16 +166,14 @@ def _after_walk(m: Mover, t_s: float, step: float, ground: Ground) -> bool:
     if r is None or still is None or still[1] < 0:
         return False
     run, k = still
-    z_m = run[-1][2]
     t_stop = run[k][0]
     if not (
         r.first_s <= t_stop - MOVED_MIN_S + 1e-6
         and r.last_s >= t_stop - 1e-6
-        and rigid(ground, [p[3] for p in run[k:]], z_m)
+        and _stood_rigid(ground, run, k)
     ):
         return False
-    arrival = [p for p in run[: k + 1] if p[0] >= t_stop - ARRIVE_S - 1e-6]
-    return _arrived(arrival, WALK_ARRIVE_M_S, ground)
+    return _arrived(_way_to(run, k, ARRIVE_S), WALK_ARRIVE_M_S, ground)
 
 
 def _after_approach(m: Mover, t_s: float, step: float, ground: Ground) -> bool:
@@ -174,16 +183,14 @@ def _after_approach(m: Mover, t_s: float, step: float, ground: Ground) -> bool:
     if still is None or still[1] < 0:
         return False
     run, k = still
-    z_m = run[-1][2]
-    widths = [p[3] for p in run[k:]]
-    if not rigid(ground, widths, z_m):
+    if not _stood_rigid(ground, run, k):
         return False
-    t_stop = run[k][0]
-    way = [p for p in run[: k + 1] if p[0] >= t_stop - APPROACH_S - 1e-6]
+    way = _way_to(run, k, APPROACH_S)
     if len(way) < 4 or way[-1][0] - way[0][0] < APPROACH_MIN_S - 1e-6:
         return False
     net_m = math.hypot(way[-1][1] - way[0][1], way[-1][2] - way[0][2])
-    min_speed = APPROACH_WIDE_M_S if min(widths) >= WIDE_BODY_M else WALK_ARRIVE_M_S
+    wide = min(p[3] for p in run[k:]) >= WIDE_BODY_M
+    min_speed = APPROACH_WIDE_M_S if wide else WALK_ARRIVE_M_S
     return (
         net_m >= APPROACH_MIN_M
         and ground.row_span_m(max(p[2] for p in way)) <= MAX_ROW_M
