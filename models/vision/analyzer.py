@@ -187,6 +187,7 @@ class SceneAnalyzer:
             self._next_ghost_check = t_s + 1.0
             np.left_shift(self._changes, 1, out=self._changes)
             bg.take_changed(self._changes)
+            bg.restore_revealed(prep.grey, prep.chroma)
             self._absorb_ghosts(prep.grey, prep.chroma)
         fg = _clean(bg.fg_long)
         moving = _clean(bg.fg_long & bg.fg_short)

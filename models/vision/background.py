@@ -38,6 +38,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from models.vision.revealed import Revealed
+
 GRID: tuple[int, int] = (16, 9)
 #: Grey level added to Y before dividing the colour differences by it: keeps the
 #: chromaticity of dark (night) pixels, whose colour is mostly sensor noise, near zero.
@@ -195,6 +197,8 @@ class DualBackground:
         self._t: float | None = None
         #: Device time of the last step of the long-term colour model.
         self._t_colour: float | None = None
+        #: The former long-term background of absorbed pixels (``restore_revealed``).
+        self._revealed = Revealed(valid.shape)
 
     @property
     def ready(self) -> bool:
@@ -216,6 +220,7 @@ class DualBackground:
         self.fg_colour_short[:] = False
         self.fg_any[:] = False
         self.gain[:] = 1.0
+        self._revealed.forget()
 
     def _gain_field(self, grey: np.ndarray, long: np.ndarray) -> np.ndarray:
         # weights 0/1: converting the boolean mask costs a third of multiplying float by bool;
@@ -420,9 +425,12 @@ class DualBackground:
     def absorb(
         self, region: np.ndarray, grey: np.ndarray, chroma: np.ndarray | None = None
     ) -> None:
-        """Take ``region`` of the current frame into both models (a ghost or a light change)."""
+        """Take ``region`` of the current frame into both models (a ghost or a light change),
+        keeping what the long-term model held there (``restore_revealed``)."""
         if self.long is None or self.short is None:
             return
+        if self._t is not None:
+            self._revealed.remember(region, self.long, self.long_n, self._t)
         self.long[region] = grey[region]
         self.short[region] = grey[region]
         if chroma is not None and self.long_n is not None and self.short_n is not None:
@@ -435,3 +443,36 @@ class DualBackground:
         self.stationary_s[region] = 0.0
         self.fg_long[region] = False
         self.fg_any[region] = False
+
+    def restore_revealed(self, grey: np.ndarray, chroma: np.ndarray | None = None) -> None:
+        """Give pixels absorbed lately (``revealed.KEEP_S``) their former long-term background
+        back where this frame (the last one integrated) shows it again, grey and colour within
+        the foreground thresholds, while they are long-term foreground, as it did on the
+        checks before (``revealed.VOTES``; once a second): what was absorbed there has left
+        (``models.vision.revealed``)."""
+        kept = None if self._t is None else self._revealed.kept(self._t)
+        if kept is None or self.long is None or self.short is None:
+            return
+        s = self.s
+        former = self._revealed
+        prior = self.gain * former.grey
+        back = kept & self.fg_any
+        back &= cv2.absdiff(grey, prior) <= prior * s.rel_threshold + s.abs_threshold
+        n = None
+        if chroma is not None and self.long_n is not None and self.offset_n is not None:
+            n = chromaticity(grey, chroma)
+            back &= _l1_2ch(n, former.n + self.offset_n) <= s.chroma_threshold
+        back = former.shown(back)
+        if not back.any():
+            return
+        self.long[back] = former.grey[back]
+        self.short[back] = grey[back]
+        if n is not None and self.long_n is not None and self.short_n is not None:
+            both = np.concatenate((back, back))
+            self.long_n[both] = former.n[both]
+            self.short_n[both] = n[both]
+        self.stationary_s[back] = 0.0
+        for mask in (self.fg_long, self.fg_short, self.fg_colour, self.fg_colour_short):
+            mask[back] = False
+        self.fg_any[back] = False
+        former.forget(back)
