@@ -64,7 +64,8 @@ class Revealed:
             both = np.concatenate((fresh, fresh))
             self.n[both] = long_n[both]
         self.until_s[region] = t_s + KEEP_S
-        self.latest_s = t_s + KEEP_S
+        # max: a clock that went back (a restarted source) must not cut the others short
+        self.latest_s = max(self.latest_s, t_s + KEEP_S)
 
     def kept(self, t_s: float) -> np.ndarray | None:
         """Pixels whose former background is still kept at ``t_s`` (bool), or None."""

@@ -9,7 +9,7 @@ import pytest
 from models.vision.analyzer import SceneAnalyzer
 from models.vision.background import DualBackground
 from models.vision.frame import SMALL
-from models.vision.revealed import KEEP_S, VOTES
+from models.vision.revealed import KEEP_S, VOTES, Revealed
 from whistle.config.camera import CameraConfig
 
 H, W = SMALL[1], SMALL[0]
@@ -152,3 +152,17 @@ def test_a_passer_by_matching_the_former_background_for_a_moment_gives_nothing_b
     t = _run(bg, _with(60.0), t, 3.0)
     assert bg.long is not None
     assert np.allclose(bg.long[SPOT], 60.0, atol=1.0)
+
+
+def test_a_clock_that_went_back_keeps_what_was_absorbed_before() -> None:
+    """A source restarted its clock: pixels absorbed at 1000 s stay kept after pixels
+    absorbed at 10 s, until their own time is up."""
+    revealed = Revealed((H, W))
+    first, second = np.zeros((H, W), bool), np.zeros((H, W), bool)
+    first[SPOT] = True
+    second[0:4, 0:4] = True
+    long = np.full((H, W), 85.0, np.float32)
+    revealed.remember(first, long, None, 1000.0)
+    revealed.remember(second, long, None, 10.0)
+    kept = revealed.kept(1000.0 + KEEP_S - 1.0)
+    assert kept is not None and kept[SPOT].all() and not kept[0:4, 0:4].any()
