@@ -33,7 +33,12 @@ from models.vision.zones.vehicle_mover import (
     Mover,
     rigid,
 )
-from models.vision.zones.vehicle_stop import FAST_TRACE_KEEP_S, FAST_TRACE_LATERAL, stopped
+from models.vision.zones.vehicle_stop import (
+    FAST_TRACE_KEEP_S,
+    FAST_TRACE_LATERAL,
+    TRAIL_KEEP_S,
+    stopped,
+)
 from whistle.config.camera import VehicleFreeZone
 
 #: A driving vehicle's blob is mostly short-term foreground too (it moves as one body).
@@ -166,6 +171,8 @@ class VehicleDetector:
     _movers: list[Mover] = field(default_factory=list)
     #: Movers judged clearly fast that were lost, newest last (kept ``FAST_TRACE_KEEP_S``).
     _fast_lost: list[FastTrace] = field(default_factory=list)
+    #: Every wide sighting (and the one behind) of the last ``TRAIL_KEEP_S``, oldest first.
+    _seen: list[Sample] = field(default_factory=list)
     #: The last confirmed mover that was lost, while it may still lead to the vehicle
     #: (``VEHICLE_TRACE_S``).
     _vehicle_lost: FastTrace | None = None
@@ -308,6 +315,8 @@ class VehicleDetector:
         keep_s = max(1.0, 1.5 * step)
         live: list[Mover] = []
         unused = wide + (behind or [])
+        self._seen = [p for p in self._seen if t_s - p[0] <= TRAIL_KEEP_S]
+        self._seen.extend((t_s, *c[1]) for c in unused)
         win = self.cfg.speed_window_s
         # a mover unseen for longer than keep_s is lost, even if the zone was not judged
         # meanwhile (tampering): its gate would have grown to take anything
@@ -389,7 +398,7 @@ class VehicleDetector:
                     _, x_m, z_m, _ = m.path[-1]
                     m.last_fast = FastTrace(t_s, x_m, z_m, *m.velocity)
                     m.last_confirmed = m.last_fast if m.confirmed else m.last_confirmed
-            if not m.confirmed and stopped(m, t_s, step, self.ground, self._fast_lost):
+            if not m.confirmed and stopped(m, t_s, step, self.ground, self._fast_lost, self._seen):
                 m.confirmed = True  # a vehicle now; the zone keeps it present where it stands
             if m.confirmed:
                 out.append(m.blob)

@@ -98,15 +98,56 @@ APPROACH_S = 3.0
 APPROACH_MIN_S = 1.6
 APPROACH_MIN_M = 3.5
 APPROACH_WIDE_M_S = 1.2
+#: A rigid body that stood still for ``STOP_S`` where a trail of wide sightings led is a
+#: vehicle that stopped, whichever movers those sightings were given to. The trail: the
+#: sightings of the last TRAIL_S before the stop, farther off than it (by ``STOP_TOL_M`` or
+#: more) and within TRAIL_LATERAL_M of its X; at least TRAIL_MIN_SIGHTINGS of them at
+#: TRAIL_MIN_TIMES distinct times lie on one line in depth over time (each within half a
+#: row's depth plus TRAIL_FIT_M; at most a third left out, the worst first), over
+#: TRAIL_MIN_S or more and TRAIL_MIN_M or more, coming nearer at ``WALK_ARRIVE_M_S`` or
+#: faster, and the line reaches the stop's depth at its start within TRAIL_LAND_M. A
+#: tricycle coming up behind a walker walking towards the camera merges with him, and its
+#: own track is lost or taken over by his: vehicle_entry 29003 (lost where two walkers
+#: crossed in front at 17 m, stopped 2 s later at 12.2 m), 29010 (its stop taken by the
+#: walker's mover from 3.5 m nearer). Their trails, and that of vehicle_entry 25001's first
+#: tricycle (on 174 development runs the one body the rule judged first, and the other rules
+#: missed it), came 7.7-8.4 m from 19.5-20.6 m, their lines reaching the stop within 0.4 m;
+#: TRAIL_MIN_M keeps out a body that came up at a walk and spurted for a second (3.5 m of
+#: its own track). A line within a whole row's depth, or the most sightings on any one
+#: line (a third or more left out), took a stall standing at 16.7 m and a vendor's stall
+#: pushed aside at 9.9 m 2 s later for one trail (dawn_quiet 24010 at 145 s); a line through
+#: the stop took walkers at 1 m/s and a pair standing 3.7 m nearer for one (market_morning
+#: 24004 at 11318 s). Left so, a tricycle whose trail shares its corridor with another wide
+#: body coming in behind it is missed (market_morning 24001 at 4168 s, 6 of 12 on its line).
+TRAIL_S = 5.0
+TRAIL_LATERAL_M = 1.0
+TRAIL_MIN_SIGHTINGS = 5
+TRAIL_MIN_TIMES = 4
+TRAIL_MIN_S = 1.5
+TRAIL_MIN_M = 5.0
+TRAIL_FIT_M = 0.3
+TRAIL_LAND_M = 1.5
+#: How long (s) sightings are kept for the trail: its window before a stop judged up to
+#: ``STOP_S + STOP_LATE_S`` after the stop began.
+TRAIL_KEEP_S = TRAIL_S + STOP_S + STOP_LATE_S
 
 
-def stopped(m: Mover, t_s: float, step: float, ground: Ground, fast_lost: list[FastTrace]) -> bool:
+def stopped(
+    m: Mover,
+    t_s: float,
+    step: float,
+    ground: Ground,
+    fast_lost: list[FastTrace],
+    seen: list[Sample] | None = None,
+) -> bool:
     """Is ``m``, not confirmed by a moving rule, a vehicle that stopped, judged at ``t_s``
-    (frames ``step`` s apart; ``fast_lost``: the lines of clearly fast movers lost lately)?"""
+    (frames ``step`` s apart; ``fast_lost``: the lines of clearly fast movers lost lately;
+    ``seen``: every wide sighting of the last ``TRAIL_KEEP_S``, oldest first)?"""
     return (
         _after_arrival(m, t_s, step, ground, fast_lost)
         or _after_walk(m, t_s, step, ground)
         or _after_approach(m, t_s, step, ground)
+        or (seen is not None and _after_trail(m, t_s, step, ground, seen))
     )
 
 
@@ -238,15 +279,21 @@ def _first_seen_stopped(
     arrival (the window's oldest sample is too old)."""
     if not fast_lost and m.brisk_run is None:
         return False
-    _, x_m, z_m, _ = run[-1]
-    if len(run) < 3 or not STOP_S - 0.5 * step <= t_s - run[0][0] <= STOP_S + STOP_LATE_S:
+    if not _seen_first_standing(run, t_s, step) or not _stood_rigid(ground, run, 0):
         return False
-    if any(abs(p[1] - x_m) + abs(p[2] - z_m) > STOP_TOL_M for p in run):
-        return False
-    if not rigid(ground, [p[3] for p in run], z_m):
-        return False
-    t_stop = run[0][0]
+    t_stop, x_m, z_m, _ = run[0][0], *run[-1][1:]
     return _brisk_up_to(m, x_m, z_m, t_stop) or _on_a_lost_fast_line(fast_lost, x_m, z_m, t_stop)
+
+
+def _seen_first_standing(run: list[Sample], t_s: float, step: float) -> bool:
+    """Was the body of ``run`` (a :func:`recent_run`) standing where it stands on every
+    sample, the first ``STOP_S`` (up to ``STOP_LATE_S`` more) before ``t_s``?"""
+    _, x_m, z_m, _ = run[-1]
+    return (
+        len(run) >= 3
+        and STOP_S - 0.5 * step <= t_s - run[0][0] <= STOP_S + STOP_LATE_S
+        and all(abs(p[1] - x_m) + abs(p[2] - z_m) <= STOP_TOL_M for p in run)
+    )
 
 
 def _arrived(arrival: list[Sample], min_speed_m_s: float, ground: Ground) -> bool:
@@ -261,3 +308,68 @@ def _arrived(arrival: list[Sample], min_speed_m_s: float, ground: Ground) -> boo
         and straight(arrival)
         and steady(arrival)
     )
+
+
+def _stood(m: Mover, t_s: float, step: float, ground: Ground) -> Sample | None:
+    """Where and from when (the stop's first sample) ``m`` has stood still and rigid for
+    ``STOP_S`` (up to ``STOP_LATE_S`` more), having come there or been first seen there;
+    None if it has not."""
+    still = _still_run(m, t_s, step, STOP_S)
+    if still is None:
+        return None
+    run, k = still
+    if k < 0:
+        if not _seen_first_standing(run, t_s, step):
+            return None
+        k = 0
+    if not _stood_rigid(ground, run, k):
+        return None
+    return (run[k][0], *run[-1][1:])
+
+
+def _after_trail(m: Mover, t_s: float, step: float, ground: Ground, seen: list[Sample]) -> bool:
+    """Did ``m`` stand still and rigid for ``STOP_S`` where a trail of wide sightings
+    (``seen``) led (see ``TRAIL_S``)?"""
+    stop = _stood(m, t_s, step, ground)
+    if stop is None:
+        return False
+    t_stop, x_m, z_m, _ = stop
+    trail = [
+        p
+        for p in seen
+        if t_stop - TRAIL_S <= p[0] < t_stop - 1e-6
+        and abs(p[1] - x_m) <= TRAIL_LATERAL_M
+        and p[2] >= z_m + STOP_TOL_M
+    ]
+    most_left_out = len(trail) // 3
+    pts = [(p[0] - t_stop, p[2]) for p in trail]
+    while True:
+        if len(pts) < TRAIL_MIN_SIGHTINGS or len({q[0] for q in pts}) < TRAIL_MIN_TIMES:
+            return False
+        speed, z0 = _line(pts)
+        worst = max(
+            pts, key=lambda q: abs(z0 + speed * q[0] - q[1]) - 0.5 * ground.row_span_m(q[1])
+        )
+        off_m = abs(z0 + speed * worst[0] - worst[1])
+        if off_m <= 0.5 * ground.row_span_m(worst[1]) + TRAIL_FIT_M:
+            break
+        if most_left_out == 0:
+            return False
+        pts.remove(worst)
+        most_left_out -= 1
+    return (
+        -min(q[0] for q in pts) >= TRAIL_MIN_S - 1e-6
+        and max(q[1] for q in pts) - z_m >= TRAIL_MIN_M
+        and -speed >= WALK_ARRIVE_M_S
+        and abs(z0 - z_m) <= TRAIL_LAND_M
+    )
+
+
+def _line(pts: list[tuple[float, float]]) -> tuple[float, float]:
+    """Least-squares slope and value at 0 of ``pts`` ((t, z) at two or more distinct t)."""
+    n = len(pts)
+    t_mean = sum(q[0] for q in pts) / n
+    z_mean = sum(q[1] for q in pts) / n
+    den = sum((q[0] - t_mean) ** 2 for q in pts)
+    slope = sum((q[0] - t_mean) * (q[1] - z_mean) for q in pts) / den
+    return slope, z_mean - slope * t_mean
