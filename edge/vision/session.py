@@ -19,6 +19,7 @@ from edge.vision.evidence import heatmap, snapshot
 from models.vision.analyzer import FrameResult, SceneAnalyzer
 from models.vision.context import ZoneJudgement
 from models.vision.zones.stall import CONFIRM_S as STALL_CONFIRM_S
+from models.vision.zones.stall import HELD_DROP_S as STALL_HELD_DROP_S
 from whistle.config.camera import (
     CameraConfig,
     CameraZone,
@@ -57,6 +58,19 @@ NO_STALL_OPEN_AFTER_S = STALL_CONFIRM_S
 #: extending the first. (A shorter gap is more likely the same vehicle seen again.)
 EPISODE_PER_OBJECT = frozenset({"vehicle_free"})
 NEW_OBJECT_GAP_S = 15.0
+#: ``no_stall`` judges the oldest object in its zone, so an object first seen
+#: NEW_STALL_AFTER_S or more after the open episode's own is another one, there while the
+#: episode's stood and judged now that that one is gone: it closes the episode and opens its
+#: own (market_morning 29002: a table put down at 9988 s beside one taken away at 10041 s
+#: stayed part of the first one's episode until 10547 s). One object's first sighting moves
+#: by up to the detector's ``HELD_DROP_S`` (30 s) as people stand in front of it; goods seen
+#: again after a break keep theirs. The other object must have been the one judged for
+#: NEW_STALL_HELD_S, its first sighting steady within ``HELD_DROP_S``: when goods are taken
+#: away, what their foreground leaves for a few seconds is pieces of different ages, judged
+#: in turns (market_morning 24002 at 8783-8860 s: six episodes of 1-15 s between a table's
+#: and the sacks beside it).
+NEW_STALL_AFTER_S = 60.0
+NEW_STALL_HELD_S = 20.0
 #: Seconds a zone's open episode is held while the zones cannot be judged (the view tampered):
 #: what was there is unknown, not gone, and goods still lying when the view comes back keep
 #: their episode (market_morning 24002: sacks' episode closed 30 s into a covered lens and a
@@ -81,6 +95,9 @@ class _ZoneState:
     zone: CameraZone
     tracker: EpisodeTracker
     first_seen: datetime | None = None
+    #: ``no_stall``: another object than the open episode's judged since (its first sighting,
+    #: since when), see ``NEW_STALL_HELD_S``.
+    other: tuple[datetime, datetime] | None = None
 
 
 class CameraSession:
@@ -126,11 +143,11 @@ class CameraSession:
             j = judged.get(zid)
             scheduled = any(w.contains(local) for w in st.zone.schedule)
             active = bool(j and j.active and scheduled)
-            if active and j is not None and self._new_object(st, j):
+            if active and j is not None and self._new_object(st, j, ts):
                 last = st.tracker.last_active
                 assert last is not None  # _new_object: an open episode that held
                 events.append(st.tracker.close(ts, self._close_base(st, last), ended_at=last))
-                st.first_seen = None
+                st.first_seen, st.other = None, None
             if active and j is not None and st.first_seen is None:
                 first = j.first_seen_s if j.first_seen_s is not None else t_s
                 st.first_seen = self._t0 + timedelta(seconds=first)
@@ -167,15 +184,20 @@ class CameraSession:
             "details": self._details(latest, st.first_seen, None),
         }
 
-    def _new_object(self, st: _ZoneState, j: ZoneJudgement) -> bool:
-        """Is ``j`` about an object first seen ``NEW_OBJECT_GAP_S`` or more after ``st``'s
-        open episode last held?"""
+    def _new_object(self, st: _ZoneState, j: ZoneJudgement, ts: datetime) -> bool:
+        """Is ``j``, judged at ``ts``, about another object than ``st``'s open episode: a
+        vehicle first seen ``NEW_OBJECT_GAP_S`` or more after the episode last held, an
+        encroaching object first seen ``NEW_STALL_AFTER_S`` or more after the episode's own
+        and judged for ``NEW_STALL_HELD_S``?"""
         last = st.tracker.last_active
-        if st.zone.kind not in EPISODE_PER_OBJECT or last is None or j.first_seen_s is None:
+        if last is None or j.first_seen_s is None:
+            st.other = None
             return False
         assert self._t0 is not None
-        gap = self._t0 + timedelta(seconds=j.first_seen_s) - last
-        return gap.total_seconds() >= NEW_OBJECT_GAP_S
+        first = self._t0 + timedelta(seconds=j.first_seen_s)
+        if st.zone.kind in EPISODE_PER_OBJECT:
+            return (first - last).total_seconds() >= NEW_OBJECT_GAP_S
+        return isinstance(st.zone, NoStallZone) and _other_goods(st, first, ts)
 
     def close_all(self, ts: datetime) -> list[EpisodeEvent]:
         """Close every open episode (end of input, shutdown)."""
@@ -260,3 +282,14 @@ class CameraSession:
             return self._snap(image, zone, j, f"{EPISODE_TYPES[zone.kind][0]}: {zone.id}")
 
         return make
+
+
+def _other_goods(st: _ZoneState, first: datetime, ts: datetime) -> bool:
+    """Have goods first seen at ``first`` (``NEW_STALL_AFTER_S`` or more after those of
+    ``st``'s open episode) been the ones judged for ``NEW_STALL_HELD_S`` at ``ts``?"""
+    if st.first_seen is None or (first - st.first_seen).total_seconds() < NEW_STALL_AFTER_S:
+        st.other = None
+        return False
+    if st.other is None or abs((first - st.other[0]).total_seconds()) > STALL_HELD_DROP_S:
+        st.other = (first, ts)
+    return (ts - st.other[1]).total_seconds() >= NEW_STALL_HELD_S

@@ -7,6 +7,7 @@ session's schedules, hysteresis and events are the real ones.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +16,15 @@ import numpy as np
 import pytest
 
 from edge.device import EpisodeEvent, EpisodeState
-from edge.vision.session import CLOSE_AFTER_S, NEW_OBJECT_GAP_S, UNSEEN_HOLD_S, CameraSession
+from edge.vision.session import (
+    CLOSE_AFTER_S,
+    NEW_OBJECT_GAP_S,
+    NEW_STALL_AFTER_S,
+    NEW_STALL_HELD_S,
+    NO_STALL_OPEN_AFTER_S,
+    UNSEEN_HOLD_S,
+    CameraSession,
+)
 from models.vision.analyzer import FrameResult
 from models.vision.context import FrameContext, ZoneJudgement
 
@@ -27,24 +36,32 @@ FRAME_S = 0.5
 BOX = [[0.1, 0.5], [0.9, 0.5], [0.9, 0.9], [0.1, 0.9]]
 
 
+#: A scripted object: (there from, gone at) in s, and when it was first seen if earlier
+#: (the same goods seen again after a break).
+Obj = tuple[float, float] | tuple[float, float, float]
+
+
 @dataclass
 class _Scripted:
-    """Judges its zone active while a scripted object is there: (first seen, gone) in s."""
+    """Judges its zone active while a scripted object is there, about the first of them."""
 
     zone: str
     kind: str
-    objects: list[tuple[float, float]]
+    objects: Sequence[Obj]
     period_s: float = 0.0
 
     def update(self, ctx: FrameContext) -> ZoneJudgement:
         here = [o for o in self.objects if o[0] <= ctx.t_s < o[1]]
-        first = here[0][0] if here else None
-        return ZoneJudgement(self.zone, self.kind, bool(here), first_seen_s=first)
+        if not here:
+            return ZoneJudgement(self.zone, self.kind, False)
+        o = here[0]
+        first = o[-1] if len(o) == 3 else o[0]
+        return ZoneJudgement(self.zone, self.kind, True, first_seen_s=first)
 
 
 def _run(
     kind: str,
-    objects: list[tuple[float, float]],
+    objects: Sequence[Obj],
     until_s: float,
     unseen: tuple[float, float] | None = None,
 ) -> list[EpisodeEvent]:
@@ -93,20 +110,63 @@ def test_a_second_vehicle_after_the_first_left_opens_its_own_episode() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "gap_s"),
+    ("kind", "first_seen_s"),
     [
         # the same vehicle seen again after a short gap continues its episode
-        ("vehicle_free", NEW_OBJECT_GAP_S - 5.0),
-        # a stall (or anything but a vehicle) seen again continues its episode however new
-        ("no_stall", NEW_OBJECT_GAP_S + 5.0),
+        ("vehicle_free", None),
+        # goods seen again keep their first sighting and their episode
+        ("no_stall", 0.0),
+        # a restricted zone's lingerer: any object continues the episode
+        ("restricted", None),
     ],
 )
-def test_an_object_seen_again_continues_the_episode(kind: str, gap_s: float) -> None:
+def test_an_object_seen_again_continues_the_episode(kind: str, first_seen_s: float | None) -> None:
     first_end = 200.0
-    objects = [(0.0, first_end), (first_end + gap_s, first_end + gap_s + 20.0)]
+    again = first_end + NEW_OBJECT_GAP_S - 5.0
+    objects: list[Obj] = [(0.0, first_end), (again, again + 20.0)]
+    if first_seen_s is not None:
+        objects[1] = (again, again + 20.0, first_seen_s)
     spans = _spans(_run(kind, objects, 320.0))
     assert len(spans) == 1
-    assert spans[0][1] == first_end + gap_s + 19.5
+    assert spans[0][1] == again + 19.5
+
+
+@pytest.mark.parametrize(
+    ("second_first_s", "spans"),
+    [
+        # put down 100 s after the first, judged once the first is taken away at 400 s: an
+        # episode of its own once judged NEW_STALL_HELD_S (opened NO_STALL_OPEN_AFTER_S on)
+        (
+            100.0,
+            [
+                (10.0, 400.0 + NEW_STALL_HELD_S - FRAME_S),
+                (400.0 + NEW_STALL_HELD_S + NO_STALL_OPEN_AFTER_S, 699.5),
+            ],
+        ),
+        # first seen within NEW_STALL_AFTER_S of the first: one object, its sighting moved
+        (NEW_STALL_AFTER_S - 10.0, [(10.0, 699.5)]),
+    ],
+)
+def test_goods_left_when_the_episodes_own_are_taken_away_open_their_own(
+    second_first_s: float, spans: list[tuple[float, float]]
+) -> None:
+    """market_morning 29002: a table put down at 9988 s beside one taken away at 10041 s.
+    The zone judges the oldest object there: the first while both lie."""
+    objects: list[Obj] = [(0.0, 400.0), (second_first_s, 700.0)]
+    assert _spans(_run("no_stall", objects, 750.0)) == spans
+
+
+def test_pieces_judged_in_turns_after_goods_are_taken_away_open_no_episodes() -> None:
+    """market_morning 24002 at 8783-8860 s: what a table's foreground left for a few seconds
+    was judged in turns, pieces of different ages, before the sacks beside it; each used to
+    open an episode of its own."""
+    pieces: list[Obj] = [(400.0 + 5 * k, 405.0 + 5 * k, 100.0 + 70 * k) for k in range(3)]
+    objects: list[Obj] = [(0.0, 400.0), *pieces, (415.0, 700.0, 320.0)]
+    split_s = 415.0 + NEW_STALL_HELD_S
+    assert _spans(_run("no_stall", objects, 750.0)) == [
+        (10.0, split_s - FRAME_S),
+        (split_s + NO_STALL_OPEN_AFTER_S, 699.5),
+    ]
 
 
 BLIND_END_S = 100.0 + UNSEEN_HOLD_S + 50.0
