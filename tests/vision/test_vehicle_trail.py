@@ -19,25 +19,15 @@ Sighting = tuple[float, float, float]
 #: The tricycle far off (rows 1.1 m deep there), then lost while it merged with a walker
 #: walking towards the camera in front of it, seen again at 14 m, then standing at 11.8 m.
 _TRICYCLE: dict[float, Sighting] = {
-    0.2: (1.84, 19.46, 1.51),
-    0.4: (1.73, 19.46, 1.30),
-    0.6: (1.51, 19.46, 1.30),
-    3.2: (1.10, 14.12, 1.25),
-    3.6: (1.09, 13.09, 1.31),
-    3.8: (1.09, 13.09, 1.31),
-}
+    0.2: (1.84, 19.46, 1.51), 0.4: (1.73, 19.46, 1.30), 0.6: (1.51, 19.46, 1.30),
+    3.2: (1.10, 14.12, 1.25), 3.6: (1.09, 13.09, 1.31), 3.8: (1.09, 13.09, 1.31),
+}  # fmt: skip
 #: The walker's blob, wide while the tricycle's front merged with it.
 _WALKER: dict[float, Sighting] = {
-    1.8: (0.42, 10.75, 1.31),
-    2.0: (0.46, 10.43, 1.39),
-    2.2: (0.45, 10.14, 1.35),
-    2.4: (0.45, 10.14, 1.35),
-    2.6: (0.44, 9.86, 1.32),
-    2.8: (0.43, 9.60, 1.28),
-    3.0: (0.47, 9.35, 1.35),
-    3.4: (0.44, 8.89, 1.28),
-    4.0: (0.46, 8.28, 1.29),
-}
+    1.8: (0.42, 10.75, 1.31), 2.0: (0.46, 10.43, 1.39), 2.2: (0.45, 10.14, 1.35),
+    2.4: (0.45, 10.14, 1.35), 2.6: (0.44, 9.86, 1.32), 2.8: (0.43, 9.60, 1.28),
+    3.0: (0.47, 9.35, 1.35), 3.4: (0.44, 8.89, 1.28), 4.0: (0.46, 8.28, 1.29),
+}  # fmt: skip
 #: Where the tricycle stood from 4.6 s: the walker's mover took this sighting, 3.5 m from
 #: his last, so no track of its own shows how it came there.
 _STOP: Sighting = (1.05, 11.80, 1.31)
