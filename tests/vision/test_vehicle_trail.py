@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from models.vision.blobs import Blob
-from models.vision.zones.vehicle_stop import STOP_LATE_S, STOP_S, TRAIL_LATERAL_M
+from models.vision.zones.vehicle_stop import STOP_LATE_S, STOP_S, TRAIL_KEEP_S, TRAIL_LATERAL_M
 
 from .test_zone_models import FPS, _street_vehicle_detector
 
@@ -103,3 +103,17 @@ def test_a_stop_without_a_trail_leading_there_is_no_vehicle(trail: dict[float, S
 def test_a_body_that_stood_there_before_the_trail_is_no_vehicle_that_stopped() -> None:
     """Somebody standing where a tricycle's way leads did not arrive with it."""
     assert _first_vehicle(_frames(_TRICYCLE, stand_from_s=0.0)) is None
+
+
+def test_sightings_are_kept_for_the_trail_only_while_they_may_lead_to_a_stop() -> None:
+    """Sightings older than ``TRAIL_KEEP_S`` go, and all of them when the clock went back
+    (a restarted source): they could make a trail into a stop seen after it."""
+    detector = _street_vehicle_detector()
+    blob = Blob(0, 0, 1, 1, 1, 1)
+    detector._follow(100.0, [(blob, (1.0, 18.0, 1.3))])
+    detector._follow(100.0 + TRAIL_KEEP_S, [(blob, (1.0, 12.0, 1.3))])
+    assert [p[0] for p in detector._seen] == [100.0, 100.0 + TRAIL_KEEP_S]
+    detector._follow(100.2 + TRAIL_KEEP_S, [])
+    assert [p[0] for p in detector._seen] == [100.0 + TRAIL_KEEP_S]
+    detector._follow(50.0, [(blob, (1.0, 15.0, 1.3))])
+    assert [p[0] for p in detector._seen] == [50.0]

@@ -315,7 +315,8 @@ class VehicleDetector:
         keep_s = max(1.0, 1.5 * step)
         live: list[Mover] = []
         unused = wide + (behind or [])
-        self._seen = [p for p in self._seen if t_s - p[0] <= TRAIL_KEEP_S]
+        # (a clock that went back, a restarted source, leaves none of them)
+        self._seen = [p for p in self._seen if 0.0 <= t_s - p[0] <= TRAIL_KEEP_S]
         self._seen.extend((t_s, *c[1]) for c in unused)
         win = self.cfg.speed_window_s
         # a mover unseen for longer than keep_s is lost, even if the zone was not judged

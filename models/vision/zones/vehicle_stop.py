@@ -138,7 +138,7 @@ def stopped(
     step: float,
     ground: Ground,
     fast_lost: list[FastTrace],
-    seen: list[Sample] | None = None,
+    seen: list[Sample],
 ) -> bool:
     """Is ``m``, not confirmed by a moving rule, a vehicle that stopped, judged at ``t_s``
     (frames ``step`` s apart; ``fast_lost``: the lines of clearly fast movers lost lately;
@@ -147,7 +147,7 @@ def stopped(
         _after_arrival(m, t_s, step, ground, fast_lost)
         or _after_walk(m, t_s, step, ground)
         or _after_approach(m, t_s, step, ground)
-        or (seen is not None and _after_trail(m, t_s, step, ground, seen))
+        or _after_trail(m, t_s, step, ground, seen)
     )
 
 
