@@ -341,35 +341,36 @@ def _after_trail(m: Mover, t_s: float, step: float, ground: Ground, seen: list[S
         and abs(p[1] - x_m) <= TRAIL_LATERAL_M
         and p[2] >= z_m + STOP_TOL_M
     ]
-    most_left_out = len(trail) // 3
-    pts = [(p[0] - t_stop, p[2]) for p in trail]
-    while True:
-        if len(pts) < TRAIL_MIN_SIGHTINGS or len({q[0] for q in pts}) < TRAIL_MIN_TIMES:
-            return False
-        speed, z0 = _line(pts)
-        worst = max(
-            pts, key=lambda q: abs(z0 + speed * q[0] - q[1]) - 0.5 * ground.row_span_m(q[1])
-        )
-        off_m = abs(z0 + speed * worst[0] - worst[1])
-        if off_m <= 0.5 * ground.row_span_m(worst[1]) + TRAIL_FIT_M:
-            break
-        if most_left_out == 0:
-            return False
-        pts.remove(worst)
-        most_left_out -= 1
+    fit = _on_one_line([(p[0] - t_stop, *p[1:]) for p in trail], ground)
+    if fit is None:
+        return False
+    speed, z0, pts = fit
     return (
-        -min(q[0] for q in pts) >= TRAIL_MIN_S - 1e-6
-        and max(q[1] for q in pts) - z_m >= TRAIL_MIN_M
+        -pts[0][0] >= TRAIL_MIN_S - 1e-6
+        and max(p[2] for p in pts) - z_m >= TRAIL_MIN_M
         and -speed >= WALK_ARRIVE_M_S
         and abs(z0 - z_m) <= TRAIL_LAND_M
     )
 
 
-def _line(pts: list[tuple[float, float]]) -> tuple[float, float]:
-    """Least-squares slope and value at 0 of ``pts`` ((t, z) at two or more distinct t)."""
-    n = len(pts)
-    t_mean = sum(q[0] for q in pts) / n
-    z_mean = sum(q[1] for q in pts) / n
-    den = sum((q[0] - t_mean) ** 2 for q in pts)
-    slope = sum((q[0] - t_mean) * (q[1] - z_mean) for q in pts) / den
-    return slope, z_mean - slope * t_mean
+def _on_one_line(trail: list[Sample], ground: Ground) -> tuple[float, float, list[Sample]] | None:
+    """(speed in depth (m/s), depth at time 0 (m), the sightings kept) of the least-squares
+    line through ``trail`` (times relative to the stop, oldest first) with at most a third of
+    it left out, the worst first, until every one kept lies within half a row's depth plus
+    ``TRAIL_FIT_M`` of it; None if fewer than ``TRAIL_MIN_SIGHTINGS`` at
+    ``TRAIL_MIN_TIMES`` distinct times would be left."""
+
+    def tolerance(p: Sample) -> float:
+        return 0.5 * ground.row_span_m(p[2]) + TRAIL_FIT_M
+
+    pts = list(trail)
+    for _ in range(len(trail) // 3 + 1):
+        if len(pts) < TRAIL_MIN_SIGHTINGS or len({p[0] for p in pts}) < TRAIL_MIN_TIMES:
+            return None
+        _, speed = velocity(pts)
+        z0 = (sum(p[2] for p in pts) - speed * sum(p[0] for p in pts)) / len(pts)
+        worst = max(pts, key=lambda p: abs(z0 + speed * p[0] - p[2]) - tolerance(p))
+        if abs(z0 + speed * worst[0] - worst[2]) <= tolerance(worst):
+            return speed, z0, pts
+        pts.remove(worst)
+    return None
