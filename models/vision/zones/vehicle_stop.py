@@ -143,11 +143,14 @@ def stopped(
     """Is ``m``, not confirmed by a moving rule, a vehicle that stopped, judged at ``t_s``
     (frames ``step`` s apart; ``fast_lost``: the lines of clearly fast movers lost lately;
     ``seen``: every wide sighting of the last ``TRAIL_KEEP_S``, oldest first)?"""
+    stop = _stop(m, t_s, step, ground)
     return (
-        _after_arrival(m, t_s, step, ground, fast_lost)
+        (
+            stop is not None
+            and (_after_arrival(m, stop, ground, fast_lost) or _after_trail(stop, ground, seen))
+        )
         or _after_walk(m, t_s, step, ground)
         or _after_approach(m, t_s, step, ground)
-        or _after_trail(m, t_s, step, ground, seen)
     )
 
 
@@ -179,24 +182,41 @@ def _way_to(run: list[Sample], k: int, window_s: float) -> list[Sample]:
     return [p for p in run[: k + 1] if p[0] >= t_stop - window_s - 1e-6]
 
 
-def _after_arrival(
-    m: Mover, t_s: float, step: float, ground: Ground, fast_lost: list[FastTrace]
-) -> bool:
-    """Did ``m`` stop, still and rigid for ``STOP_S``, right after arriving clearly fast
-    (its own track, or a lost clearly fast mover's line leading there)?"""
+def _stop(m: Mover, t_s: float, step: float, ground: Ground) -> tuple[list[Sample], int] | None:
+    """``m``'s :func:`recent_run` and the index in it where it began to stand still and rigid,
+    if it has stood so for ``STOP_S`` (up to ``STOP_LATE_S`` more): having come there (the
+    samples before it), or 0 where it was first seen (or seen again after a gap) standing
+    there, as long ago; else None. A body that has stood in view longer is no new arrival
+    (the window's oldest sample is too old)."""
     still = _still_run(m, t_s, step, STOP_S)
     if still is None:
-        return False
+        return None
     run, k = still
     if k < 0:
-        return _first_seen_stopped(m, run, t_s, step, ground, fast_lost)
+        if not _seen_first_standing(run, t_s, step):
+            return None
+        k = 0
+    return (run, k) if _stood_rigid(ground, run, k) else None
+
+
+def _after_arrival(
+    m: Mover, stop: tuple[list[Sample], int], ground: Ground, fast_lost: list[FastTrace]
+) -> bool:
+    """Did ``m``, standing still and rigid (``stop``: :func:`_stop`), arrive there clearly
+    fast, or was it judged brisk up to a moment before, or does a lost clearly fast mover's
+    line lead there? So also where it was first seen standing: a van judged clearly fast was
+    lost as it stopped 2 m on, and its blob came back 1.2 s later standing there as a new
+    mover with no arrival of its own (market_morning 18004 at 11345 s); a tricycle judged
+    brisk for 1.2 s went unseen for three frames as it stopped, and its track began again
+    there (market_morning 22001 at 7731 s)."""
+    run, k = stop
     _, x_m, z_m, _ = run[-1]
-    if not _stood_rigid(ground, run, k):
-        return False
     t_stop = run[k][0]
-    if _arrived(_way_to(run, k, ARRIVE_S), CLEARLY_FAST_M_S, ground):
-        return True
-    return _brisk_up_to(m, x_m, z_m, t_stop) or _on_a_lost_fast_line(fast_lost, x_m, z_m, t_stop)
+    return (
+        _arrived(_way_to(run, k, ARRIVE_S), CLEARLY_FAST_M_S, ground)
+        or _brisk_up_to(m, x_m, z_m, t_stop)
+        or _on_a_lost_fast_line(fast_lost, x_m, z_m, t_stop)
+    )
 
 
 def _after_walk(m: Mover, t_s: float, step: float, ground: Ground) -> bool:
@@ -260,31 +280,6 @@ def _on_a_lost_fast_line(fast_lost: list[FastTrace], x_m: float, z_m: float, t_s
     return any(ahead_on_line(f, x_m, z_m, t_stop, FAST_TRACE_LATERAL) for f in fast_lost)
 
 
-def _first_seen_stopped(
-    m: Mover,
-    run: list[Sample],
-    t_s: float,
-    step: float,
-    ground: Ground,
-    fast_lost: list[FastTrace],
-) -> bool:
-    """Was the body of ``run`` (``m``'s :func:`recent_run`) first seen (or seen again after
-    a gap) standing still and rigid where a lost clearly fast mover's line led, or where
-    ``m`` itself was judged brisk up to a moment before, and has it stood there ``STOP_S``
-    (up to ``STOP_LATE_S`` more)? A van judged clearly fast was lost as it stopped 2 m
-    on, and its blob came back 1.2 s later standing there as a new mover with no arrival
-    of its own (market_morning 18004 at 11345 s); a tricycle judged brisk for 1.2 s went
-    unseen for three frames as it stopped, and its track began again there
-    (market_morning 22001 at 7731 s). A body that has stood in view longer is no new
-    arrival (the window's oldest sample is too old)."""
-    if not fast_lost and m.brisk_run is None:
-        return False
-    if not _seen_first_standing(run, t_s, step) or not _stood_rigid(ground, run, 0):
-        return False
-    t_stop, x_m, z_m, _ = run[0][0], *run[-1][1:]
-    return _brisk_up_to(m, x_m, z_m, t_stop) or _on_a_lost_fast_line(fast_lost, x_m, z_m, t_stop)
-
-
 def _seen_first_standing(run: list[Sample], t_s: float, step: float) -> bool:
     """Was the body of ``run`` (a :func:`recent_run`) standing where it stands on every
     sample, the first ``STOP_S`` (up to ``STOP_LATE_S`` more) before ``t_s``?"""
@@ -310,30 +305,11 @@ def _arrived(arrival: list[Sample], min_speed_m_s: float, ground: Ground) -> boo
     )
 
 
-def _stood(m: Mover, t_s: float, step: float, ground: Ground) -> Sample | None:
-    """Where and from when (the stop's first sample) ``m`` has stood still and rigid for
-    ``STOP_S`` (up to ``STOP_LATE_S`` more), having come there or been first seen there;
-    None if it has not."""
-    still = _still_run(m, t_s, step, STOP_S)
-    if still is None:
-        return None
-    run, k = still
-    if k < 0:
-        if not _seen_first_standing(run, t_s, step):
-            return None
-        k = 0
-    if not _stood_rigid(ground, run, k):
-        return None
-    return (run[k][0], *run[-1][1:])
-
-
-def _after_trail(m: Mover, t_s: float, step: float, ground: Ground, seen: list[Sample]) -> bool:
-    """Did ``m`` stand still and rigid for ``STOP_S`` where a trail of wide sightings
-    (``seen``) led (see ``TRAIL_S``)?"""
-    stop = _stood(m, t_s, step, ground)
-    if stop is None:
-        return False
-    t_stop, x_m, z_m, _ = stop
+def _after_trail(stop: tuple[list[Sample], int], ground: Ground, seen: list[Sample]) -> bool:
+    """Did a trail of wide sightings (``seen``) lead to where a body stands still and rigid
+    (``stop``: :func:`_stop`; see ``TRAIL_S``)?"""
+    run, k = stop
+    t_stop, x_m, z_m = run[k][0], run[-1][1], run[-1][2]
     trail = [
         p
         for p in seen
