@@ -10,11 +10,23 @@ from __future__ import annotations
 import pytest
 
 from models.vision.blobs import Blob
-from models.vision.zones.vehicle_stop import STOP_LATE_S, STOP_S, TRAIL_KEEP_S, TRAIL_LATERAL_M
+from models.vision.frame import SMALL
+from models.vision.ground import Ground
+from models.vision.zones.ground_track import Sample
+from models.vision.zones.vehicle_stop import (
+    STOP_LATE_S,
+    STOP_S,
+    TRAIL_KEEP_S,
+    TRAIL_LATERAL_M,
+    _most_on_one_line,
+)
+from whistle.config.camera import GroundPlane
 
 from .test_zone_models import FPS, _street_vehicle_detector
 
 Sighting = tuple[float, float, float]
+
+_GROUND = Ground(GroundPlane(horizon_y=0.20, height_m=4.0, focal_y=1.0), SMALL)
 
 #: The tricycle far off (rows 1.1 m deep there), then lost while it merged with a walker
 #: walking towards the camera in front of it, seen again at 14 m, then standing at 11.8 m.
@@ -117,3 +129,87 @@ def test_sightings_are_kept_for_the_trail_only_while_they_may_lead_to_a_stop() -
     assert [p[0] for p in detector._seen] == [100.0 + TRAIL_KEEP_S]
     detector._follow(50.0, [(blob, (1.0, 15.0, 1.3))])
     assert [p[0] for p in detector._seen] == [50.0]
+
+
+#: vehicle_entry 31006 from 192.4 s, shifted to start at 0: every sighting ``_follow`` was
+#: given (X, depth, width in metres). A walker walking away from the camera in the van's lane
+#: (10.8 m to 16 m), the van coming up it from 21.8 m at 3.4-3.8 m/s; the detector followed
+#: him to it where they met at 16 m (3.4 s), and the van stood at 12.6 m from 5.0 s.
+_CROWDED: dict[float, tuple[Sighting, ...]] = {
+    0.0: ((2.03, 10.75, 0.96),), 0.2: ((1.97, 10.43, 0.93),), 0.4: ((1.97, 10.14, 1.01),),
+    0.6: ((1.97, 10.14, 1.01),), 0.8: ((2.03, 10.14, 1.13),), 1.0: ((1.97, 9.86, 1.1),),
+    1.6: ((2.26, 13.58, 1.21), (3.43, 20.57, 1.83)),
+    1.8: ((2.11, 13.58, 1.21), (3.29, 21.18, 1.88)),
+    2.2: ((1.96, 14.12, 1.41), (3.03, 21.82, 1.7)), 2.4: ((1.96, 14.69, 1.63), (2.91, 21.82, 1.94)),
+    2.6: ((1.8, 14.69, 1.63), (2.59, 21.18, 1.88)), 2.8: ((1.79, 15.32, 1.87), (2.27, 19.46, 2.38)),
+    3.0: ((1.79, 15.32, 1.87), (2.15, 18.46, 1.85)),
+    3.2: ((1.79, 15.32, 1.87), (2.15, 18.46, 1.85)),
+    3.4: ((1.96, 16.0, 2.13), (2.15, 17.56, 1.76)), 3.6: ((1.96, 16.0, 2.13), (2.15, 17.56, 1.95)),
+    3.8: ((2.13, 16.0, 2.13),), 4.0: ((1.96, 15.32, 2.21),), 4.2: ((2.04, 14.69, 2.12),),
+    4.4: ((1.96, 14.12, 2.04),), 4.6: ((1.96, 13.58, 2.11),), 4.8: ((1.96, 13.09, 2.18),),
+}  # fmt: skip
+_CROWDED_STOP: Sighting = (1.96, 12.63, 2.25)
+_CROWDED_STOP_FROM_S = 5.0
+#: Its stop began at its sighting at 13.09 m, within ``STOP_TOL_M`` of where it stood.
+_CROWDED_STILL_FROM_S = 4.8
+
+
+def _crowded_frames(far: bool = True) -> dict[float, list[Sighting]]:
+    """The frames of ``_CROWDED`` (without the van's sightings deeper than 17 m unless
+    ``far``), then the van standing until 8 s."""
+    frames: dict[float, list[Sighting]] = {}
+    for i in range(int(8.0 * FPS) + 1):
+        t = round(i / FPS, 6)
+        seen = [s for s in _CROWDED.get(t, ()) if far or s[1] <= 17.0]
+        if t >= _CROWDED_STOP_FROM_S - 1e-6:
+            seen.append(_CROWDED_STOP)
+        frames[t] = seen
+    return frames
+
+
+@pytest.mark.parametrize(
+    ("far", "vehicle"), [(True, True), (False, False)], ids=["31006", "near-only"]
+)
+def test_a_trail_beside_another_body_s_way_needs_many_sightings(far: bool, vehicle: bool) -> None:
+    """The van's 12-13 sightings on its line, 10 of the walker's off it: more than a third
+    left out, so only the most sightings on one line make its trail; without those farther
+    than 17 m, the 5 left on it are not enough."""
+    first = _first_vehicle(_crowded_frames(far))
+    if not vehicle:
+        assert first is None
+        return
+    assert first is not None
+    stood = first - _CROWDED_STILL_FROM_S
+    assert STOP_S - 0.5 / FPS <= stood <= STOP_S + STOP_LATE_S
+
+
+def _line(speed_m_s: float, times: list[float]) -> list[Sample]:
+    """Sightings 1.3 m wide at X 1 m coming nearer at ``speed_m_s`` on a line reaching 12 m at
+    time 0 (``times``: s before the stop, negative)."""
+    return [(t, 1.0, 12.0 - speed_m_s * t, 1.3) for t in times]
+
+
+@pytest.mark.parametrize(
+    ("way_s", "found"),
+    [
+        # 14 sightings at 3 m/s over 2.8 s, 10 of a walker's off it
+        ([-0.2 * k for k in range(14, 0, -1)], True),
+        # the same with 1.2 s of it unseen: 3.6 m between two of them
+        ([-0.2 * k for k in range(20, 0, -1) if not 4 <= k <= 9], False),
+        # 9 sightings: too few to outnumber those left out
+        ([-0.2 * k for k in range(9, 0, -1)], False),
+    ],
+    ids=["continuous", "gap", "few"],
+)
+def test_the_most_sightings_on_one_line_must_be_many_and_continuous(
+    way_s: list[float], found: bool
+) -> None:
+    # somebody walking away beyond it at 1 m/s, 21-23 m off
+    walker = [(-0.2 * k, 1.2, 23.0 - 0.2 * k, 0.9) for k in range(10, 0, -1)]
+    trail = sorted(_line(3.0, way_s) + walker)
+    fit = _most_on_one_line(trail, _GROUND)
+    assert (fit is not None) == found
+    if fit is not None:
+        speed, z0, on = fit
+        assert speed == pytest.approx(-3.0) and z0 == pytest.approx(12.0)
+        assert [p[0] for p in on] == way_s

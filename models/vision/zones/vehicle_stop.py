@@ -8,6 +8,7 @@ there) and that it then stood still as one rigid body.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from models.vision.ground import Ground
@@ -119,6 +120,17 @@ APPROACH_WIDE_M_S = 1.2
 #: the stop took walkers at 1 m/s and a pair standing 3.7 m nearer for one (market_morning
 #: 24004 at 11318 s). Left so, a tricycle whose trail shares its corridor with another wide
 #: body coming in behind it is missed (market_morning 24001 at 4168 s, 6 of 12 on its line).
+#: Where more than a third of the sightings lie off that line (another body's way beside
+#: it), the most sightings on any one line through two of them (coming nearer at
+#: ``WALK_ARRIVE_M_S`` or faster; each within the same tolerance) make the trail when there
+#: are TRAIL_MANY_SIGHTINGS or more, at least as many as are left out, with no step of more
+#: than TRAIL_GAP_M in depth from one to the next: a van coming up in the lane of a walker
+#: walking away from the camera was followed from him to it where they met at 16 m, and
+#: its 12-13 sightings from 21.8 m to 13.6 m at 3.4-3.8 m/s shared the corridor with 10
+#: of his (vehicle_entry 31006 at 197.4 s). A far stall standing and a stall pushed aside
+#: nearer (dawn_quiet 24010 above) leave 6.8 m between them.
+TRAIL_MANY_SIGHTINGS = 10
+TRAIL_GAP_M = 2.5
 TRAIL_S = 5.0
 TRAIL_LATERAL_M = 1.0
 TRAIL_MIN_SIGHTINGS = 5
@@ -317,7 +329,8 @@ def _after_trail(stop: tuple[list[Sample], int], ground: Ground, seen: list[Samp
         and abs(p[1] - x_m) <= TRAIL_LATERAL_M
         and p[2] >= z_m + STOP_TOL_M
     ]
-    fit = _on_one_line([(p[0] - t_stop, *p[1:]) for p in trail], ground)
+    rel = [(p[0] - t_stop, *p[1:]) for p in trail]
+    fit = _on_one_line(rel, ground) or _most_on_one_line(rel, ground)
     if fit is None:
         return False
     speed, z0, pts = fit
@@ -337,16 +350,61 @@ def _on_one_line(trail: list[Sample], ground: Ground) -> tuple[float, float, lis
     ``TRAIL_MIN_TIMES`` distinct times would be left."""
 
     def tolerance(p: Sample) -> float:
-        return 0.5 * ground.row_span_m(p[2]) + TRAIL_FIT_M
+        return _fit_tolerance_m(ground, p)
 
     pts = list(trail)
     for _ in range(len(trail) // 3 + 1):
         if len(pts) < TRAIL_MIN_SIGHTINGS or len({p[0] for p in pts}) < TRAIL_MIN_TIMES:
             return None
-        _, speed = velocity(pts)
-        z0 = (sum(p[2] for p in pts) - speed * sum(p[0] for p in pts)) / len(pts)
+        speed, z0 = _depth_line(pts)
         worst = max(pts, key=lambda p: abs(z0 + speed * p[0] - p[2]) - tolerance(p))
         if abs(z0 + speed * worst[0] - worst[2]) <= tolerance(worst):
             return speed, z0, pts
         pts.remove(worst)
     return None
+
+
+def _fit_tolerance_m(ground: Ground, p: Sample) -> float:
+    """How far (m, in depth) sighting ``p`` may lie off a trail's line: half a row's depth
+    where it is, plus ``TRAIL_FIT_M``."""
+    return 0.5 * ground.row_span_m(p[2]) + TRAIL_FIT_M
+
+
+def _most_on_one_line(
+    trail: list[Sample], ground: Ground
+) -> tuple[float, float, list[Sample]] | None:
+    """Like :func:`_on_one_line`, where more are left out (see ``TRAIL_MANY_SIGHTINGS``): of
+    the lines through two sightings of ``trail`` coming nearer at ``WALK_ARRIVE_M_S`` or
+    faster, the one with the most sightings within :func:`_fit_tolerance_m` of it; then the
+    least-squares line through those. None unless they are ``TRAIL_MANY_SIGHTINGS`` or
+    more, at least as many as left out, none more than ``TRAIL_GAP_M`` deeper than the
+    next."""
+    if len(trail) < TRAIL_MANY_SIGHTINGS:
+        return None
+    tol = [_fit_tolerance_m(ground, p) for p in trail]
+    best: list[Sample] = []
+    for i, a in enumerate(trail):
+        for b in trail[i + 1 :]:
+            dt = b[0] - a[0]
+            if dt < 1e-6 or a[2] - b[2] < WALK_ARRIVE_M_S * dt:
+                continue
+            slope = (b[2] - a[2]) / dt
+            on = [
+                p
+                for p, d in zip(trail, tol, strict=True)
+                if abs(a[2] + slope * (p[0] - a[0]) - p[2]) <= d
+            ]
+            if len(on) > len(best):
+                best = on
+    if len(best) < TRAIL_MANY_SIGHTINGS or 2 * len(best) < len(trail):
+        return None
+    if any(p[2] - q[2] > TRAIL_GAP_M for p, q in itertools.pairwise(best)):
+        return None
+    return (*_depth_line(best), best)
+
+
+def _depth_line(pts: list[Sample]) -> tuple[float, float]:
+    """(speed in depth (m/s), depth at time 0 (m)) of the least-squares line through
+    ``pts`` (at two or more distinct times)."""
+    _, speed = velocity(pts)
+    return speed, (sum(p[2] for p in pts) - speed * sum(p[0] for p in pts)) / len(pts)
