@@ -18,6 +18,7 @@ from models.vision.blobs import Blob
 from models.vision.context import FrameContext
 from models.vision.frame import SMALL
 from models.vision.ground import Ground
+from models.vision.zones.common import standing_person
 from models.vision.zones.crowd import SETTLED_S, CrowdDetector
 from models.vision.zones.ground_track import Sample
 from models.vision.zones.linger import LingerDetector
@@ -135,9 +136,7 @@ def test_standing_person_is_told_from_goods_by_height_and_width(
     tall = round(height_share * ground.person_height_px(foot_row - 0.5))
     blob = Blob(80, foot_row - tall, 80 + width_px, foot_row, width_px * tall, 1)
     assert blob.height >= 1.4 * blob.width  # every case is "person-shaped" by its box alone
-    cfg = NoStallZone(id="roadway", kind="no_stall", polygon=[(0, 0), (1, 0), (1, 1), (0, 1)])
-    detector = StallDetector(cfg, np.ones(SMALL[::-1], bool), ground)
-    assert detector._person_like(blob, SMALL[0] * SMALL[1]) is person
+    assert standing_person(blob, SMALL[0] * SMALL[1], ground) is person
 
 
 @pytest.mark.parametrize(

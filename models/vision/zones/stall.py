@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from models.vision.blobs import Blob, box_area, box_common, find_blobs, person_shaped
+from models.vision.blobs import Blob, box_area, box_common, find_blobs
 from models.vision.context import FrameContext, ZoneJudgement
 from models.vision.ground import Ground
-from models.vision.zones.common import K3, STATIONARY_FROM_S, px
+from models.vision.zones.common import K3, STATIONARY_FROM_S, px, standing_person
 from whistle.config.camera import NoStallZone
 
 #: A stationary blob down to PERSIST_AREA_SHARE of ``min_area`` counts once it has stayed
@@ -18,13 +18,6 @@ from whistle.config.camera import NoStallZone
 #: size) is what tells an object from noise.
 PERSIST_AREA_SHARE = 0.5
 PERSIST_S = 60.0
-#: With a ground calibration, a narrow upright blob is a standing person only when it is at
-#: least this share of a 1.7 m person's image height at its foot row: a heap of sacks seen
-#: from the side is as narrow, but half as tall.
-PERSON_HEIGHT_SHARE = 0.75
-#: ... and at most this wide (m): a person standing behind goods merges with them into one
-#: blob, which is then wider than anybody's shoulders.
-PERSON_MAX_WIDTH_M = 1.5
 #: Seconds after a pixel was last long-term foreground (grey or colour, ``fg_any``) that
 #: it stops counting for a stationary object. Where a pixel is no longer foreground its
 #: stationary evidence decays at ``BackgroundSettings.decay`` times the step, so goods that
@@ -105,18 +98,6 @@ class StallDetector:
     def zone(self) -> str:
         return self.cfg.id
 
-    def _person_like(self, b: Blob, n_px: int) -> bool:
-        if not person_shaped(b, n_px):
-            return False
-        g = self.ground
-        width = None if g is None else g.width_at_row_m(b.width, b.y1 - 0.5)
-        if g is None or width is None:
-            return True
-        return (
-            b.height >= PERSON_HEIGHT_SHARE * g.person_height_px(b.y1 - 0.5)
-            and width <= PERSON_MAX_WIDTH_M
-        )
-
     def _aged(self, age: float, b: Blob, t_s: float) -> float:
         """``age`` (s), or the held object's age carried on to ``t_s`` if ``b`` continues an
         object judged as one for HELD_AFTER_S: its age does not fall while it stays."""
@@ -146,7 +127,7 @@ class StallDetector:
         best: tuple[float, Blob] | None = None
         n_px = ctx.size[0] * ctx.size[1]
         for b in blobs:
-            if self.cfg.ignore_people and self._person_like(b, n_px):
+            if self.cfg.ignore_people and standing_person(b, n_px, self.ground):
                 continue
             age = self._aged(
                 float(np.percentile(st[labels == b.label], 75)) + self.lag_s, b, ctx.t_s
