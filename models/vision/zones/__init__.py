@@ -43,4 +43,4 @@ def make_detector(zone: CameraZone, mask: np.ndarray, ground: Ground | None = No
         return CrowdDetector(zone, mask, ground)
     if isinstance(zone, VehicleFreeZone):
         return VehicleDetector(zone, mask, ground)
-    return LitterDetector(zone, mask)
+    return LitterDetector(zone, mask, ground)

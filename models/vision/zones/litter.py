@@ -10,6 +10,8 @@ import numpy as np
 
 from models.vision.blobs import find_blobs, union_box
 from models.vision.context import FrameContext, ZoneJudgement
+from models.vision.ground import Ground
+from models.vision.zones.common import standing_person
 from whistle.config.camera import CleanlinessZone
 
 #: Seconds an object must have lain still to count as left-over rubbish; against the clean
@@ -26,6 +28,12 @@ RELEASE_FRACTION = 0.5
 #: the rubbish) does not start the rubbish's count again (market_morning 21001 at 14689 s and
 #: 22004 at 15547 s split their alerts in two when it did), six seconds do.
 FORGET_RATE = 10.0
+#: What is left over lies on the street: a piece of difference from it that stands upright
+#: (taller than wide) and taller than this (m, at the depth of its lowest row) is somebody or
+#: something standing there. A bag 0.5 m tall reads up to 0.75 m near the camera, its top
+#: face adding its depth; a person is 1.5-1.9 m tall, and the parts of people that differ
+#: from the street (a torso) are 0.9 m or more.
+RUBBISH_MAX_HEIGHT_M = 0.8
 #: Pieces of fewer pixels (8-connected, at the working size) are specks, not rubbish, in the
 #: comparison with the clean street.
 MIN_PIECE_PX = 4
@@ -136,6 +144,8 @@ class LitterDetector:
 
     cfg: CleanlinessZone
     mask: np.ndarray
+    #: The camera's ground calibration, if any: tells a person standing from a heap.
+    ground: Ground | None = None
     fallback_after_s: float = 60.0
     kind: str = "cleanliness"
     #: Judged once a second: rubbish does not run away, and the clean street is learned over
@@ -278,10 +288,18 @@ class LitterDetector:
 
     def _judge(self, litter: np.ndarray, heat: np.ndarray, ctx: FrameContext) -> ZoneJudgement:
         """The verdict on ``litter`` (bool mask without specks) with its heat map (0..1,
-        clipped to the zone) for the evidence."""
-        frac = float(litter.sum()) / max(1, int(self.mask.sum()))
-        box = union_box(find_blobs(litter, 2)[0])
-        self._dirty = frac > self.cfg.max_litter * (RELEASE_FRACTION if self._dirty else 1.0)
+        clipped to the zone) for the evidence. Only rubbish lying there (:meth:`_lying`)
+        opens an alert; an open one stands while everything that differs measures at least
+        half of ``max_litter``: people who stop over the rubbish hide it, and each of them
+        used to close the alert and leave the next one to open it again (market_morning
+        24001: three alerts where there had been one)."""
+        area = max(1, int(self.mask.sum()))
+        if self._dirty:
+            self._dirty = float(litter.sum()) / area > self.cfg.max_litter * RELEASE_FRACTION
+        lying = self._lying(litter, ctx)
+        frac = float(lying.sum()) / area
+        self._dirty = self._dirty or frac > self.cfg.max_litter
+        box = union_box(find_blobs(lying if lying.any() else litter, 2)[0])
         return ZoneJudgement(
             self.zone,
             self.kind,
@@ -290,6 +308,32 @@ class LitterDetector:
             measured={"litter": round(frac, 4)},
             heat=(heat * self.mask).astype(np.float32),
         )
+
+    def _lying(self, litter: np.ndarray, ctx: FrameContext) -> np.ndarray:
+        """``litter`` (bool) without what stands in the street: people standing (its
+        long-term foreground blobs, grey or colour, shaped like a person standing:
+        :func:`standing_person`) and, with a ground calibration, pieces upright and taller
+        than ``RUBBISH_MAX_HEIGHT_M`` at their lowest row's depth (people in a group, parts
+        of them). Somebody who stops to talk in the street after closing differs from the
+        clean street as long as rubbish does: eight alerts from 08:34 to 08:52, each while
+        people stood there 20-40 s (market_morning 31002)."""
+        blobs, labels = find_blobs(ctx.bg.fg_any & self.mask, 2)
+        people = [b.label for b in blobs if standing_person(b, labels.size, self.ground)]
+        if people:
+            litter = litter & ~np.isin(labels, people)
+        g = self.ground
+        if g is None:
+            return litter
+        pieces, plabels = find_blobs(litter, 1)
+        upright = []
+        for b in pieces:
+            z = g.depth_m(b.y1 - 0.5)
+            if z is None:
+                continue
+            tall = g.height_m_of(b.height, z)
+            if tall > RUBBISH_MAX_HEIGHT_M and tall > g.width_m(b.width, z):
+                upright.append(b.label)
+        return litter & ~np.isin(plabels, upright) if upright else litter
 
     def _left_behind(self, ctx: FrameContext) -> ZoneJudgement:
         """Without a clean reference: things put down and left (Porikli stationary evidence).
