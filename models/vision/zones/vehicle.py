@@ -233,10 +233,12 @@ class VehicleDetector:
             if i == 0 or area < 8 or row <= 1e-3:
                 continue
             z = ground.focal_y * ground.height_m / row
-            if area < SOLID_SHARE * w * h and not _solid_below(labels, i, (x, y, w, h), z, ground):
-                continue
             width_m = w / size_x * z / ground.focal_x
             if width_m < self.cfg.min_width_m:
+                continue
+            if area < SOLID_SHARE * w * h and not _solid_below(
+                labels, (i, area), (x, y, w, h), z, ground
+            ):
                 continue
             foot = _foot_below(boxes, i, ground)
             z_foot = ground.depth_m(foot - 0.5) if foot > y + h else None
@@ -594,14 +596,19 @@ def _gate_m(dt_s: float) -> float:
 
 
 def _solid_below(
-    labels: np.ndarray, i: int, box: tuple[int, int, int, int], z_m: float, ground: Ground
+    labels: np.ndarray,
+    component: tuple[int, int],
+    box: tuple[int, int, int, int],
+    z_m: float,
+    ground: Ground,
 ) -> bool:
-    """Does component ``i`` (``box``: x, y, w, h in pixels; its lowest row ``z_m`` off)
-    fill ``SOLID_SHARE`` of its rows up to ``SOLID_BAND_M`` above that row, if its box is
-    taller?"""
+    """Does ``component`` (its label and area in pixels; ``box``: x, y, w, h; its lowest row
+    ``z_m`` off) fill ``SOLID_SHARE`` of its rows up to ``SOLID_BAND_M`` above that row, if
+    its box is taller? (Without counting where it has too few pixels for that anyway.)"""
+    i, area = component
     x, y, w, h = box
     band = round(ground.focal_y * SOLID_BAND_M / z_m * ground.size[1])
-    if band >= h or band < 1:
+    if band >= h or band < 1 or area < SOLID_SHARE * w * band:
         return False
     own = labels[y + h - band : y + h, x : x + w] == i
     return int(np.count_nonzero(own)) >= SOLID_SHARE * w * band
