@@ -37,6 +37,43 @@ _PERSON: Rect = (5, _person_height_px(), 0)
 _TORSO: Rect = (6, 7, 8)
 
 
+def _learned() -> tuple[LitterDetector, DualBackground, np.ndarray]:
+    """A detector with the ground calibration that learned the clean paving at 11:00, its
+    background, and the paving's reflectance."""
+    paving = _paving(np.random.default_rng(4))
+    cfg, mask = _zone()
+    detector = LitterDetector(cfg, mask, GROUND)
+    street = paving * 300.0
+    bg = DualBackground(np.ones((H, W), bool))
+    bg.reset(street)
+    none = np.zeros((H, W), np.uint8)
+    assert not detector.update(FrameContext(0.0, LEARNED_AT, street, bg, none, none, SMALL)).active
+    return detector, bg, paving
+
+
+def _standing(
+    learned: tuple[LitterDetector, DualBackground, np.ndarray],
+    differs: np.ndarray,
+    foreground: np.ndarray,
+    seconds: int,
+    t0_s: float,
+) -> list[ZoneJudgement]:
+    """The verdicts, once a second from ``t0_s`` after the check, while something dark
+    differs from the street at ``differs`` and ``foreground`` is long-term foreground (it
+    stood there, not moving)."""
+    detector, bg, paving = learned
+    morning = paving * _morning_light(False)
+    morning[differs] = 20.0  # dark clothes, dark bags
+    bg.reset(morning)
+    none = np.zeros((H, W), np.uint8)
+    verdicts = []
+    for k in range(seconds):
+        bg.fg_any = foreground
+        ctx = FrameContext(t0_s + k, CHECK_AT, morning, bg, foreground.view(np.uint8), none, SMALL)
+        verdicts.append(detector.update(ctx))
+    return verdicts
+
+
 @pytest.mark.parametrize(
     ("differs", "foreground", "alert"),
     [
@@ -51,24 +88,8 @@ _TORSO: Rect = (6, 7, 8)
 def test_a_person_standing_is_not_rubbish(
     differs: Rect, foreground: Rect | None, alert: bool
 ) -> None:
-    paving = _paving(np.random.default_rng(4))
-    cfg, mask = _zone()
-    detector = LitterDetector(cfg, mask, GROUND)
-    street = paving * 300.0
-    bg = DualBackground(np.ones((H, W), bool))
-    bg.reset(street)
-    none = np.zeros((H, W), np.uint8)
-    assert not detector.update(FrameContext(0.0, LEARNED_AT, street, bg, none, none, SMALL)).active
-    morning = paving * _morning_light(False)
-    morning[_rect(differs)] = 20.0  # dark clothes, dark bags
-    bg.reset(morning)
     fg = np.zeros((H, W), bool) if foreground is None else _rect(foreground)
-    verdict = None
-    for k in range(int(LITTER_STILL_S) + 2):
-        bg.fg_any = fg  # it stood there: long-term foreground, not moving
-        ctx = FrameContext(1.0 + k, CHECK_AT, morning, bg, fg.view(np.uint8), none, SMALL)
-        verdict = detector.update(ctx)
-    assert verdict is not None
+    verdict = _standing(_learned(), _rect(differs), fg, int(LITTER_STILL_S) + 2, 1.0)[-1]
     assert verdict.active is alert, verdict.measured
 
 
@@ -83,24 +104,10 @@ def test_somebody_standing_over_the_rubbish_does_not_close_its_alert() -> None:
     """Rubbish opens the alert; a person who then stops over it hides it (his blob is a
     person's), and the alert stands while everything that differs still measures half of
     ``max_litter``."""
-    paving = _paving(np.random.default_rng(4))
-    cfg, mask = _zone()
-    detector = LitterDetector(cfg, mask, GROUND)
-    street = paving * 300.0
-    bg = DualBackground(np.ones((H, W), bool))
-    bg.reset(street)
-    none = np.zeros((H, W), np.uint8)
-    assert not detector.update(FrameContext(0.0, LEARNED_AT, street, bg, none, none, SMALL)).active
+    learned = _learned()
     heap = _rect((5, 8, 0))  # 0.6 m: lying there
     person = _rect(_PERSON)
-    verdicts: list[ZoneJudgement] = []
-    for there, seconds in ((heap, int(LITTER_STILL_S) + 2), (person, 10)):
-        morning = paving * _morning_light(False)
-        morning[there] = 20.0
-        bg.reset(morning)
-        bg.fg_any = there
-        for _ in range(seconds):
-            t = 1.0 + len(verdicts)
-            ctx = FrameContext(t, CHECK_AT, morning, bg, there.view(np.uint8), none, SMALL)
-            verdicts.append(detector.update(ctx))
+    lying_s = int(LITTER_STILL_S) + 2
+    verdicts = _standing(learned, heap, heap, lying_s, 1.0)
+    verdicts += _standing(learned, person, person, 10, 1.0 + lying_s)
     assert all(v.active for v in verdicts[int(LITTER_STILL_S) :]), [v.measured for v in verdicts]
