@@ -348,17 +348,13 @@ def _on_one_line(trail: list[Sample], ground: Ground) -> tuple[float, float, lis
     it left out, the worst first, until every one kept lies within half a row's depth plus
     ``TRAIL_FIT_M`` of it; None if fewer than ``TRAIL_MIN_SIGHTINGS`` at
     ``TRAIL_MIN_TIMES`` distinct times would be left."""
-
-    def tolerance(p: Sample) -> float:
-        return _fit_tolerance_m(ground, p)
-
     pts = list(trail)
     for _ in range(len(trail) // 3 + 1):
         if len(pts) < TRAIL_MIN_SIGHTINGS or len({p[0] for p in pts}) < TRAIL_MIN_TIMES:
             return None
         speed, z0 = _depth_line(pts)
-        worst = max(pts, key=lambda p: abs(z0 + speed * p[0] - p[2]) - tolerance(p))
-        if abs(z0 + speed * worst[0] - worst[2]) <= tolerance(worst):
+        worst = max(pts, key=lambda p: abs(z0 + speed * p[0] - p[2]) - _fit_tolerance_m(ground, p))
+        if abs(z0 + speed * worst[0] - worst[2]) <= _fit_tolerance_m(ground, worst):
             return speed, z0, pts
         pts.remove(worst)
     return None
